@@ -1,0 +1,81 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "trent",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "trent", targets: ["trent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .target(name: "TrentModel", swiftSettings: strict),
+        .target(
+            name: "TrentCrypto",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TrentCore",
+            dependencies: ["TrentModel", "TrentCrypto"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TrentAudit",
+            dependencies: ["TrentCore"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TrentStore",
+            dependencies: ["TrentCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TrentServer",
+            dependencies: [
+                "TrentCore", "TrentModel", "TrentAudit", "TrentStore", "TrentCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "trent",
+            dependencies: [
+                "TrentServer", "TrentStore", "TrentAudit", "TrentCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "TrentCryptoTests", dependencies: ["TrentCrypto"], swiftSettings: strict),
+        .testTarget(
+            name: "TrentCoreTests",
+            dependencies: ["TrentCore", "TrentStore", "TrentCrypto", "TrentAudit"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TrentServerTests",
+            dependencies: [
+                "TrentServer", "TrentCore", "TrentStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

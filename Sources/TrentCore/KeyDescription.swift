@@ -1,0 +1,60 @@
+public import Foundation
+
+/// What `DescribeKey` and `CreateKey` show of a key at one moment.
+public struct KeyDescription: Sendable, Equatable {
+    public let key: Key
+    /// The state as the caller sees it (expired material already counts as gone).
+    public let state: KeyState
+    /// The current material when it is usable; `nil` when there is none.
+    public let currentMaterial: KeyMaterial?
+
+    public init(key: Key, currentMaterial: KeyMaterial?, now: Date) {
+        self.key = key
+        self.state = key.effectiveState(currentMaterial: currentMaterial, now: now)
+        self.currentMaterial = currentMaterial.flatMap { $0.isUsable(at: now) ? $0 : nil }
+    }
+
+    /// `ExpirationModel` is shown for EXTERNAL keys whose material is present.
+    public var expirationModel: ExpirationModel? {
+        key.origin == .external ? currentMaterial?.expirationModel : nil
+    }
+
+    public var validTo: Date? {
+        expirationModel == .keyMaterialExpires ? currentMaterial?.validTo : nil
+    }
+
+    /// The part of `KeyMetadata` CloudTrail records in `responseElements`.
+    public var auditMetadata: JSONValue {
+        var o: [String: JSONValue] = [
+            "aWSAccountId": .string(key.account), "keyId": .string(key.id), "arn": .string(key.arn),
+            "creationDate": .string(AuditDates.format(key.createdAt)), "enabled": .bool(state == .enabled),
+            "description": .string(key.description), "keyUsage": .string(key.keyUsage.rawValue),
+            "keyState": .string(state.rawValue), "origin": .string(key.origin.rawValue),
+            "keyManager": .string("CUSTOMER"), "customerMasterKeySpec": .string(key.keySpec.rawValue),
+            "keySpec": .string(key.keySpec.rawValue), "encryptionAlgorithms": .array([.string("SYMMETRIC_DEFAULT")]),
+            "multiRegion": .bool(false),
+        ]
+        if let expirationModel { o["expirationModel"] = .string(expirationModel.rawValue) }
+        if let validTo { o["validTo"] = .string(AuditDates.format(validTo)) }
+        if let deletionDate = key.deletionDate { o["deletionDate"] = .string(AuditDates.format(deletionDate)) }
+        return .object(o)
+    }
+}
+
+/// CloudTrail writes dates inside request parameters as "Nov 29, 2026, 12:00:00 AM".
+public enum AuditDates {
+    public static func format(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "MMM d, yyyy, h:mm:ss a"
+        return f.string(from: date)
+    }
+
+    /// The `eventTime` form: 2026-11-29T00:00:00Z.
+    public static func iso8601(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: date)
+    }
+}

@@ -1,0 +1,50 @@
+public import Foundation
+
+/// One version of a key's secret bytes, as stored: sealed under the root key, never in plaintext.
+/// Deleted imported material keeps its row (id, expiry history) with `sealedMaterial == nil`,
+/// so a re-import can be checked to be the same material without keeping a copy.
+public struct KeyMaterial: Sendable, Equatable, CustomStringConvertible {
+    public enum Origin: String, Sendable {
+        case generated = "AWS_KMS"
+        case imported = "EXTERNAL"
+    }
+
+    public let keyID: String
+    /// 64 lowercase hex digits (`KeyMaterialId`).
+    public let id: String
+    public let origin: Origin
+    public var sealedMaterial: Data?
+    public var expirationModel: ExpirationModel?
+    public var validTo: Date?
+    public var importedAt: Date?
+
+    public init(
+        keyID: String, id: String, origin: Origin, sealedMaterial: Data?,
+        expirationModel: ExpirationModel?, validTo: Date?, importedAt: Date?
+    ) {
+        self.keyID = keyID
+        self.id = id
+        self.origin = origin
+        self.sealedMaterial = sealedMaterial
+        self.expirationModel = expirationModel
+        self.validTo = validTo
+        self.importedAt = importedAt
+    }
+
+    public var isPresent: Bool { sealedMaterial != nil }
+
+    /// Present and not past `ValidTo`.
+    public func isUsable(at now: Date) -> Bool {
+        guard isPresent else { return false }
+        if let validTo, validTo <= now { return false }
+        return true
+    }
+
+    /// A dull description: material never prints its bytes.
+    public var description: String { "KeyMaterial(id: \(id.prefix(8))…, \(origin.rawValue))" }
+
+    /// The root-key AAD that binds sealed material to its key and id.
+    public static func sealingContext(keyID: String, materialID: String) -> String {
+        "trent/key-material/v1|\(keyID)|\(materialID)"
+    }
+}

@@ -1,0 +1,204 @@
+public import Foundation
+public import Crypto
+public import TrentCrypto
+
+/// What `ImportKeyMaterial` asks for, after the server checked the wire constraints.
+public struct ImportKeyMaterialInput: Sendable {
+    public enum ImportType: String, Sendable {
+        case newKeyMaterial = "NEW_KEY_MATERIAL"
+        case existingKeyMaterial = "EXISTING_KEY_MATERIAL"
+    }
+
+    public var keyID: String
+    public var importToken: Data
+    public var encryptedKeyMaterial: Data
+    public var expirationModel: ExpirationModel?
+    public var validTo: Date?
+    public var importType: ImportType?
+    public var keyMaterialID: String?
+
+    public init(
+        keyID: String, importToken: Data, encryptedKeyMaterial: Data, expirationModel: ExpirationModel?,
+        validTo: Date?, importType: ImportType?, keyMaterialID: String?
+    ) {
+        self.keyID = keyID
+        self.importToken = importToken
+        self.encryptedKeyMaterial = encryptedKeyMaterial
+        self.expirationModel = expirationModel
+        self.validTo = validTo
+        self.importType = importType
+        self.keyMaterialID = keyMaterialID
+    }
+}
+
+public struct ImportParametersResult: Sendable {
+    public let key: Key
+    public let publicKey: Data
+    public let importToken: Data
+    public let parametersValidTo: Date
+}
+
+extension KeyService {
+    public func getParametersForImport(
+        _ keyID: String, algorithm: WrappingAlgorithm, spec: WrappingKeySpec, call: CallContext
+    ) async throws -> ImportParametersResult {
+        // Check the key before spending time on a key pair.
+        let precheckNow = now()
+        _ = try await store.read { [self] reader in
+            try checkImportable(try resolve(keyID, form: .keyOnly, call: call, in: reader), now: precheckNow)
+        }
+        let pair = try await wrappingKeys.take(spec)
+        let now = now()
+        let tokenID = KeyMaterialID.hex((0..<16).map { _ in UInt8.random(in: 0...255) })
+        let expiresAt = now.addingTimeInterval(configuration.importParametersLifetime)
+        let sealedPrivate = try rootKey.seal(pair.privateKeyDER, context: ImportParameters.sealingContext(tokenID: tokenID))
+        return try await store.write { [self] tx in
+            let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
+            try checkImportable(key, now: now)
+            try tx.deleteImportParameters(expiredAt: now)
+            try tx.insert(ImportParameters(
+                tokenID: tokenID, keyID: key.id, algorithm: algorithm, spec: spec,
+                sealedPrivateKey: sealedPrivate, expiresAt: expiresAt
+            ))
+            let token = ImportToken(tokenID: tokenID, keyID: key.id, algorithm: algorithm, spec: spec, expiresAt: expiresAt)
+            try tx.append(event(call, at: now, key: key))
+            return ImportParametersResult(
+                key: key, publicKey: pair.publicKeyDER, importToken: token.sealed(with: tokenMACKey),
+                parametersValidTo: expiresAt
+            )
+        }
+    }
+
+    private func checkImportable(_ key: Key, now: Date) throws {
+        guard key.origin == .external else {
+            throw KMSError.unsupported("\(key.arn) origin is \(key.origin.rawValue) which is not valid for this operation.")
+        }
+        if key.state == .pendingDeletion {
+            throw KMSError.invalidState(arn: key.arn, state: .pendingDeletion)
+        }
+    }
+
+    public func importKeyMaterial(_ input: ImportKeyMaterialInput, call: CallContext) async throws -> (key: Key, keyMaterialID: String) {
+        let now = now()
+        let expirationModel = input.expirationModel ?? .keyMaterialExpires
+        switch expirationModel {
+        case .keyMaterialExpires:
+            guard let validTo = input.validTo else {
+                throw KMSError.validation("A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES")
+            }
+            guard validTo > now else {
+                throw KMSError.validation("ValidTo must be a future date and time.")
+            }
+            guard validTo <= now.addingTimeInterval(configuration.maximumValidToInterval) else {
+                throw KMSError.validation("ValidTo must be no more than 365 days from the request date.")
+            }
+        case .keyMaterialDoesNotExpire:
+            guard input.validTo == nil else {
+                throw KMSError.validation("A validTo date must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE")
+            }
+        }
+        if input.importType == .newKeyMaterial, input.keyMaterialID != nil {
+            throw KMSError.validation("You cannot specify a KeyMaterialId when ImportType is NEW_KEY_MATERIAL.")
+        }
+        let validTo = expirationModel == .keyMaterialExpires ? input.validTo : nil
+
+        return try await store.write { [self] tx in
+            var key = try resolve(input.keyID, form: .keyOnly, call: call, in: tx)
+            try checkImportable(key, now: now)
+            key = try settleExpiry(of: key, now: now, in: tx)
+            guard key.state == .pendingImport else {
+                throw KMSError(.invalidState, "\(key.arn) is not pending import. Delete its key material (DeleteImportedKeyMaterial) before importing it again.")
+            }
+
+            // The token: ours, for this key, unexpired, unused.
+            guard let token = ImportToken.open(input.importToken, macKey: tokenMACKey) else {
+                throw KMSError(.invalidImportToken, "The import token is invalid.")
+            }
+            guard token.keyID == key.id else {
+                throw KMSError(.invalidImportToken, "The import token was not issued for \(key.arn).")
+            }
+            guard token.expiresAt > now else {
+                throw KMSError(.expiredImportToken, "The import token expired at \(AuditDates.iso8601(token.expiresAt)). Call GetParametersForImport for a new one.")
+            }
+            guard let parameters = try tx.importParameters(tokenID: token.tokenID), parameters.keyID == key.id else {
+                throw KMSError(.invalidImportToken, "The import token has already been used or is no longer valid.")
+            }
+
+            // Unwrap with the private key of that token's pair, by that token's algorithm.
+            var plain: [UInt8]
+            do {
+                let der = try rootKey.open(parameters.sealedPrivateKey, context: ImportParameters.sealingContext(tokenID: token.tokenID))
+                let pair = try WrappingKeyPair(privateKeyDER: der)
+                plain = try pair.unwrap(input.encryptedKeyMaterial, algorithm: parameters.algorithm)
+            } catch {
+                throw KMSError.invalidCiphertext("The wrapped key material could not be decrypted with the wrapping key and algorithm (\(parameters.algorithm.rawValue)) of this import token.")
+            }
+            defer { zero(&plain) }
+            guard plain.count == 32 else {
+                throw KMSError(.incorrectKeyMaterial, "Key material for a SYMMETRIC_DEFAULT key must be 256 bits (32 bytes); the unwrapped material is \(plain.count) bytes.")
+            }
+            let secret = SymmetricKey(data: plain)
+            let materialID = KeyMaterialID.hex(KeyMaterialID.compute(keyID: key.id, material: secret))
+
+            let previous = try tx.materials(keyID: key.id)
+            if let requested = input.keyMaterialID, requested != materialID {
+                throw KMSError(.incorrectKeyMaterial, "The key material does not match KeyMaterialId \(requested).")
+            }
+            if previous.isEmpty {
+                if input.importType == .existingKeyMaterial {
+                    throw KMSError(.incorrectKeyMaterial, "No key material was ever imported into \(key.arn); use ImportType NEW_KEY_MATERIAL.")
+                }
+            } else {
+                if input.importType == .newKeyMaterial {
+                    throw KMSError.unsupported("Importing new key material into \(key.arn), which already has key material, needs on-demand rotation of imported material, which Trent does not support yet. Re-import the same key material with ImportType EXISTING_KEY_MATERIAL.")
+                }
+                guard previous.contains(where: { $0.id == materialID }) else {
+                    throw KMSError(.incorrectKeyMaterial, "The key material is not the key material that was previously imported into \(key.arn).")
+                }
+            }
+
+            let material = KeyMaterial(
+                keyID: key.id, id: materialID, origin: .imported,
+                sealedMaterial: try sealMaterial(secret, keyID: key.id, materialID: materialID),
+                expirationModel: expirationModel, validTo: validTo, importedAt: now
+            )
+            try tx.save(material)
+            key.currentMaterialID = materialID
+            key.state = try KeyLifecycle.next(key.state, on: .materialImported, arn: key.arn)
+            try tx.update(key)
+            try tx.deleteImportParameters(tokenID: token.tokenID)
+            try tx.append(event(call, at: now, key: key, response: .object([
+                "keyId": .string(key.arn), "keyMaterialId": .string(materialID),
+            ]), additional: .object(["keyMaterialId": .string(materialID)])))
+            return (key, materialID)
+        }
+    }
+
+    public func deleteImportedKeyMaterial(_ keyID: String, keyMaterialID: String?, call: CallContext) async throws -> (key: Key, keyMaterialID: String?) {
+        let now = now()
+        return try await store.write { [self] tx in
+            var key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
+            guard key.origin == .external else {
+                throw KMSError.unsupported("\(key.arn) origin is \(key.origin.rawValue) which is not valid for this operation.")
+            }
+            key = try settleExpiry(of: key, now: now, in: tx)
+            let materials = try tx.materials(keyID: key.id)
+            let targetID = keyMaterialID ?? key.currentMaterialID
+            if let keyMaterialID, !materials.contains(where: { $0.id == keyMaterialID }) {
+                throw KMSError.notFound("Key material \(keyMaterialID) is not associated with \(key.arn).")
+            }
+            if var material = materials.first(where: { $0.id == targetID }), material.isPresent {
+                material.sealedMaterial = nil
+                try tx.save(material)
+            }
+            if targetID == key.currentMaterialID {
+                key.state = try KeyLifecycle.next(key.state, on: .materialDeleted, arn: key.arn)
+            }
+            try tx.update(key)
+            var response: [String: JSONValue] = ["keyId": .string(key.arn)]
+            if let targetID { response["keyMaterialId"] = .string(targetID) }
+            try tx.append(event(call, at: now, key: key, response: .object(response)))
+            return (key, targetID)
+        }
+    }
+}

@@ -1,0 +1,160 @@
+public import Foundation
+public import Crypto
+public import TrentCrypto
+import TrentModel
+
+/// What `CreateKey` asks for, validated by the server's operation.
+public struct CreateKeyInput: Sendable {
+    public var description: String
+    public var keySpec: KeySpec
+    public var keyUsage: KeyUsage
+    public var origin: KeyOrigin
+    public var policy: String?
+    public var tags: [Tag]
+
+    public init(description: String, keySpec: KeySpec, keyUsage: KeyUsage, origin: KeyOrigin, policy: String?, tags: [Tag]) {
+        self.description = description
+        self.keySpec = keySpec
+        self.keyUsage = keyUsage
+        self.origin = origin
+        self.policy = policy
+        self.tags = tags
+    }
+}
+
+extension KeyService {
+    public func createKey(_ input: CreateKeyInput, call: CallContext) async throws -> KeyDescription {
+        let now = now()
+        let id = Self.newKeyID()
+        var key = Key(
+            id: id, account: call.account, region: call.region, createdAt: now, description: input.description,
+            keySpec: input.keySpec, keyUsage: input.keyUsage, origin: input.origin,
+            state: input.origin == .external ? .pendingImport : .enabled,
+            policy: input.policy ?? Self.defaultPolicy(account: call.account), tags: input.tags
+        )
+        var material: KeyMaterial?
+        if input.origin == .awsKMS {
+            let secret = SymmetricKey(size: .bits256)
+            let materialID = KeyMaterialID.hex(KeyMaterialID.compute(keyID: id, material: secret))
+            material = KeyMaterial(
+                keyID: id, id: materialID, origin: .generated,
+                sealedMaterial: try sealMaterial(secret, keyID: id, materialID: materialID),
+                expirationModel: nil, validTo: nil, importedAt: nil
+            )
+            key.currentMaterialID = materialID
+        }
+        let description = KeyDescription(key: key, currentMaterial: material, now: now)
+        let record = event(call, at: now, key: key, response: .object(["keyMetadata": description.auditMetadata]))
+        let finalKey = key
+        let finalMaterial = material
+        try await store.write { tx in
+            try tx.insert(finalKey)
+            if let finalMaterial { try tx.save(finalMaterial) }
+            try tx.append(record)
+        }
+        return description
+    }
+
+    public func describeKey(_ keyID: String, call: CallContext) async throws -> KeyDescription {
+        let now = now()
+        return try await store.write { [self] tx in
+            let key = try resolve(keyID, form: .keyOrAlias, call: call, in: tx)
+            let description = KeyDescription(key: key, currentMaterial: try currentMaterial(of: key, in: tx), now: now)
+            try tx.append(event(call, at: now, key: key))
+            return description
+        }
+    }
+
+    public struct KeyPage: Sendable {
+        public let keys: [Key]
+        public let nextMarker: String?
+    }
+
+    public func listKeys(limit: Int?, marker: String?, call: CallContext) async throws -> KeyPage {
+        let now = now()
+        let limit = limit ?? 100
+        if let marker, !KeyReference.isWellFormedKeyID(marker) {
+            throw KMSError(.invalidMarker, "Invalid marker")
+        }
+        return try await store.write { [self] tx in
+            let keys = try tx.keys(account: call.account, region: call.region, after: marker, limit: limit + 1)
+            try tx.append(event(call, at: now, key: nil))
+            let page = Array(keys.prefix(limit))
+            return KeyPage(keys: page, nextMarker: keys.count > limit ? page.last?.id : nil)
+        }
+    }
+
+    public func enableKey(_ keyID: String, call: CallContext) async throws {
+        try await changeState(keyID, call: call, event: .enable)
+    }
+
+    public func disableKey(_ keyID: String, call: CallContext) async throws {
+        try await changeState(keyID, call: call, event: .disable)
+    }
+
+    private func changeState(_ keyID: String, call: CallContext, event lifecycleEvent: KeyLifecycle.Event) async throws {
+        let now = now()
+        try await store.write { [self] tx in
+            var key = try settleExpiry(of: try resolve(keyID, form: .keyOnly, call: call, in: tx), now: now, in: tx)
+            key.state = try KeyLifecycle.next(key.state, on: lifecycleEvent, arn: key.arn)
+            try tx.update(key)
+            try tx.append(event(call, at: now, key: key))
+        }
+    }
+
+    public func scheduleKeyDeletion(_ keyID: String, pendingWindowInDays: Int?, call: CallContext) async throws -> Key {
+        let now = now()
+        let days = pendingWindowInDays ?? 30
+        guard (7...30).contains(days) else {
+            throw KMSError.validation("1 validation error detected: Value '\(days)' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value \(days < 7 ? "greater than or equal to 7" : "less than or equal to 30")")
+        }
+        return try await store.write { [self] tx in
+            var key = try settleExpiry(of: try resolve(keyID, form: .keyOnly, call: call, in: tx), now: now, in: tx)
+            key.state = try KeyLifecycle.next(key.state, on: .scheduleDeletion, arn: key.arn)
+            key.deletionDate = now.addingTimeInterval(TimeInterval(days) * 86400)
+            key.pendingWindowInDays = days
+            try tx.update(key)
+            try tx.append(event(call, at: now, key: key, response: .object([
+                "keyId": .string(key.arn), "keyState": .string(key.state.rawValue),
+                "deletionDate": .string(AuditDates.format(key.deletionDate!)),
+                "pendingWindowInDays": .number(Double(days)),
+            ])))
+            return key
+        }
+    }
+
+    public func cancelKeyDeletion(_ keyID: String, call: CallContext) async throws -> Key {
+        let now = now()
+        return try await store.write { [self] tx in
+            var key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
+            let hasMaterial = try currentMaterial(of: key, in: tx)?.isUsable(at: now) ?? false
+            key.state = try KeyLifecycle.next(
+                key.state, on: hasMaterial ? .cancelDeletionWithMaterial : .cancelDeletionWithoutMaterial, arn: key.arn
+            )
+            key.deletionDate = nil
+            key.pendingWindowInDays = nil
+            try tx.update(key)
+            try tx.append(event(call, at: now, key: key, response: .object(["keyId": .string(key.arn)])))
+            return key
+        }
+    }
+
+    /// The key policy AWS gives a key created without one.
+    public static func defaultPolicy(account: String) -> String {
+        """
+        {
+          "Version" : "2012-10-17",
+          "Id" : "key-default-1",
+          "Statement" : [ {
+            "Sid" : "Enable IAM User Permissions",
+            "Effect" : "Allow",
+            "Principal" : {
+              "AWS" : "arn:aws:iam::\(account):root"
+            },
+            "Action" : "kms:*",
+            "Resource" : "*"
+          } ]
+        }
+        """
+    }
+}

@@ -1,0 +1,44 @@
+public import Foundation
+
+extension KeyService {
+    public struct SweepReport: Sendable, Equatable {
+        public var expiredMaterials = 0
+        public var deletedKeys = 0
+        public init() {}
+    }
+
+    /// Makes time-driven changes durable: deletes material past `ValidTo` and keys past their
+    /// deletion date, each in its own transaction with its service event. Safe to repeat.
+    public func sweep(batch: Int = 100) async throws -> SweepReport {
+        let now = now()
+        var report = SweepReport()
+        let expired = try await store.read { try $0.keyIDsWithExpiredMaterial(at: now, limit: batch) }
+        for keyID in expired {
+            let changed = try await store.write { [self] tx -> Bool in
+                guard let key = try tx.key(id: keyID) else { return false }
+                return try settleExpiry(of: key, now: now, in: tx) != key
+            }
+            if changed { report.expiredMaterials += 1 }
+        }
+        let due = try await store.read { try $0.keyIDsDueForDeletion(at: now, limit: batch) }
+        for keyID in due {
+            let deleted = try await store.write { tx -> Bool in
+                guard let key = try tx.key(id: keyID), key.state == .pendingDeletion,
+                      let date = key.deletionDate, date <= now
+                else { return false }
+                try tx.deleteKey(id: key.id)
+                try tx.append(AuditEvent(
+                    eventID: UUID().uuidString.lowercased(), eventTime: now, eventName: "DeleteKey",
+                    eventType: .serviceEvent, account: key.account, region: key.region, requestID: nil,
+                    sourceIPAddress: nil, userAgent: nil, accessKeyID: nil, readOnly: false,
+                    requestParameters: nil, responseElements: nil, resourceARNs: [key.arn],
+                    errorCode: nil, errorMessage: nil, keyID: key.id
+                ))
+                return true
+            }
+            if deleted { report.deletedKeys += 1 }
+        }
+        try await store.write { tx in try tx.deleteImportParameters(expiredAt: now) }
+        return report
+    }
+}

@@ -1,0 +1,153 @@
+public import Foundation
+public import Crypto
+public import TrentCrypto
+import TrentModel
+
+/// The KMS operations, in domain terms. The server converts wire shapes to these calls; the
+/// console (later) calls the same methods. Every successful call appends its audit event in the
+/// same store transaction as the change it makes.
+public final class KeyService: Sendable {
+    public struct Configuration: Sendable {
+        /// How long an import token and its wrapping key stay valid (AWS: 24 hours).
+        public var importParametersLifetime: TimeInterval = 24 * 3600
+        /// The furthest ahead `ValidTo` may be (AWS: 365 days).
+        public var maximumValidToInterval: TimeInterval = 365 * 24 * 3600
+
+        public init() {}
+    }
+
+    let store: any KeyStore
+    let clock: any Clock
+    let rootKey: RootKey
+    let tokenMACKey: SymmetricKey
+    let wrappingKeys: WrappingKeyPool
+    let configuration: Configuration
+
+    public init(store: any KeyStore, clock: any Clock, rootKey: RootKey, wrappingKeys: WrappingKeyPool, configuration: Configuration = .init()) {
+        self.store = store
+        self.clock = clock
+        self.rootKey = rootKey
+        self.tokenMACKey = rootKey.derivedKey(purpose: "trent/import-token-mac/v1")
+        self.wrappingKeys = wrappingKeys
+        self.configuration = configuration
+    }
+
+    public func now() -> Date { clock.now() }
+
+    // MARK: - Resolving `KeyId` parameters
+
+    /// What a `KeyId` parameter may name for an operation.
+    public enum KeyIDForm: Sendable {
+        /// Key id or key ARN only (e.g. the import operations).
+        case keyOnly
+        /// Key id, key ARN, alias name or alias ARN.
+        case keyOrAlias
+    }
+
+    /// Finds the key a `KeyId` parameter names in the caller's account and region.
+    func resolve(_ raw: String, form: KeyIDForm, call: CallContext, in reader: any KeyStoreReader) throws -> Key {
+        let reference = KeyReference(parsing: raw)
+        let keyID: String
+        switch reference {
+        case .keyID(let id):
+            guard KeyReference.isWellFormedKeyID(id) else { throw KMSError.notFound("Invalid keyId '\(raw)'") }
+            keyID = id.lowercased()
+        case .keyARN(let region, let account, let id):
+            guard region == call.region else { throw KMSError.notFound("Invalid arn \(region)") }
+            guard KeyReference.isWellFormedKeyID(id) else { throw KMSError.notFound("Invalid keyId '\(raw)'") }
+            guard account == call.account else { throw KMSError.keyNotFound(arn: raw) }
+            keyID = id.lowercased()
+        case .aliasName(let name), .aliasARN(_, _, let name):
+            guard form == .keyOrAlias else { throw KMSError.notFound("Invalid keyId '\(raw)'") }
+            if case .aliasARN(let region, let account, _) = reference {
+                guard region == call.region else { throw KMSError.notFound("Invalid arn \(region)") }
+                guard account == call.account else {
+                    throw KMSError.notFound("Alias \(raw) is not found.")
+                }
+            }
+            guard let alias = try reader.alias(account: call.account, region: call.region, name: name) else {
+                throw KMSError.notFound("Alias \(ARNs.alias(region: call.region, account: call.account, aliasName: name)) is not found.")
+            }
+            keyID = alias.targetKeyID
+        }
+        guard let key = try reader.key(id: keyID), key.account == call.account, key.region == call.region else {
+            throw KMSError.keyNotFound(arn: ARNs.key(region: call.region, account: call.account, keyID: keyID))
+        }
+        return key
+    }
+
+    func currentMaterial(of key: Key, in reader: any KeyStoreReader) throws -> KeyMaterial? {
+        guard let id = key.currentMaterialID else { return nil }
+        return try reader.materials(keyID: key.id).first { $0.id == id }
+    }
+
+    /// Makes a passed `ValidTo` durable inside a write: deletes the material, moves the key to
+    /// `PendingImport` and records AWS's `DeleteExpiredKeyMaterial` service event.
+    /// Returns the key as it now is.
+    @discardableResult
+    func settleExpiry(of key: Key, now: Date, in tx: any KeyStoreTransaction) throws -> Key {
+        guard key.origin == .external, var material = try currentMaterial(of: key, in: tx),
+              material.isPresent, let validTo = material.validTo, validTo <= now
+        else { return key }
+        var key = key
+        material.sealedMaterial = nil
+        try tx.save(material)
+        key.state = try KeyLifecycle.next(key.state, on: .materialDeleted, arn: key.arn)
+        try tx.update(key)
+        try tx.append(AuditEvent(
+            eventID: UUID().uuidString.lowercased(), eventTime: now, eventName: "DeleteExpiredKeyMaterial",
+            eventType: .serviceEvent, account: key.account, region: key.region, requestID: nil,
+            sourceIPAddress: nil, userAgent: nil, accessKeyID: nil, readOnly: false, requestParameters: nil,
+            responseElements: nil,
+            additionalEventData: .object(["keyMaterialId": .string(material.id)]),
+            resourceARNs: [key.arn], errorCode: nil, errorMessage: nil, keyID: key.id
+        ))
+        return key
+    }
+
+    // MARK: - Audit
+
+    func event(
+        _ call: CallContext, at now: Date, key: Key?, response: JSONValue? = nil, additional: JSONValue? = nil
+    ) -> AuditEvent {
+        AuditEvent(
+            eventID: UUID().uuidString.lowercased(), eventTime: now, eventName: call.eventName, eventType: .apiCall,
+            account: call.account, region: call.region, requestID: call.requestID,
+            sourceIPAddress: call.sourceIPAddress, userAgent: call.userAgent, accessKeyID: call.accessKeyID,
+            readOnly: AuditEvent.readOnlyEvents.contains(call.eventName),
+            requestParameters: call.requestParameters, responseElements: response, additionalEventData: additional,
+            resourceARNs: key.map { [$0.arn] } ?? [], errorCode: nil, errorMessage: nil, keyID: key?.id
+        )
+    }
+
+    /// Records a call that failed (nothing changed, so it has a transaction of its own).
+    public func recordFailure(_ call: CallContext, errorCode: String, errorMessage: String) async {
+        var record = event(call, at: now(), key: nil)
+        record.errorCode = errorCode
+        record.errorMessage = errorMessage
+        let finished = record
+        _ = try? await store.write { tx in try tx.append(finished) }
+    }
+
+    // MARK: - Secrets
+
+    func openMaterial(_ material: KeyMaterial) throws -> SymmetricKey {
+        guard let sealed = material.sealedMaterial else {
+            throw KMSError(.internal, "key material is not available")
+        }
+        do {
+            let bytes = try rootKey.open(sealed, context: KeyMaterial.sealingContext(keyID: material.keyID, materialID: material.id))
+            return SymmetricKey(data: bytes)
+        } catch {
+            throw KMSError(.internal, "stored key material does not open under the root key")
+        }
+    }
+
+    func sealMaterial(_ material: SymmetricKey, keyID: String, materialID: String) throws -> Data {
+        try material.withUnsafeBytes { bytes in
+            try rootKey.seal(bytes, context: KeyMaterial.sealingContext(keyID: keyID, materialID: materialID))
+        }
+    }
+
+    static func newKeyID() -> String { UUID().uuidString.lowercased() }
+}

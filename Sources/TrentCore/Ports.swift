@@ -1,0 +1,93 @@
+public import Foundation
+
+/// Where time comes from, so tests can move it.
+public protocol Clock: Sendable {
+    func now() -> Date
+}
+
+public struct SystemClock: Clock {
+    public init() {}
+    public func now() -> Date { Date() }
+}
+
+/// A clock that the test harness can move; only reachable through flags named `unsafe`.
+public final class ManualClock: Clock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var offset: TimeInterval
+
+    public init(offset: TimeInterval = 0) {
+        self.offset = offset
+    }
+
+    public func now() -> Date {
+        lock.lock()
+        defer { lock.unlock() }
+        return Date().addingTimeInterval(offset)
+    }
+
+    public func setOffset(_ seconds: TimeInterval) {
+        lock.lock()
+        offset = seconds
+        lock.unlock()
+    }
+
+    public func advance(by seconds: TimeInterval) {
+        lock.lock()
+        offset += seconds
+        lock.unlock()
+    }
+}
+
+/// Reads of the store. Loading never changes anything.
+public protocol KeyStoreReader {
+    func key(id: String) throws -> Key?
+    func keys(account: String, region: String, after: String?, limit: Int) throws -> [Key]
+    func materials(keyID: String) throws -> [KeyMaterial]
+    func alias(account: String, region: String, name: String) throws -> Alias?
+    func aliases(account: String, region: String, targetKeyID: String?, after: String?, limit: Int) throws -> [Alias]
+    func importParameters(tokenID: String) throws -> ImportParameters?
+    func auditEvents(_ query: AuditQuery) throws -> [AuditEvent]
+    /// Keys whose current imported material has passed `ValidTo` but is still stored.
+    func keyIDsWithExpiredMaterial(at now: Date, limit: Int) throws -> [String]
+    func keyIDsDueForDeletion(at now: Date, limit: Int) throws -> [String]
+}
+
+/// One store transaction: everything in it commits together or not at all.
+public protocol KeyStoreTransaction: KeyStoreReader {
+    func insert(_ key: Key) throws
+    func update(_ key: Key) throws
+    func deleteKey(id: String) throws
+    func save(_ material: KeyMaterial) throws
+    func insert(_ alias: Alias) throws
+    func update(_ alias: Alias) throws
+    func deleteAlias(account: String, region: String, name: String) throws
+    func insert(_ parameters: ImportParameters) throws
+    func deleteImportParameters(tokenID: String) throws
+    func deleteImportParameters(expiredAt now: Date) throws
+    func append(_ event: AuditEvent) throws
+}
+
+/// Storage of keys, material, aliases, import parameters and audit events.
+public protocol KeyStore: Sendable {
+    func write<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreTransaction) throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreReader) throws -> T) async throws -> T
+}
+
+public struct AuditQuery: Sendable {
+    public var eventName: String?
+    public var keyID: String?
+    public var from: Date?
+    public var to: Date?
+    public var limit: Int
+    /// Newest first, as `lookup-events` answers.
+    public var newestFirst: Bool
+
+    public init(eventName: String? = nil, keyID: String? = nil, from: Date? = nil, to: Date? = nil, limit: Int = 1000, newestFirst: Bool = false) {
+        self.newestFirst = newestFirst
+        self.eventName = eventName
+        self.keyID = keyID
+        self.from = from
+        self.to = to
+        self.limit = limit
+    }
+}

@@ -1,0 +1,41 @@
+public import Foundation
+public import Crypto
+
+/// The `KeyMaterialId` of a key's material: HMAC-SHA256 keyed by the material over the key id,
+/// so the same material in the same key always gets the same id, the id reveals nothing about
+/// the material, and a re-import can be checked to carry the *same* material.
+public enum KeyMaterialID {
+    public static func compute(keyID: String, material: SymmetricKey) -> [UInt8] {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("trent key material id v1|\(keyID)".utf8), using: material)
+        return Array(mac)
+    }
+
+    public static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { byte in
+            let s = String(byte, radix: 16)
+            return byte < 16 ? "0" + s : s
+        }.joined()
+    }
+
+    public static func bytes(fromHex hex: String) -> [UInt8]? {
+        let chars = Array(hex.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        var i = 0
+        while i < chars.count {
+            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: c - 0x30
+        case 0x61...0x66: c - 0x61 + 10
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/// A parsed `KeyId` parameter: AWS accepts a key id, a key ARN, an alias name or an alias ARN,
+/// depending on the operation.
+public enum KeyReference: Sendable, Equatable {
+    case keyID(String)
+    case keyARN(region: String, account: String, keyID: String)
+    case aliasName(String)
+    case aliasARN(region: String, account: String, aliasName: String)
+
+    /// Parses `raw` without judging whether the id is well formed; see `isWellFormedKeyID`.
+    public init(parsing raw: String) {
+        if raw.hasPrefix("arn:") {
+            let parts = raw.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
+            if parts.count == 6, parts[2] == "kms" {
+                let resource = parts[5]
+                if resource.hasPrefix("key/") {
+                    self = .keyARN(region: parts[3], account: parts[4], keyID: String(resource.dropFirst(4)))
+                    return
+                }
+                if resource.hasPrefix("alias/") {
+                    self = .aliasARN(region: parts[3], account: parts[4], aliasName: resource)
+                    return
+                }
+            }
+            self = .keyID(raw)
+        } else if raw.hasPrefix("alias/") {
+            self = .aliasName(raw)
+        } else {
+            self = .keyID(raw)
+        }
+    }
+
+    public var isAlias: Bool {
+        switch self {
+        case .aliasName, .aliasARN: true
+        case .keyID, .keyARN: false
+        }
+    }
+
+    /// A key id as KMS makes them: a lowercase canonical UUID, optionally with AWS's `mrk-` form.
+    public static func isWellFormedKeyID(_ id: String) -> Bool {
+        let bytes = Array(id.utf8)
+        guard bytes.count == 36 else { return false }
+        for (index, byte) in bytes.enumerated() {
+            switch index {
+            case 8, 13, 18, 23:
+                if byte != UInt8(ascii: "-") { return false }
+            default:
+                let isHex = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46)
+                if !isHex { return false }
+            }
+        }
+        return true
+    }
+}
+
+/// Builds the ARNs KMS shows.
+public enum ARN {
+    public static func key(region: String, account: String, keyID: String) -> String {
+        "arn:aws:kms:\(region):\(account):key/\(keyID)"
+    }
+
+    public static func alias(region: String, account: String, aliasName: String) -> String {
+        "arn:aws:kms:\(region):\(account):\(aliasName)"
+    }
+}

@@ -1,0 +1,59 @@
+public import Foundation
+public import Hummingbird
+import HTTPTypes
+public import Logging
+import NIOCore
+public import TrentCore
+import TrentModel
+
+/// Builds the HTTP application around a `KeyService`, so tests can run it in-process.
+public func buildApplication(
+    configuration: ServerConfiguration,
+    service: KeyService,
+    testClock: ManualClock? = nil,
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = buildRouter(configuration: configuration, service: service, testClock: testClock, logger: logger)
+    let sweeper = ExpirySweeper(service: service, interval: configuration.sweepInterval, logger: logger)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Trent"),
+        services: [sweeper],
+        onServerRunning: onServerRunning,
+        logger: logger
+    )
+}
+
+public func buildRouter(
+    configuration: ServerConfiguration, service: KeyService, testClock: ManualClock?, logger: Logger
+) -> Router<TrentRequestContext> {
+    let router = Router(context: TrentRequestContext.self)
+    let handler = KMSRequestHandler(service: service, configuration: configuration, logger: logger)
+    router.post("/") { request, context in
+        await handler.handle(request, context: context)
+    }
+    if configuration.unsafeTestClock, let testClock {
+        // Test-only time travel: enabled by --unsafe-test-clock, answered on loopback only.
+        router.post("/_trent/unsafe/clock") { request, context -> Response in
+            guard context.remoteAddress?.ipAddress.map(isLoopback) ?? true else { return Response(status: .forbidden) }
+            var request = request
+            let body = try await request.collectBody(upTo: 4096)
+            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any]
+            guard let offset = object?["offsetSeconds"] as? Double else { return Response(status: .badRequest) }
+            testClock.setOffset(offset)
+            return Response(status: .ok)
+        }
+        router.post("/_trent/unsafe/sweep") { _, context -> Response in
+            guard context.remoteAddress?.ipAddress.map(isLoopback) ?? true else { return Response(status: .forbidden) }
+            let report = try await service.sweep()
+            let text = "{\"expiredMaterials\":\(report.expiredMaterials),\"deletedKeys\":\(report.deletedKeys)}"
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+    return router
+}
+
+private func isLoopback(_ address: String) -> Bool {
+    address.hasPrefix("127.") || address == "::1"
+}

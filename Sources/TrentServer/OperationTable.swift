@@ -1,0 +1,76 @@
+import Foundation
+import TrentCore
+import TrentModel
+
+/// A decoded request, ready to run: what the audit log records of it, and the call itself.
+struct PreparedCall: Sendable {
+    let requestParameters: JSONValue?
+    let execute: @Sendable (CallContext, KeyService) async throws -> Data
+}
+
+/// One KMS operation: decodes its request shape and runs it through the `KeyService`.
+struct Operation: Sendable {
+    let name: String
+    let prepare: @Sendable (Data) throws -> PreparedCall
+
+    static func make<Request: KMSShape, Response: Encodable>(
+        _ name: String,
+        _ request: Request.Type,
+        audit: @escaping @Sendable (Request) -> JSONValue?,
+        _ handler: @escaping @Sendable (Request, CallContext, KeyService) async throws -> Response
+    ) -> Operation {
+        Operation(name: name) { body in
+            let decoded: Request
+            do {
+                decoded = try WireCoding.decoder.decode(Request.self, from: body.isEmpty ? Data("{}".utf8) : body)
+            } catch {
+                throw KMSError(.serialization, WireCoding.serializationMessage(error))
+            }
+            return PreparedCall(requestParameters: audit(decoded)) { call, service in
+                var violations = ValidationErrors()
+                decoded.validate(into: &violations, at: "")
+                if let message = violations.message { throw KMSError.validation(message) }
+                let response = try await handler(decoded, call, service)
+                return try WireCoding.encoder.encode(response)
+            }
+        }
+    }
+}
+
+/// The one `X-Amz-Target` → operation table. One row per operation, one file per operation.
+enum OperationTable {
+    static let operations: [String: Operation] = Dictionary(uniqueKeysWithValues: [
+        Operation.createKey,
+        Operation.describeKey,
+        Operation.listKeys,
+        Operation.enableKey,
+        Operation.disableKey,
+        Operation.scheduleKeyDeletion,
+        Operation.cancelKeyDeletion,
+        Operation.getParametersForImport,
+        Operation.importKeyMaterial,
+        Operation.deleteImportedKeyMaterial,
+        Operation.encrypt,
+        Operation.decrypt,
+        Operation.createAlias,
+        Operation.updateAlias,
+        Operation.deleteAlias,
+        Operation.listAliases,
+    ].map { ($0.name, $0) })
+}
+
+/// Builders for audit `requestParameters`: members AWS records, nils left out.
+enum AuditParameters {
+    static func object(_ members: [String: JSONValue?]) -> JSONValue {
+        .object(members.compactMapValues { $0 })
+    }
+
+    static func string(_ value: String?) -> JSONValue? { value.map(JSONValue.string) }
+    static func number(_ value: Int?) -> JSONValue? { value.map { .number(Double($0)) } }
+    static func bool(_ value: Bool?) -> JSONValue? { value.map(JSONValue.bool) }
+    static func date(_ value: Date?) -> JSONValue? { value.map { .string(AuditDates.format($0)) } }
+    static func context(_ value: [String: String]?) -> JSONValue? { value.map { .object($0.mapValues(JSONValue.string)) } }
+}
+
+/// The `{}` body of operations whose model has no output shape.
+struct EmptyResponse: Encodable {}

@@ -1,0 +1,54 @@
+import Foundation
+import TrentCore
+import TrentModel
+
+extension Operation {
+    static let createKey = Operation.make("CreateKey", KMS.CreateKeyRequest.self, audit: { r in
+        AuditParameters.object([
+            "description": AuditParameters.string(r.description), "keyUsage": AuditParameters.string(r.keyUsage),
+            "keySpec": AuditParameters.string(r.keySpec), "customerMasterKeySpec": AuditParameters.string(r.customerMasterKeySpec),
+            "origin": AuditParameters.string(r.origin), "multiRegion": AuditParameters.bool(r.multiRegion),
+            "bypassPolicyLockoutSafetyCheck": AuditParameters.bool(r.bypassPolicyLockoutSafetyCheck),
+            "tags": r.tags.map { .array($0.map { AuditParameters.object(["tagKey": AuditParameters.string($0.tagKey), "tagValue": AuditParameters.string($0.tagValue)]) }) },
+        ])
+    }) { r, call, service in
+        if r.keySpec != nil, r.customerMasterKeySpec != nil {
+            throw KMSError.validation("You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.")
+        }
+        let specName = r.keySpec ?? r.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT"
+        guard let spec = KeySpec(rawValue: specName) else {
+            throw KMSError.unsupported("KeySpec \(specName) is not supported by Trent yet; only SYMMETRIC_DEFAULT keys are.")
+        }
+        let usageName = r.keyUsage ?? "ENCRYPT_DECRYPT"
+        guard let usage = KeyUsage(rawValue: usageName) else {
+            throw KMSError.validation("KeyUsage \(usageName) is not compatible with KeySpec \(spec.rawValue).")
+        }
+        let originName = r.origin ?? "AWS_KMS"
+        guard let origin = KeyOrigin(rawValue: originName) else {
+            throw KMSError.unsupported("Origin \(originName) needs a custom key store, which Trent does not support.")
+        }
+        if r.customKeyStoreId != nil || r.xksKeyId != nil {
+            throw KMSError.unsupported("Custom key stores are not supported by Trent.")
+        }
+        if r.multiRegion == true {
+            throw KMSError.unsupported("Multi-Region keys are not supported by Trent yet.")
+        }
+        if let policy = r.policy {
+            guard let data = policy.data(using: .utf8),
+                  (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] != nil
+            else { throw KMSError(.malformedPolicyDocument, "The key policy is not a valid JSON policy document.") }
+        }
+        var tags: [Tag] = []
+        for tag in r.tags ?? [] {
+            let key = tag.tagKey ?? "", value = tag.tagValue ?? ""
+            if key.hasPrefix("aws:") { throw KMSError(.tag, "Tags beginning with aws: are reserved.") }
+            if tags.contains(where: { $0.key == key }) { throw KMSError(.tag, "Duplicate tag keys") }
+            tags.append(Tag(key: key, value: value))
+        }
+        let description = try await service.createKey(
+            CreateKeyInput(description: r.description ?? "", keySpec: spec, keyUsage: usage, origin: origin, policy: r.policy, tags: tags),
+            call: call
+        )
+        return KMS.CreateKeyResponse(keyMetadata: KMS.KeyMetadata(description))
+    }
+}

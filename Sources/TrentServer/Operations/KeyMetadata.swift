@@ -1,0 +1,18 @@
+import TrentCore
+import TrentModel
+
+extension KMS.KeyMetadata {
+    /// `KeyMetadata` as AWS shows it for a symmetric key.
+    init(_ d: KeyDescription) {
+        self.init(
+            aWSAccountId: d.key.account, keyId: d.key.id, arn: d.key.arn, creationDate: d.key.createdAt,
+            enabled: d.state == .enabled, description: d.key.description, keyUsage: d.key.keyUsage.rawValue,
+            keyState: d.state.rawValue, deletionDate: d.state == .pendingDeletion ? d.key.deletionDate : nil,
+            validTo: d.validTo, origin: d.key.origin.rawValue, expirationModel: d.expirationModel?.rawValue,
+            keyManager: "CUSTOMER", customerMasterKeySpec: d.key.keySpec.rawValue, keySpec: d.key.keySpec.rawValue,
+            encryptionAlgorithms: ["SYMMETRIC_DEFAULT"], multiRegion: false,
+            pendingDeletionWindowInDays: d.state == .pendingDeletion ? d.key.pendingWindowInDays : nil,
+            currentKeyMaterialId: d.currentMaterial?.id
+        )
+    }
+}

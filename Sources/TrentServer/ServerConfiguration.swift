@@ -1,0 +1,22 @@
+public import Foundation
+
+/// Everything `trent serve` can be told.
+public struct ServerConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 4599
+    public var dataDirectory: String
+    /// The account that owns every key while credentials are not checked.
+    public var account: String = "111122223333"
+    /// The region of requests that carry no SigV4 credential scope.
+    public var defaultRegion: String = "us-east-1"
+    /// The largest request body accepted (AWS's largest blob is 6 KiB; JSON and base64 add some).
+    public var maximumBodySize: Int = 1 << 20
+    /// How often the sweeper makes expiry and scheduled deletions durable.
+    public var sweepInterval: Duration = .seconds(5)
+    /// Enables `POST /_trent/unsafe/clock` to move time (tests only; loopback only).
+    public var unsafeTestClock: Bool = false
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+}

@@ -1,0 +1,326 @@
+public import Foundation
+public import TrentCore
+import TrentCrypto
+import GRDB
+
+/// The embedded default store: SQLite in WAL mode through GRDB, one file in the data directory.
+/// Every commit is synced (`synchronous = FULL`), so an acknowledged change survives a crash.
+public final class SQLiteKeyStore: KeyStore {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreTransaction) throws -> T) async throws -> T {
+        try await pool.write { db in try body(SQLiteTransaction(db: db)) }
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreReader) throws -> T) async throws -> T {
+        try await pool.read { db in try body(SQLiteTransaction(db: db)) }
+    }
+
+    /// Numbered migrations; each runs once, in order, at start-up.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("0001_initial") { db in
+            try db.execute(sql: """
+                CREATE TABLE keys (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    account TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    description TEXT NOT NULL,
+                    key_spec TEXT NOT NULL,
+                    key_usage TEXT NOT NULL,
+                    origin TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    deletion_date REAL,
+                    pending_window_days INTEGER,
+                    policy TEXT NOT NULL,
+                    tags TEXT NOT NULL,
+                    current_material_id TEXT
+                );
+                CREATE INDEX keys_by_scope ON keys(account, region, id);
+                CREATE INDEX keys_by_deletion_date ON keys(deletion_date) WHERE deletion_date IS NOT NULL;
+
+                CREATE TABLE key_materials (
+                    key_id TEXT NOT NULL REFERENCES keys(id) ON DELETE CASCADE,
+                    id TEXT NOT NULL,
+                    origin TEXT NOT NULL,
+                    sealed BLOB,
+                    expiration_model TEXT,
+                    valid_to REAL,
+                    imported_at REAL,
+                    PRIMARY KEY (key_id, id)
+                );
+                CREATE INDEX key_materials_by_expiry ON key_materials(valid_to)
+                    WHERE sealed IS NOT NULL AND valid_to IS NOT NULL;
+
+                CREATE TABLE aliases (
+                    account TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    target_key_id TEXT NOT NULL REFERENCES keys(id) ON DELETE CASCADE,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (account, region, name)
+                );
+                CREATE INDEX aliases_by_key ON aliases(target_key_id);
+
+                CREATE TABLE import_parameters (
+                    token_id TEXT PRIMARY KEY NOT NULL,
+                    key_id TEXT NOT NULL REFERENCES keys(id) ON DELETE CASCADE,
+                    algorithm TEXT NOT NULL,
+                    spec TEXT NOT NULL,
+                    sealed_private_key BLOB NOT NULL,
+                    expires_at REAL NOT NULL
+                );
+                CREATE INDEX import_parameters_by_expiry ON import_parameters(expires_at);
+
+                CREATE TABLE audit_events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    event_id TEXT NOT NULL UNIQUE,
+                    event_time REAL NOT NULL,
+                    event_name TEXT NOT NULL,
+                    key_id TEXT,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX audit_events_by_name ON audit_events(event_name, seq);
+                CREATE INDEX audit_events_by_key ON audit_events(key_id, seq);
+                """)
+        }
+        return migrator
+    }
+}
+
+/// A reader or writer bound to one GRDB database access (a transaction when writing).
+struct SQLiteTransaction: KeyStoreTransaction {
+    let db: Database
+
+    private static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .secondsSince1970
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .secondsSince1970
+        return d
+    }()
+
+    // MARK: Keys
+
+    func key(id: String) throws -> Key? {
+        try Row.fetchOne(db, sql: "SELECT * FROM keys WHERE id = ?", arguments: [id]).map(Self.key(from:))
+    }
+
+    func keys(account: String, region: String, after: String?, limit: Int) throws -> [Key] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT * FROM keys WHERE account = ? AND region = ? AND id > ? ORDER BY id LIMIT ?",
+            arguments: [account, region, after ?? "", limit]
+        ).map(Self.key(from:))
+    }
+
+    private static func key(from row: Row) throws -> Key {
+        let tagsJSON: String = row["tags"]
+        guard let keySpec = KeySpec(rawValue: row["key_spec"]), let keyUsage = KeyUsage(rawValue: row["key_usage"]),
+              let origin = KeyOrigin(rawValue: row["origin"]), let state = KeyState(rawValue: row["state"])
+        else { throw StoreError.corrupt("key row \(row["id"] as String? ?? "?")") }
+        return Key(
+            id: row["id"], account: row["account"], region: row["region"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]), description: row["description"],
+            keySpec: keySpec, keyUsage: keyUsage, origin: origin, state: state,
+            deletionDate: (row["deletion_date"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            pendingWindowInDays: row["pending_window_days"], policy: row["policy"],
+            tags: try decoder.decode([Tag].self, from: Data(tagsJSON.utf8)),
+            currentMaterialID: row["current_material_id"]
+        )
+    }
+
+    private func keyArguments(_ key: Key) throws -> StatementArguments {
+        let tags = String(decoding: try Self.encoder.encode(key.tags), as: UTF8.self)
+        return [
+            key.id, key.account, key.region, key.createdAt.timeIntervalSince1970, key.description,
+            key.keySpec.rawValue, key.keyUsage.rawValue, key.origin.rawValue, key.state.rawValue,
+            key.deletionDate?.timeIntervalSince1970, key.pendingWindowInDays, key.policy, tags, key.currentMaterialID,
+        ]
+    }
+
+    func insert(_ key: Key) throws {
+        try db.execute(sql: """
+            INSERT INTO keys (id, account, region, created_at, description, key_spec, key_usage, origin, state,
+                              deletion_date, pending_window_days, policy, tags, current_material_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: try keyArguments(key))
+    }
+
+    func update(_ key: Key) throws {
+        try db.execute(sql: """
+            UPDATE keys SET description = ?, state = ?, deletion_date = ?, pending_window_days = ?, policy = ?,
+                            tags = ?, current_material_id = ?
+            WHERE id = ?
+            """, arguments: [
+                key.description, key.state.rawValue, key.deletionDate?.timeIntervalSince1970, key.pendingWindowInDays,
+                key.policy, String(decoding: try Self.encoder.encode(key.tags), as: UTF8.self), key.currentMaterialID,
+                key.id,
+            ])
+        guard db.changesCount == 1 else { throw StoreError.missing("key \(key.id)") }
+    }
+
+    func deleteKey(id: String) throws {
+        try db.execute(sql: "DELETE FROM keys WHERE id = ?", arguments: [id])
+    }
+
+    // MARK: Key material
+
+    func materials(keyID: String) throws -> [KeyMaterial] {
+        try Row.fetchAll(db, sql: "SELECT * FROM key_materials WHERE key_id = ? ORDER BY rowid", arguments: [keyID]).map { row in
+            guard let origin = KeyMaterial.Origin(rawValue: row["origin"]) else { throw StoreError.corrupt("key material row") }
+            return KeyMaterial(
+                keyID: row["key_id"], id: row["id"], origin: origin, sealedMaterial: row["sealed"],
+                expirationModel: (row["expiration_model"] as String?).flatMap(ExpirationModel.init(rawValue:)),
+                validTo: (row["valid_to"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                importedAt: (row["imported_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+            )
+        }
+    }
+
+    func save(_ material: KeyMaterial) throws {
+        try db.execute(sql: """
+            INSERT INTO key_materials (key_id, id, origin, sealed, expiration_model, valid_to, imported_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (key_id, id) DO UPDATE SET sealed = excluded.sealed, expiration_model = excluded.expiration_model,
+                valid_to = excluded.valid_to, imported_at = excluded.imported_at
+            """, arguments: [
+                material.keyID, material.id, material.origin.rawValue, material.sealedMaterial,
+                material.expirationModel?.rawValue, material.validTo?.timeIntervalSince1970,
+                material.importedAt?.timeIntervalSince1970,
+            ])
+    }
+
+    func keyIDsWithExpiredMaterial(at now: Date, limit: Int) throws -> [String] {
+        try String.fetchAll(db, sql: """
+            SELECT k.id FROM key_materials m JOIN keys k ON k.id = m.key_id AND k.current_material_id = m.id
+            WHERE m.sealed IS NOT NULL AND m.valid_to IS NOT NULL AND m.valid_to <= ?
+            LIMIT ?
+            """, arguments: [now.timeIntervalSince1970, limit])
+    }
+
+    func keyIDsDueForDeletion(at now: Date, limit: Int) throws -> [String] {
+        try String.fetchAll(db, sql: """
+            SELECT id FROM keys WHERE deletion_date IS NOT NULL AND deletion_date <= ? AND state = 'PendingDeletion' LIMIT ?
+            """, arguments: [now.timeIntervalSince1970, limit])
+    }
+
+    // MARK: Aliases
+
+    private static func alias(from row: Row) -> Alias {
+        Alias(
+            account: row["account"], region: row["region"], name: row["name"], targetKeyID: row["target_key_id"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]), updatedAt: Date(timeIntervalSince1970: row["updated_at"])
+        )
+    }
+
+    func alias(account: String, region: String, name: String) throws -> Alias? {
+        try Row.fetchOne(
+            db, sql: "SELECT * FROM aliases WHERE account = ? AND region = ? AND name = ?", arguments: [account, region, name]
+        ).map(Self.alias(from:))
+    }
+
+    func aliases(account: String, region: String, targetKeyID: String?, after: String?, limit: Int) throws -> [Alias] {
+        try Row.fetchAll(db, sql: """
+            SELECT * FROM aliases WHERE account = ? AND region = ? AND (? IS NULL OR target_key_id = ?) AND name > ?
+            ORDER BY name LIMIT ?
+            """, arguments: [account, region, targetKeyID, targetKeyID, after ?? "", limit]).map(Self.alias(from:))
+    }
+
+    func insert(_ alias: Alias) throws {
+        try db.execute(sql: """
+            INSERT INTO aliases (account, region, name, target_key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [alias.account, alias.region, alias.name, alias.targetKeyID,
+                             alias.createdAt.timeIntervalSince1970, alias.updatedAt.timeIntervalSince1970])
+    }
+
+    func update(_ alias: Alias) throws {
+        try db.execute(sql: """
+            UPDATE aliases SET target_key_id = ?, updated_at = ? WHERE account = ? AND region = ? AND name = ?
+            """, arguments: [alias.targetKeyID, alias.updatedAt.timeIntervalSince1970, alias.account, alias.region, alias.name])
+    }
+
+    func deleteAlias(account: String, region: String, name: String) throws {
+        try db.execute(sql: "DELETE FROM aliases WHERE account = ? AND region = ? AND name = ?", arguments: [account, region, name])
+    }
+
+    // MARK: Import parameters
+
+    func importParameters(tokenID: String) throws -> ImportParameters? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM import_parameters WHERE token_id = ?", arguments: [tokenID]) else {
+            return nil
+        }
+        guard let algorithm = WrappingAlgorithm(rawValue: row["algorithm"]), let spec = WrappingKeySpec(rawValue: row["spec"]) else {
+            throw StoreError.corrupt("import parameters row")
+        }
+        return ImportParameters(
+            tokenID: row["token_id"], keyID: row["key_id"], algorithm: algorithm, spec: spec,
+            sealedPrivateKey: row["sealed_private_key"], expiresAt: Date(timeIntervalSince1970: row["expires_at"])
+        )
+    }
+
+    func insert(_ parameters: ImportParameters) throws {
+        try db.execute(sql: """
+            INSERT INTO import_parameters (token_id, key_id, algorithm, spec, sealed_private_key, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [parameters.tokenID, parameters.keyID, parameters.algorithm.rawValue, parameters.spec.rawValue,
+                             parameters.sealedPrivateKey, parameters.expiresAt.timeIntervalSince1970])
+    }
+
+    func deleteImportParameters(tokenID: String) throws {
+        try db.execute(sql: "DELETE FROM import_parameters WHERE token_id = ?", arguments: [tokenID])
+    }
+
+    func deleteImportParameters(expiredAt now: Date) throws {
+        try db.execute(sql: "DELETE FROM import_parameters WHERE expires_at <= ?", arguments: [now.timeIntervalSince1970])
+    }
+
+    // MARK: Audit
+
+    func append(_ event: AuditEvent) throws {
+        let body = String(decoding: try Self.encoder.encode(event), as: UTF8.self)
+        try db.execute(sql: """
+            INSERT INTO audit_events (event_id, event_time, event_name, key_id, body) VALUES (?, ?, ?, ?, ?)
+            """, arguments: [event.eventID, event.eventTime.timeIntervalSince1970, event.eventName, event.keyID, body])
+    }
+
+    func auditEvents(_ query: AuditQuery) throws -> [AuditEvent] {
+        let order = query.newestFirst ? "DESC" : "ASC"
+        let bodies = try String.fetchAll(db, sql: """
+            SELECT body FROM audit_events
+            WHERE (? IS NULL OR event_name = ?) AND (? IS NULL OR key_id = ?)
+              AND (? IS NULL OR event_time >= ?) AND (? IS NULL OR event_time <= ?)
+            ORDER BY seq \(order) LIMIT ?
+            """, arguments: [
+                query.eventName, query.eventName, query.keyID, query.keyID,
+                query.from?.timeIntervalSince1970, query.from?.timeIntervalSince1970,
+                query.to?.timeIntervalSince1970, query.to?.timeIntervalSince1970, query.limit,
+            ])
+        return try bodies.map { try Self.decoder.decode(AuditEvent.self, from: Data($0.utf8)) }
+    }
+}
+
+/// The store found something it did not write.
+public struct StoreError: Error, CustomStringConvertible {
+    public let description: String
+    static func corrupt(_ what: String) -> Self { Self(description: "corrupt \(what)") }
+    static func missing(_ what: String) -> Self { Self(description: "missing \(what)") }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import TrentCore
+import TrentCrypto
+import TrentServer
+import TrentStore
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the KMS server (AWS KMS JSON 1.1 API on POST /).",
+        discussion: """
+        Every option can also be set with an environment variable (TRENT_HOST, TRENT_PORT, \
+        TRENT_DATA_DIR, TRENT_ACCOUNT_ID, TRENT_DEFAULT_REGION); a flag wins over the variable.
+        State lives in <data-dir>/trent.sqlite (SQLite, WAL); key material in it is sealed under \
+        <data-dir>/root.key, created with mode 0600 on first start.
+        """
+    )
+
+    @Option(help: "Address to listen on (TRENT_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (TRENT_PORT; default 4599).")
+    var port: Int?
+
+    @Option(name: .customLong("data-dir"), help: "Data directory (TRENT_DATA_DIR; default ~/.local/share/trent).")
+    var dataDir: String?
+
+    @Option(name: .customLong("account-id"), help: "The AWS account id that owns the keys (TRENT_ACCOUNT_ID; default 111122223333).")
+    var accountID: String?
+
+    @Option(name: .customLong("default-region"), help: "Region for requests without a SigV4 credential scope (TRENT_DEFAULT_REGION; default us-east-1).")
+    var defaultRegion: String?
+
+    @Option(name: .customLong("sweep-interval"), help: "Seconds between sweeps for expired key material and due deletions (default 5).")
+    var sweepInterval: Double = 5
+
+    @Flag(name: .customLong("unsafe-test-clock"), help: .hidden)
+    var unsafeTestClock = false
+
+    @Option(name: .customLong("unsafe-test-clock-offset"), help: .hidden)
+    var unsafeTestClockOffset: Double?
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let dataDirectory = dataDir ?? env["TRENT_DATA_DIR"]
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share/trent")
+        var configuration = ServerConfiguration(dataDirectory: dataDirectory)
+        configuration.host = host ?? env["TRENT_HOST"] ?? configuration.host
+        guard let port = port ?? env["TRENT_PORT"].map({ Int($0) ?? -1 }) ?? Optional(configuration.port), (0...65535).contains(port) else {
+            throw ValidationError("TRENT_PORT must be a port number")
+        }
+        configuration.port = port
+        configuration.account = accountID ?? env["TRENT_ACCOUNT_ID"] ?? configuration.account
+        configuration.defaultRegion = defaultRegion ?? env["TRENT_DEFAULT_REGION"] ?? configuration.defaultRegion
+        guard configuration.account.count == 12, configuration.account.allSatisfy(\.isNumber) else {
+            throw ValidationError("the account id must be 12 digits")
+        }
+        guard sweepInterval > 0 else { throw ValidationError("--sweep-interval must be positive") }
+        configuration.sweepInterval = .milliseconds(Int64(sweepInterval * 1000))
+
+        var logger = Logger(label: "trent")
+        logger.logLevel = .info
+
+        var testClock: ManualClock?
+        let clock: any TrentCore.Clock
+        if unsafeTestClock || unsafeTestClockOffset != nil {
+            let manual = ManualClock(offset: unsafeTestClockOffset ?? 0)
+            testClock = manual
+            clock = manual
+            configuration.unsafeTestClock = true
+            logger.warning("UNSAFE TEST CLOCK ENABLED: time can be moved over HTTP. Never use this outside tests.")
+        } else {
+            clock = SystemClock()
+        }
+
+        try FileManager.default.createDirectory(
+            atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+        )
+        let rootKey = try RootKey.loadOrCreate(at: (dataDirectory as NSString).appendingPathComponent("root.key"))
+        let store = try SQLiteKeyStore(path: (dataDirectory as NSString).appendingPathComponent("trent.sqlite"))
+        let service = KeyService(store: store, clock: clock, rootKey: rootKey, wrappingKeys: WrappingKeyPool())
+
+        let settings = configuration
+        let app = buildApplication(configuration: settings, service: service, testClock: testClock, logger: logger) { channel in
+            let configuration = settings
+            let port = channel.localAddress?.port ?? configuration.port
+            let endpoint = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
+            let banner = """
+            Trent is listening on \(endpoint)
+              data directory: \(dataDirectory)
+              account \(configuration.account), default region \(configuration.defaultRegion)
+            Point the aws CLI at it:
+              aws --endpoint-url \(endpoint) kms list-keys
+
+            """
+            FileHandle.standardOutput.write(Data(banner.utf8))
+        }
+        try await app.runService()
+    }
+}

@@ -1,0 +1,88 @@
+import Crypto
+import Foundation
+import Testing
+@testable import TrentCrypto
+
+@Suite struct WrappingTests {
+    static let pair = try! WrappingKeyPair(spec: .rsa2048)
+
+    @Test(arguments: WrappingAlgorithm.allCases)
+    func wrapsAndUnwraps(algorithm: WrappingAlgorithm) throws {
+        let material = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        let wrapped = try KeyMaterialWrapper.wrap(material, publicKeyDER: Self.pair.publicKeyDER, algorithm: algorithm)
+        #expect(wrapped.count == (algorithm.isKeyWrap ? 256 + 40 : 256))
+        #expect(try Self.pair.unwrap(wrapped, algorithm: algorithm) == material)
+    }
+
+    @Test func wrongAlgorithmOrPairFails() throws {
+        let material = Array(repeating: UInt8(7), count: 32)
+        let sha256 = try KeyMaterialWrapper.wrap(material, publicKeyDER: Self.pair.publicKeyDER, algorithm: .rsaesOAEPSHA256)
+        #expect(throws: CryptoFailure.authenticationFailed("")) { try Self.pair.unwrap(sha256, algorithm: .rsaesOAEPSHA1) }
+        let other = try WrappingKeyPair(spec: .rsa2048)
+        #expect(throws: CryptoFailure.authenticationFailed("")) { try other.unwrap(sha256, algorithm: .rsaesOAEPSHA256) }
+        #expect(throws: CryptoFailure.malformedInput("")) { try Self.pair.unwrap(sha256.prefix(100), algorithm: .rsaesOAEPSHA256) }
+        #expect(throws: CryptoFailure.malformedInput("")) { try Self.pair.unwrap(sha256, algorithm: .rsaAESKeyWrapSHA256) }
+    }
+
+    @Test func publicKeyIsSubjectPublicKeyInfo() throws {
+        // SPKI DER starts with SEQUENCE { SEQUENCE { OID rsaEncryption ... } }.
+        let der = [UInt8](Self.pair.publicKeyDER)
+        #expect(der.count > 290)
+        let rsaEncryptionOID: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01]
+        #expect(der.indices.contains { der[$0...].starts(with: rsaEncryptionOID) })
+    }
+}
+
+@Suite struct CiphertextEnvelopeTests {
+    let key = SymmetricKey(size: .bits256)
+    let keyID = UUID()
+    let materialID = (0..<32).map { UInt8($0) }
+
+    @Test func sealsAndOpensWithTheSameContext() throws {
+        let data = try CiphertextEnvelope.seal(Data("hello".utf8), keyID: keyID, keyMaterialID: materialID, material: key, encryptionContext: ["a": "b", "c": "d"])
+        #expect(data.count == 5 + CiphertextEnvelope.overhead)
+        let envelope = try CiphertextEnvelope(parsing: data)
+        #expect(envelope.keyID == keyID)
+        #expect(envelope.keyMaterialID == materialID)
+        #expect(try envelope.open(material: key, encryptionContext: ["c": "d", "a": "b"]) == Data("hello".utf8))
+        #expect(throws: CryptoFailure.authenticationFailed("")) { try envelope.open(material: key, encryptionContext: [:]) }
+        #expect(throws: CryptoFailure.authenticationFailed("")) { try envelope.open(material: key, encryptionContext: ["a": "x", "c": "d"]) }
+    }
+
+    @Test func headerIsAuthenticated() throws {
+        var data = try CiphertextEnvelope.seal(Data("x".utf8), keyID: keyID, keyMaterialID: materialID, material: key, encryptionContext: [:])
+        data[20] ^= 1  // inside the key material id
+        let envelope = try CiphertextEnvelope(parsing: data)
+        #expect(throws: CryptoFailure.authenticationFailed("")) { try envelope.open(material: key, encryptionContext: [:]) }
+    }
+
+    @Test func rejectsGarbage() {
+        #expect(throws: CryptoFailure.malformedInput("")) { try CiphertextEnvelope(parsing: Data(repeating: 0x54, count: 40)) }
+        #expect(throws: CryptoFailure.malformedInput("")) { try CiphertextEnvelope(parsing: Data(repeating: 0, count: 200)) }
+    }
+
+    /// Pairs whose naive concatenation would collide must not share a canonical form.
+    @Test func canonicalContextIsUnambiguous() {
+        #expect(CiphertextEnvelope.canonicalContext(["ab": "c"]) != CiphertextEnvelope.canonicalContext(["a": "bc"]))
+    }
+}
+
+@Suite struct RootKeyTests {
+    @Test func sealedSecretsAreBoundToTheirContext() throws {
+        let root = RootKey(SymmetricKey(size: .bits256))
+        let sealed = try root.seal(Data("secret".utf8), context: "k1")
+        #expect(try root.open(sealed, context: "k1") == Data("secret".utf8))
+        #expect(throws: CryptoFailure.authenticationFailed("")) { try root.open(sealed, context: "k2") }
+        #expect(throws: CryptoFailure.authenticationFailed("")) { try RootKey(SymmetricKey(size: .bits256)).open(sealed, context: "k1") }
+    }
+
+    @Test func keyFileIsCreatedOwnerOnlyAndReused() throws {
+        let path = NSTemporaryDirectory() + "trent-root-\(UUID()).key"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = try RootKey.loadOrCreate(at: path)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let sealed = try first.seal(Data([1, 2, 3]), context: "c")
+        #expect(try RootKey.loadOrCreate(at: path).open(sealed, context: "c") == Data([1, 2, 3]))
+    }
+}

@@ -7,14 +7,14 @@ PYTHON := $(VENV)/bin/python
 
 all: build
 
+# One build of everything, tests included, shared by the Swift tests and the interop suite.
 build:
-	$(SWIFT) build
+	$(SWIFT) build --build-tests
 
 ## Runs every test: Swift unit and integration tests, then the interop suite against a live server.
 test: swift-test interop
 
-swift-test:
-	$(SWIFT) build --build-tests
+swift-test: build
 	$(SWIFT) test --skip-build
 
 ## The pytest suite drives a real `trent serve` with the aws CLI, boto3 and openssl.

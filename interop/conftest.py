@@ -1,0 +1,182 @@
+"""Fixtures that run a real `trent serve` and talk to it the way users do."""
+import base64
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import boto3
+import pytest
+from botocore.config import Config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRENT_BIN = os.environ.get("TRENT_BIN", os.path.join(ROOT, ".build", "debug", "trent"))
+REGION = "us-east-1"
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class TrentServer:
+    """One `trent serve` process on a loopback port with its own data directory."""
+
+    def __init__(self, data_dir, clock_offset=0.0):
+        self.data_dir = data_dir
+        self.clock_offset = clock_offset
+        self.proc = None
+        self.port = None
+        self.log_path = data_dir.rstrip("/") + ".log"
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.port = free_port()
+        args = [
+            TRENT_BIN, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", self.data_dir,
+            "--sweep-interval", "0.2", "--unsafe-test-clock-offset", str(self.clock_offset),
+        ]
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"trent serve exited with {self.proc.returncode}: {self.read_log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("trent serve did not start: " + self.read_log())
+
+    def read_log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stop(self, kill=False):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def restart(self, kill=False, clock_offset=None):
+        self.stop(kill=kill)
+        if clock_offset is not None:
+            self.clock_offset = clock_offset
+        return self.start()
+
+    def set_clock(self, offset_seconds):
+        """Moves the server's clock (only possible with the unsafe test flag)."""
+        self.clock_offset = offset_seconds
+        self._post("/_trent/unsafe/clock", {"offsetSeconds": float(offset_seconds)})
+
+    def sweep(self):
+        return json.loads(self._post("/_trent/unsafe/sweep", {}))
+
+    def _post(self, path, body):
+        req = urllib.request.Request(self.endpoint + path, data=json.dumps(body).encode(), method="POST")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.read()
+
+    def audit_lookup(self, *args):
+        out = subprocess.run([TRENT_BIN, "audit", "lookup", "--data-dir", self.data_dir, *args],
+                             check=True, capture_output=True, text=True, timeout=60)
+        return json.loads(out.stdout)["Records"]
+
+
+@pytest.fixture(scope="session")
+def workdir():
+    d = tempfile.mkdtemp(prefix="trent-interop-")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server(workdir):
+    s = TrentServer(os.path.join(workdir, "shared-data")).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture()
+def own_server(workdir):
+    """A server of its own, for tests that restart, kill or move time."""
+    d = tempfile.mkdtemp(prefix="data-", dir=workdir)
+    s = TrentServer(d).start()
+    yield s
+    s.stop()
+
+
+def make_client(server, region=REGION, validate=True):
+    return boto3.client(
+        "kms", endpoint_url=server.endpoint, region_name=region,
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"], aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=Config(retries={"max_attempts": 1}, parameter_validation=validate),
+    )
+
+
+@pytest.fixture()
+def kms(server):
+    return make_client(server)
+
+
+class AwsCli:
+    """Runs the real `aws` CLI against a server."""
+
+    def __init__(self, server, cwd):
+        self.server = server
+        self.cwd = cwd
+        self.env = dict(os.environ, **CREDENTIALS, AWS_DEFAULT_REGION=REGION,
+                        AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_PAGER="")
+
+    def run(self, *args, check=True):
+        p = subprocess.run(["aws", "--endpoint-url", self.server.endpoint, "--output", "json", *args],
+                           cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=120)
+        if check and p.returncode != 0:
+            raise AssertionError(f"aws {' '.join(args)} failed ({p.returncode}): {p.stderr}")
+        return p
+
+    def json(self, *args):
+        out = self.run(*args).stdout
+        return json.loads(out) if out.strip() else {}
+
+
+@pytest.fixture()
+def aws(server, tmp_path):
+    return AwsCli(server, tmp_path)
+
+
+def raw_call(server, target, body, headers=None, region=REGION):
+    """POSTs bytes as an SDK would, without client-side validation. Returns (status, headers, json)."""
+    h = {
+        "Content-Type": "application/x-amz-json-1.1",
+        "Authorization": f"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261129/{region}/kms/aws4_request, SignedHeaders=host, Signature=00",
+    }
+    if target is not None:
+        h["X-Amz-Target"] = target
+    h.update(headers or {})
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    req = urllib.request.Request(server.endpoint + "/", data=data, headers=h, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, dict(r.headers), json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), json.loads(e.read() or b"{}")
+
+
+def b64(data):
+    return base64.b64encode(data).decode()

@@ -29,9 +29,10 @@ def free_port():
 class TrentServer:
     """One `trent serve` process on a loopback port with its own data directory."""
 
-    def __init__(self, data_dir, clock_offset=0.0):
+    def __init__(self, data_dir, clock_offset=0.0, unsafe_clock=True):
         self.data_dir = data_dir
         self.clock_offset = clock_offset
+        self.unsafe_clock = unsafe_clock
         self.proc = None
         self.port = None
         self.log_path = data_dir.rstrip("/") + ".log"
@@ -44,8 +45,10 @@ class TrentServer:
         self.port = free_port()
         args = [
             TRENT_BIN, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", self.data_dir,
-            "--sweep-interval", "0.2", "--unsafe-test-clock-offset", str(self.clock_offset),
+            "--sweep-interval", "0.2",
         ]
+        if self.unsafe_clock:
+            args += ["--unsafe-test-clock-offset", str(self.clock_offset)]
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60

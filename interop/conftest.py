@@ -29,7 +29,8 @@ def free_port():
 class TrentServer:
     """One `trent serve` process on a loopback port with its own data directory."""
 
-    def __init__(self, data_dir, clock_offset=0.0, unsafe_clock=True):
+    def __init__(self, data_dir, clock_offset=0.0, unsafe_clock=True, pool=0):
+        self.pool = pool
         self.data_dir = data_dir
         self.clock_offset = clock_offset
         self.unsafe_clock = unsafe_clock
@@ -45,7 +46,7 @@ class TrentServer:
         self.port = free_port()
         args = [
             TRENT_BIN, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", self.data_dir,
-            "--sweep-interval", "0.2",
+            "--sweep-interval", "0.2", "--wrapping-key-pool", str(self.pool),
         ]
         if self.unsafe_clock:
             args += ["--unsafe-test-clock-offset", str(self.clock_offset)]
@@ -110,7 +111,7 @@ def workdir():
 
 @pytest.fixture(scope="session")
 def server(workdir):
-    s = TrentServer(os.path.join(workdir, "shared-data")).start()
+    s = TrentServer(os.path.join(workdir, "shared-data"), pool=2).start()
     yield s
     s.stop()
 

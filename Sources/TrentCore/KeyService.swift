@@ -20,7 +20,7 @@ public final class KeyService: Sendable {
     let clock: any Clock
     let rootKey: RootKey
     let tokenMACKey: SymmetricKey
-    let wrappingKeys: WrappingKeyPool
+    public let wrappingKeys: WrappingKeyPool
     let configuration: Configuration
 
     public init(store: any KeyStore, clock: any Clock, rootKey: RootKey, wrappingKeys: WrappingKeyPool, configuration: Configuration = .init()) {

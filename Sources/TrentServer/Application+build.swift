@@ -16,10 +16,11 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let router = buildRouter(configuration: configuration, service: service, testClock: testClock, logger: logger)
     let sweeper = ExpirySweeper(service: service, interval: configuration.sweepInterval, logger: logger)
+    let poolFiller = WrappingKeyPoolFiller(pool: service.wrappingKeys)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Trent"),
-        services: [sweeper],
+        services: [sweeper, poolFiller],
         onServerRunning: onServerRunning,
         logger: logger
     )

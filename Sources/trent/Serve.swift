@@ -37,6 +37,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("sweep-interval"), help: "Seconds between sweeps for expired key material and due deletions (default 5).")
     var sweepInterval: Double = 5
 
+    @Option(name: .customLong("wrapping-key-pool"), help: "RSA wrapping key pairs kept ready per key spec for GetParametersForImport (default 2; 0 generates on demand).")
+    var wrappingKeyPool: Int = 2
+
     @Flag(name: .customLong("unsafe-test-clock"), help: .hidden)
     var unsafeTestClock = false
 
@@ -58,6 +61,7 @@ struct Serve: AsyncParsableCommand {
         guard configuration.account.count == 12, configuration.account.allSatisfy(\.isNumber) else {
             throw ValidationError("the account id must be 12 digits")
         }
+        guard (0...64).contains(wrappingKeyPool) else { throw ValidationError("--wrapping-key-pool must be between 0 and 64") }
         guard sweepInterval > 0 else { throw ValidationError("--sweep-interval must be positive") }
         configuration.sweepInterval = .milliseconds(Int64(sweepInterval * 1000))
 
@@ -81,7 +85,7 @@ struct Serve: AsyncParsableCommand {
         )
         let rootKey = try RootKey.loadOrCreate(at: (dataDirectory as NSString).appendingPathComponent("root.key"))
         let store = try SQLiteKeyStore(path: (dataDirectory as NSString).appendingPathComponent("trent.sqlite"))
-        let service = KeyService(store: store, clock: clock, rootKey: rootKey, wrappingKeys: WrappingKeyPool())
+        let service = KeyService(store: store, clock: clock, rootKey: rootKey, wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: wrappingKeyPool)))
 
         let settings = configuration
         let app = buildApplication(configuration: settings, service: service, testClock: testClock, logger: logger) { channel in

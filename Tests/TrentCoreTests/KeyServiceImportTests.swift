@@ -209,3 +209,17 @@ func expectKMSError(_ code: KMSError.Code, _ body: () async throws -> Void, sour
         #expect(failed.allSatisfy { $0.errorCode == nil })
     }
 }
+
+@Suite struct WrappingKeyPoolTests {
+    @Test func poolHandsOutDistinctPairsAndRefills() async throws {
+        let pool = WrappingKeyPool(configuration: .init(pairsPerSpec: 2))
+        await pool.fill()
+        #expect(await pool.readyCount(.rsa2048) == 2)
+        #expect(await pool.readyCount(.rsa4096) == 2)
+        let a = try await pool.take(.rsa2048), b = try await pool.take(.rsa2048), c = try await pool.take(.rsa2048)
+        #expect(Set([a.publicKeyDER, b.publicKeyDER, c.publicKeyDER]).count == 3)
+        #expect(await pool.readyCount(.rsa2048) == 0)
+        await pool.fill()
+        #expect(await pool.readyCount(.rsa2048) == 2)
+    }
+}

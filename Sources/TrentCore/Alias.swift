@@ -1,4 +1,5 @@
 public import Foundation
+import TrentModel
 
 /// An alias (`alias/<name>`) pointing at one key of the same account and region.
 public struct Alias: Sendable, Equatable {
@@ -18,5 +19,5 @@ public struct Alias: Sendable, Equatable {
         self.updatedAt = updatedAt
     }
 
-    public var arn: String { ARNs.alias(region: region, account: account, aliasName: name) }
+    public var arn: String { ARN.alias(region: region, account: account, aliasName: name) }
 }

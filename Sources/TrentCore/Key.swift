@@ -1,4 +1,5 @@
 public import Foundation
+import TrentModel
 
 /// The states of a KMS key that Trent's features use; raw values are AWS's.
 public enum KeyState: String, Sendable, CaseIterable, Codable {
@@ -77,7 +78,7 @@ public struct Key: Sendable, Equatable {
         self.currentMaterialID = currentMaterialID
     }
 
-    public var arn: String { ARNs.key(region: region, account: account, keyID: id) }
+    public var arn: String { ARN.key(region: region, account: account, keyID: id) }
 
     /// The state a caller sees at `now`: material whose `ValidTo` has passed is gone at once,
     /// before the sweeper has made that durable.
@@ -85,16 +86,5 @@ public struct Key: Sendable, Equatable {
         guard origin == .external, state == .enabled || state == .disabled else { return state }
         guard let currentMaterial, currentMaterial.isUsable(at: now) else { return .pendingImport }
         return state
-    }
-}
-
-/// ARN spelling, shared by every layer.
-public enum ARNs {
-    public static func key(region: String, account: String, keyID: String) -> String {
-        "arn:aws:kms:\(region):\(account):key/\(keyID)"
-    }
-
-    public static func alias(region: String, account: String, aliasName: String) -> String {
-        "arn:aws:kms:\(region):\(account):\(aliasName)"
     }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+import TrentModel
 
 extension KeyService {
     /// AWS's rules for alias names beyond the model's pattern.
@@ -21,7 +22,7 @@ extension KeyService {
             let key = try resolve(targetKeyID, form: .keyOnly, call: call, in: tx)
             if key.state == .pendingDeletion { throw KMSError.invalidState(arn: key.arn, state: .pendingDeletion) }
             if try tx.alias(account: call.account, region: call.region, name: name) != nil {
-                throw KMSError(.alreadyExists, "An alias with the name \(ARNs.alias(region: call.region, account: call.account, aliasName: name)) already exists")
+                throw KMSError(.alreadyExists, "An alias with the name \(ARN.alias(region: call.region, account: call.account, aliasName: name)) already exists")
             }
             try tx.insert(Alias(account: call.account, region: call.region, name: name, targetKeyID: key.id, createdAt: now, updatedAt: now))
             try tx.append(event(call, at: now, key: key))
@@ -33,7 +34,7 @@ extension KeyService {
         let now = now()
         try await store.write { [self] tx in
             guard var alias = try tx.alias(account: call.account, region: call.region, name: name) else {
-                throw KMSError.notFound("Alias \(ARNs.alias(region: call.region, account: call.account, aliasName: name)) is not found.")
+                throw KMSError.notFound("Alias \(ARN.alias(region: call.region, account: call.account, aliasName: name)) is not found.")
             }
             let key = try resolve(targetKeyID, form: .keyOnly, call: call, in: tx)
             if key.state == .pendingDeletion { throw KMSError.invalidState(arn: key.arn, state: .pendingDeletion) }
@@ -52,7 +53,7 @@ extension KeyService {
         let now = now()
         try await store.write { [self] tx in
             guard let alias = try tx.alias(account: call.account, region: call.region, name: name) else {
-                throw KMSError.notFound("Alias \(ARNs.alias(region: call.region, account: call.account, aliasName: name)) is not found.")
+                throw KMSError.notFound("Alias \(ARN.alias(region: call.region, account: call.account, aliasName: name)) is not found.")
             }
             try tx.deleteAlias(account: call.account, region: call.region, name: name)
             try tx.append(event(call, at: now, key: try tx.key(id: alias.targetKeyID)))

@@ -27,13 +27,7 @@ extension KeyService {
                       let date = key.deletionDate, date <= now
                 else { return false }
                 try tx.deleteKey(id: key.id)
-                try tx.append(AuditEvent(
-                    eventID: UUID().uuidString.lowercased(), eventTime: now, eventName: "DeleteKey",
-                    eventType: .serviceEvent, account: key.account, region: key.region, requestID: nil,
-                    sourceIPAddress: nil, userAgent: nil, accessKeyID: nil, readOnly: false,
-                    requestParameters: nil, responseElements: nil, resourceARNs: [key.arn],
-                    errorCode: nil, errorMessage: nil, keyID: key.id
-                ))
+                try tx.append(Self.serviceEvent("DeleteKey", key: key, at: now))
                 return true
             }
             if deleted { report.deletedKeys += 1 }

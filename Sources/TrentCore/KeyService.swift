@@ -66,12 +66,12 @@ public final class KeyService: Sendable {
                 }
             }
             guard let alias = try reader.alias(account: call.account, region: call.region, name: name) else {
-                throw KMSError.notFound("Alias \(ARNs.alias(region: call.region, account: call.account, aliasName: name)) is not found.")
+                throw KMSError.notFound("Alias \(ARN.alias(region: call.region, account: call.account, aliasName: name)) is not found.")
             }
             keyID = alias.targetKeyID
         }
         guard let key = try reader.key(id: keyID), key.account == call.account, key.region == call.region else {
-            throw KMSError.keyNotFound(arn: ARNs.key(region: call.region, account: call.account, keyID: keyID))
+            throw KMSError.keyNotFound(arn: ARN.key(region: call.region, account: call.account, keyID: keyID))
         }
         return key
     }
@@ -94,18 +94,23 @@ public final class KeyService: Sendable {
         try tx.save(material)
         key.state = try KeyLifecycle.next(key.state, on: .materialDeleted, arn: key.arn)
         try tx.update(key)
-        try tx.append(AuditEvent(
-            eventID: UUID().uuidString.lowercased(), eventTime: now, eventName: "DeleteExpiredKeyMaterial",
-            eventType: .serviceEvent, account: key.account, region: key.region, requestID: nil,
-            sourceIPAddress: nil, userAgent: nil, accessKeyID: nil, readOnly: false, requestParameters: nil,
-            responseElements: nil,
-            additionalEventData: .object(["keyMaterialId": .string(material.id)]),
-            resourceARNs: [key.arn], errorCode: nil, errorMessage: nil, keyID: key.id
+        try tx.append(Self.serviceEvent(
+            "DeleteExpiredKeyMaterial", key: key, at: now, additional: .object(["keyMaterialId": .string(material.id)])
         ))
         return key
     }
 
     // MARK: - Audit
+
+    /// An event KMS itself initiates (`AwsServiceEvent`): expiry, deletion, rotation.
+    static func serviceEvent(_ name: String, key: Key, at now: Date, additional: JSONValue? = nil) -> AuditEvent {
+        AuditEvent(
+            eventID: UUID().uuidString.lowercased(), eventTime: now, eventName: name, eventType: .serviceEvent,
+            account: key.account, region: key.region, requestID: nil, sourceIPAddress: nil, userAgent: nil,
+            accessKeyID: nil, readOnly: false, requestParameters: nil, responseElements: nil,
+            additionalEventData: additional, resourceARNs: [key.arn], errorCode: nil, errorMessage: nil, keyID: key.id
+        )
+    }
 
     func event(
         _ call: CallContext, at now: Date, key: Key?, response: JSONValue? = nil, additional: JSONValue? = nil

@@ -29,13 +29,6 @@ public enum KeyReference: Sendable, Equatable {
         }
     }
 
-    public var isAlias: Bool {
-        switch self {
-        case .aliasName, .aliasARN: true
-        case .keyID, .keyARN: false
-        }
-    }
-
     /// A key id as KMS makes them: a lowercase canonical UUID, optionally with AWS's `mrk-` form.
     public static func isWellFormedKeyID(_ id: String) -> Bool {
         let bytes = Array(id.utf8)

@@ -34,10 +34,7 @@ struct Audit: AsyncParsableCommand {
         var maxResults: Int = 1000
 
         func run() async throws {
-            let env = ProcessInfo.processInfo.environment
-            let dataDirectory = dataDir ?? env["TRENT_DATA_DIR"]
-                ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share/trent")
-            let path = (dataDirectory as NSString).appendingPathComponent("trent.sqlite")
+            let path = DataDirectory.storePath(in: DataDirectory.resolve(dataDir))
             guard FileManager.default.fileExists(atPath: path) else {
                 throw ValidationError("no Trent store at \(path)")
             }

@@ -48,8 +48,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
-        let dataDirectory = dataDir ?? env["TRENT_DATA_DIR"]
-            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share/trent")
+        let dataDirectory = DataDirectory.resolve(dataDir)
         var configuration = ServerConfiguration(dataDirectory: dataDirectory)
         configuration.host = host ?? env["TRENT_HOST"] ?? configuration.host
         guard let port = port ?? env["TRENT_PORT"].map({ Int($0) ?? -1 }) ?? Optional(configuration.port), (0...65535).contains(port) else {
@@ -84,7 +83,7 @@ struct Serve: AsyncParsableCommand {
             atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
         )
         let rootKey = try RootKey.loadOrCreate(at: (dataDirectory as NSString).appendingPathComponent("root.key"))
-        let store = try SQLiteKeyStore(path: (dataDirectory as NSString).appendingPathComponent("trent.sqlite"))
+        let store = try SQLiteKeyStore(path: DataDirectory.storePath(in: dataDirectory))
         let service = KeyService(store: store, clock: clock, rootKey: rootKey, wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: wrappingKeyPool)))
 
         let settings = configuration

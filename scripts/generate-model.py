@@ -199,7 +199,7 @@ def main():
 
     p = [header, "import Foundation", "", "extension KMS {", "    enum Patterns {"]
     for pat, ref in patterns.items():
-        p.append(f"        nonisolated(unsafe) static let {ref} = try! NSRegularExpression(pattern: {json.dumps(pat)})")
+        p.append(f"        static let {ref} = try! NSRegularExpression(pattern: {json.dumps(pat)})")
     p.append("    }")
     p.append("}")
     write(os.path.join(OUT, "Patterns.swift"), "\n".join(p) + "\n")

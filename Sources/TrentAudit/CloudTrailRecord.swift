@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import TrentCore
 
 /// Renders audit events as CloudTrail records (eventVersion 1.11), the format AWS delivers

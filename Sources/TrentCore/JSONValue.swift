@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A JSON value, for the free-form parts of audit records (`requestParameters`, …).
 public enum JSONValue: Sendable, Equatable, Codable {

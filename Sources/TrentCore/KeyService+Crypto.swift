@@ -1,6 +1,6 @@
 public import Foundation
-public import Crypto
-public import TrentCrypto
+import Crypto
+import TrentCrypto
 
 extension KeyService {
     public struct EncryptResult: Sendable {

@@ -1,5 +1,5 @@
 public import Foundation
-public import Crypto
+import Crypto
 public import TrentCrypto
 
 /// What `ImportKeyMaterial` asks for, after the server checked the wire constraints.

@@ -1,6 +1,6 @@
-public import Foundation
-public import Crypto
-public import TrentCrypto
+import Foundation
+import Crypto
+import TrentCrypto
 import TrentModel
 
 /// What `CreateKey` asks for, validated by the server's operation.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension KeyService {
     public struct SweepReport: Sendable, Equatable {

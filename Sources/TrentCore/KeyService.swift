@@ -1,5 +1,5 @@
 public import Foundation
-public import Crypto
+import Crypto
 public import TrentCrypto
 import TrentModel
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Crypto
 
 /// The `KeyMaterialId` of a key's material: HMAC-SHA256 keyed by the material over the key id,

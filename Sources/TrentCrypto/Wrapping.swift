@@ -1,5 +1,5 @@
 public import Foundation
-public import Crypto
+import Crypto
 import _CryptoExtras
 
 /// The RSA wrapping algorithms of `GetParametersForImport` that Trent implements.

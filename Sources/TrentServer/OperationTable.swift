@@ -13,7 +13,7 @@ struct Operation: Sendable {
     let name: String
     let prepare: @Sendable (Data) throws -> PreparedCall
 
-    static func make<Request: KMSShape, Response: Encodable>(
+    static func make<Request: KMSShape, Response: Encodable & Sendable>(
         _ name: String,
         _ request: Request.Type,
         audit: @escaping @Sendable (Request) -> JSONValue?,
@@ -73,4 +73,4 @@ enum AuditParameters {
 }
 
 /// The `{}` body of operations whose model has no output shape.
-struct EmptyResponse: Encodable {}
+struct EmptyResponse: Encodable, Sendable {}

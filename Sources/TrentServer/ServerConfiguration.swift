@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Everything `trent serve` can be told.
 public struct ServerConfiguration: Sendable {

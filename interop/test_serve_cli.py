@@ -1,0 +1,78 @@
+"""`trent serve` as a user starts it: flags, TRENT_* variables, the start-up banner, --help."""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+from conftest import TRENT_BIN, free_port, make_client
+
+
+class Started:
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+
+
+def start(args, env, log_path):
+    log = open(log_path, "wb")
+    proc = subprocess.Popen([TRENT_BIN, "serve", *args], stdout=log, stderr=subprocess.STDOUT, env=env)
+    return proc
+
+
+def wait_for_banner(log_path, proc):
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        text = open(log_path, errors="replace").read()
+        if "aws --endpoint-url" in text:
+            return text
+        assert proc.poll() is None, text
+        time.sleep(0.1)
+    raise AssertionError(open(log_path).read())
+
+
+def test_environment_variables_and_banner(tmp_path):
+    port = free_port()
+    data_dir = tmp_path / "env-data"
+    env = dict(os.environ, TRENT_HOST="127.0.0.1", TRENT_PORT=str(port), TRENT_DATA_DIR=str(data_dir),
+               TRENT_ACCOUNT_ID="123456789012", TRENT_DEFAULT_REGION="eu-west-3")
+    proc = start(["--wrapping-key-pool", "0"], env, tmp_path / "log")
+    try:
+        banner = wait_for_banner(tmp_path / "log", proc)
+        assert f"http://127.0.0.1:{port}" in banner
+        assert str(data_dir) in banner
+        assert f"aws --endpoint-url http://127.0.0.1:{port} kms list-keys" in banner
+        assert (data_dir / "trent.sqlite").exists() and (data_dir / "root.key").exists()
+        key = make_client(Started(f"http://127.0.0.1:{port}"), region="eu-west-3").create_key()["KeyMetadata"]
+        assert key["AWSAccountId"] == "123456789012" and ":eu-west-3:" in key["Arn"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def test_flags_win_over_environment(tmp_path):
+    port = free_port()
+    env = dict(os.environ, TRENT_PORT="1", TRENT_DATA_DIR=str(tmp_path / "ignored"))
+    proc = start(["--port", str(port), "--data-dir", str(tmp_path / "flag-data"), "--wrapping-key-pool", "0"], env, tmp_path / "log")
+    try:
+        banner = wait_for_banner(tmp_path / "log", proc)
+        assert f":{port}" in banner and str(tmp_path / "flag-data") in banner
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass
+        assert not (tmp_path / "ignored").exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def test_help_documents_the_options():
+    out = subprocess.run([TRENT_BIN, "serve", "--help"], capture_output=True, text=True, check=True).stdout
+    for option in ("--host", "--port", "--data-dir", "--account-id", "--default-region", "--sweep-interval",
+                   "--wrapping-key-pool", "TRENT_HOST", "TRENT_PORT", "TRENT_DATA_DIR"):
+        assert option in out
+    assert "unsafe" not in out
+
+
+def test_bad_configuration_is_refused(tmp_path):
+    p = subprocess.run([TRENT_BIN, "serve", "--account-id", "12", "--data-dir", str(tmp_path / "d")],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0 and "12 digits" in p.stderr

@@ -23,9 +23,16 @@ public struct RootKey: Sendable {
         }
         let key = SymmetricKey(size: .bits256)
         let data = key.withUnsafeBytes { Data($0) }
-        guard fm.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+        // Written in full and synced before anything is sealed under it: losing it loses every key.
+        let temporary = path + ".tmp-\(UUID().uuidString)"
+        guard fm.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]),
+              let handle = FileHandle(forUpdatingAtPath: temporary)
+        else {
             throw CryptoFailure.malformedInput("cannot create root key file \(path)")
         }
+        try handle.synchronize()
+        try handle.close()
+        try fm.moveItem(atPath: temporary, toPath: path)
         return RootKey(key)
     }
 

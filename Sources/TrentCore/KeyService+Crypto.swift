@@ -2,6 +2,8 @@ public import Foundation
 import Crypto
 import TrentCrypto
 
+/// Encrypt, Decrypt, ReEncrypt, GenerateDataKey*, GenerateRandom: all built on `seal` and `open`,
+/// which run inside the caller's transaction.
 extension KeyService {
     public struct EncryptResult: Sendable {
         public let key: Key
@@ -14,6 +16,21 @@ extension KeyService {
         public let plaintext: Data
         public let keyMaterialID: String
     }
+
+    public struct DataKeyResult: Sendable {
+        public let key: Key
+        public let ciphertext: Data
+        /// `nil` for GenerateDataKeyWithoutPlaintext.
+        public let plaintext: Data?
+        public let keyMaterialID: String
+    }
+
+    public struct ReEncryptResult: Sendable {
+        public let source: DecryptResult
+        public let destination: EncryptResult
+    }
+
+    static let dryRunError = KMSError(.dryRun, "The request would have succeeded, but the DryRun option is set.")
 
     /// `EncryptionAlgorithm` as a symmetric key accepts it.
     static func checkSymmetricAlgorithm(_ algorithm: String?, key: Key) throws {
@@ -32,23 +49,68 @@ extension KeyService {
         return material
     }
 
+    /// Resolves a key for encryption and checks that it can encrypt now.
+    func encryptionKey(_ keyID: String, algorithm: String?, call: CallContext, now: Date, in tx: any KeyStoreReader) throws -> (Key, KeyMaterial) {
+        let key = try resolve(keyID, form: .keyOrAlias, call: call, in: tx)
+        guard key.keyUsage == .encryptDecrypt else {
+            throw KMSError(.invalidKeyUsage, "\(key.arn) key usage is \(key.keyUsage.rawValue) which is not valid for \(call.eventName).")
+        }
+        try Self.checkSymmetricAlgorithm(algorithm, key: key)
+        return (key, try usableMaterial(of: key, now: now, in: tx))
+    }
+
+    /// Seals `plaintext` under the key's current material in Trent's envelope.
+    func seal(_ plaintext: Data, key: Key, material: KeyMaterial, encryptionContext: [String: String]) throws -> Data {
+        let secret = try openMaterial(material)
+        guard let uuid = UUID(uuidString: key.id), let materialBytes = KeyMaterialID.bytes(fromHex: material.id) else {
+            throw KMSError(.internal, "malformed key identifiers")
+        }
+        return try CiphertextEnvelope.seal(plaintext, keyID: uuid, keyMaterialID: materialBytes, material: secret, encryptionContext: encryptionContext)
+    }
+
+    /// Opens a ciphertext: the envelope names its key and material, which must be usable now.
+    func open(
+        _ ciphertext: Data, encryptionContext: [String: String], requestedKeyID: String?, algorithm: String?,
+        dryRun: Bool, call: CallContext, now: Date, in tx: any KeyStoreReader
+    ) throws -> DecryptResult {
+        guard let envelope = try? CiphertextEnvelope(parsing: ciphertext) else { throw KMSError.invalidCiphertext() }
+        let envelopeKeyID = envelope.keyID.uuidString.lowercased()
+        let materialID = KeyMaterialID.hex(envelope.keyMaterialID)
+        if let requestedKeyID {
+            let requested = try resolve(requestedKeyID, form: .keyOrAlias, call: call, in: tx)
+            guard requested.id == envelopeKeyID else {
+                throw KMSError(.incorrectKey, "The key ID in the request does not identify a CMK that can perform this operation.")
+            }
+        }
+        guard let key = try tx.key(id: envelopeKeyID), key.account == call.account, key.region == call.region else {
+            throw KMSError.invalidCiphertext()
+        }
+        try Self.checkSymmetricAlgorithm(algorithm, key: key)
+        let state = key.effectiveState(currentMaterial: try currentMaterial(of: key, in: tx), now: now)
+        guard state == .enabled else { throw KMSError.invalidState(arn: key.arn, state: state) }
+        guard let material = try tx.materials(keyID: key.id).first(where: { $0.id == materialID }) else {
+            throw KMSError.invalidCiphertext()
+        }
+        guard material.isUsable(at: now) else { throw KMSError.invalidState(arn: key.arn, state: .pendingImport) }
+        if dryRun { throw Self.dryRunError }
+        let secret = try openMaterial(material)
+        do {
+            let plaintext = try envelope.open(material: secret, encryptionContext: encryptionContext)
+            return DecryptResult(key: key, plaintext: plaintext, keyMaterialID: material.id)
+        } catch {
+            throw KMSError.invalidCiphertext()
+        }
+    }
+
     public func encrypt(
         _ keyID: String, plaintext: Data, encryptionContext: [String: String], algorithm: String?, dryRun: Bool,
         call: CallContext
     ) async throws -> EncryptResult {
         let now = now()
         return try await store.write { [self] tx in
-            let key = try resolve(keyID, form: .keyOrAlias, call: call, in: tx)
-            try Self.checkSymmetricAlgorithm(algorithm, key: key)
-            let material = try usableMaterial(of: key, now: now, in: tx)
-            if dryRun { throw KMSError(.dryRun, "The request would have succeeded, but the DryRun option is set.") }
-            let secret = try openMaterial(material)
-            guard let uuid = UUID(uuidString: key.id), let materialBytes = KeyMaterialID.bytes(fromHex: material.id) else {
-                throw KMSError(.internal, "malformed key identifiers")
-            }
-            let ciphertext = try CiphertextEnvelope.seal(
-                plaintext, keyID: uuid, keyMaterialID: materialBytes, material: secret, encryptionContext: encryptionContext
-            )
+            let (key, material) = try encryptionKey(keyID, algorithm: algorithm, call: call, now: now, in: tx)
+            if dryRun { throw Self.dryRunError }
+            let ciphertext = try seal(plaintext, key: key, material: material, encryptionContext: encryptionContext)
             try tx.append(event(call, at: now, key: key))
             return EncryptResult(key: key, ciphertext: ciphertext, keyMaterialID: material.id)
         }
@@ -59,41 +121,64 @@ extension KeyService {
         dryRun: Bool, call: CallContext
     ) async throws -> DecryptResult {
         let now = now()
-        guard let envelope = try? CiphertextEnvelope(parsing: ciphertext) else {
-            throw KMSError.invalidCiphertext()
-        }
-        let envelopeKeyID = envelope.keyID.uuidString.lowercased()
-        let materialID = KeyMaterialID.hex(envelope.keyMaterialID)
         return try await store.write { [self] tx in
-            if let requestedKeyID {
-                let requested = try resolve(requestedKeyID, form: .keyOrAlias, call: call, in: tx)
-                guard requested.id == envelopeKeyID else {
-                    throw KMSError(.incorrectKey, "The key ID in the request does not identify a CMK that can perform this operation.")
-                }
-            }
-            guard let key = try tx.key(id: envelopeKeyID), key.account == call.account, key.region == call.region else {
-                throw KMSError.invalidCiphertext()
-            }
-            try Self.checkSymmetricAlgorithm(algorithm, key: key)
-            let current = try currentMaterial(of: key, in: tx)
-            let state = key.effectiveState(currentMaterial: current, now: now)
-            guard state == .enabled else { throw KMSError.invalidState(arn: key.arn, state: state) }
-            guard let material = try tx.materials(keyID: key.id).first(where: { $0.id == materialID }) else {
-                throw KMSError.invalidCiphertext()
-            }
-            guard material.isUsable(at: now) else {
-                throw KMSError.invalidState(arn: key.arn, state: .pendingImport)
-            }
-            if dryRun { throw KMSError(.dryRun, "The request would have succeeded, but the DryRun option is set.") }
-            let secret = try openMaterial(material)
-            let plaintext: Data
-            do {
-                plaintext = try envelope.open(material: secret, encryptionContext: encryptionContext)
-            } catch {
-                throw KMSError.invalidCiphertext()
-            }
-            try tx.append(event(call, at: now, key: key))
-            return DecryptResult(key: key, plaintext: plaintext, keyMaterialID: material.id)
+            let result = try open(ciphertext, encryptionContext: encryptionContext, requestedKeyID: requestedKeyID,
+                                  algorithm: algorithm, dryRun: dryRun, call: call, now: now, in: tx)
+            try tx.append(event(call, at: now, key: result.key))
+            return result
         }
+    }
+
+    /// GenerateDataKey(WithoutPlaintext): random bytes, returned encrypted under the key.
+    public func generateDataKey(
+        _ keyID: String, byteCount: Int, encryptionContext: [String: String], includePlaintext: Bool, dryRun: Bool,
+        call: CallContext
+    ) async throws -> DataKeyResult {
+        let now = now()
+        return try await store.write { [self] tx in
+            let (key, material) = try encryptionKey(keyID, algorithm: nil, call: call, now: now, in: tx)
+            if dryRun { throw Self.dryRunError }
+            var bytes = Self.randomBytes(byteCount)
+            defer { zero(&bytes) }
+            let ciphertext = try seal(Data(bytes), key: key, material: material, encryptionContext: encryptionContext)
+            try tx.append(event(call, at: now, key: key))
+            return DataKeyResult(key: key, ciphertext: ciphertext, plaintext: includePlaintext ? Data(bytes) : nil, keyMaterialID: material.id)
+        }
+    }
+
+    /// ReEncrypt: opens under the source key and seals under the destination key in one step;
+    /// the plaintext never leaves the server.
+    public func reEncrypt(
+        _ ciphertext: Data, sourceEncryptionContext: [String: String], sourceKeyID: String?, sourceAlgorithm: String?,
+        destinationKeyID: String, destinationEncryptionContext: [String: String], destinationAlgorithm: String?,
+        dryRun: Bool, call: CallContext
+    ) async throws -> ReEncryptResult {
+        let now = now()
+        return try await store.write { [self] tx in
+            let (destinationKey, destinationMaterial) = try encryptionKey(destinationKeyID, algorithm: destinationAlgorithm, call: call, now: now, in: tx)
+            let source = try open(ciphertext, encryptionContext: sourceEncryptionContext, requestedKeyID: sourceKeyID,
+                                  algorithm: sourceAlgorithm, dryRun: dryRun, call: call, now: now, in: tx)
+            let sealed = try seal(source.plaintext, key: destinationKey, material: destinationMaterial, encryptionContext: destinationEncryptionContext)
+            var record = event(call, at: now, key: destinationKey)
+            record.resourceARNs = [source.key.arn, destinationKey.arn]
+            try tx.append(record)
+            return ReEncryptResult(
+                source: DecryptResult(key: source.key, plaintext: Data(), keyMaterialID: source.keyMaterialID),
+                destination: EncryptResult(key: destinationKey, ciphertext: sealed, keyMaterialID: destinationMaterial.id)
+            )
+        }
+    }
+
+    /// GenerateRandom: bytes from the system's secure generator.
+    public func generateRandom(byteCount: Int, call: CallContext) async throws -> Data {
+        let now = now()
+        let bytes = Data(Self.randomBytes(byteCount))
+        try await store.write { [self] tx in try tx.append(event(call, at: now, key: nil)) }
+        return bytes
+    }
+
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 }

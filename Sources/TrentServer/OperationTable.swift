@@ -56,6 +56,17 @@ enum OperationTable {
         Operation.updateAlias,
         Operation.deleteAlias,
         Operation.listAliases,
+        Operation.generateDataKey,
+        Operation.generateDataKeyWithoutPlaintext,
+        Operation.generateRandom,
+        Operation.reEncrypt,
+        Operation.updateKeyDescription,
+        Operation.tagResource,
+        Operation.untagResource,
+        Operation.listResourceTags,
+        Operation.getKeyPolicy,
+        Operation.putKeyPolicy,
+        Operation.listKeyPolicies,
     ].map { ($0.name, $0) })
 }
 

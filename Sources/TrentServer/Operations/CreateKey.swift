@@ -1,4 +1,3 @@
-import Foundation
 import TrentCore
 import TrentModel
 
@@ -33,18 +32,9 @@ extension Operation {
         if r.multiRegion == true {
             throw KMSError.unsupported("Multi-Region keys are not supported by Trent yet.")
         }
-        if let policy = r.policy {
-            guard let data = policy.data(using: .utf8),
-                  (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] != nil
-            else { throw KMSError(.malformedPolicyDocument, "The key policy is not a valid JSON policy document.") }
-        }
-        var tags: [Tag] = []
-        for tag in r.tags ?? [] {
-            let key = tag.tagKey ?? "", value = tag.tagValue ?? ""
-            if key.hasPrefix("aws:") { throw KMSError(.tag, "Tags beginning with aws: are reserved.") }
-            if tags.contains(where: { $0.key == key }) { throw KMSError(.tag, "Duplicate tag keys") }
-            tags.append(Tag(key: key, value: value))
-        }
+        if let policy = r.policy { try KeyService.checkPolicy(policy) }
+        let tags = (r.tags ?? []).map { Tag(key: $0.tagKey ?? "", value: $0.tagValue ?? "") }
+        try KeyService.checkTags(tags)
         let description = try await service.createKey(
             CreateKeyInput(description: r.description ?? "", keySpec: spec, keyUsage: usage, origin: origin, policy: r.policy, tags: tags),
             call: call

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import TrentCore
+
+@Suite struct KeyServiceCryptoTests {
+    func kmsKey(_ h: Harness) async throws -> Key {
+        try await h.service.createKey(
+            CreateKeyInput(description: "", keySpec: .symmetricDefault, keyUsage: .encryptDecrypt, origin: .awsKMS, policy: nil, tags: []),
+            call: h.call("CreateKey")
+        ).key
+    }
+
+    @Test func dataKeysDecryptToTheirPlaintext() async throws {
+        let h = try Harness()
+        let key = try await kmsKey(h)
+        let dataKey = try await h.service.generateDataKey(key.id, byteCount: 32, encryptionContext: ["a": "1"], includePlaintext: true, dryRun: false, call: h.call("GenerateDataKey"))
+        #expect(dataKey.plaintext?.count == 32)
+        let opened = try await h.service.decrypt(dataKey.ciphertext, encryptionContext: ["a": "1"], keyID: nil, algorithm: nil, dryRun: false, call: h.call("Decrypt"))
+        #expect(opened.plaintext == dataKey.plaintext)
+        let hidden = try await h.service.generateDataKey(key.id, byteCount: 16, encryptionContext: [:], includePlaintext: false, dryRun: false, call: h.call("GenerateDataKeyWithoutPlaintext"))
+        #expect(hidden.plaintext == nil)
+    }
+
+    @Test func reEncryptMovesCiphertextsBetweenKeys() async throws {
+        let h = try Harness()
+        let a = try await kmsKey(h), b = try await kmsKey(h)
+        let sealed = try await h.service.encrypt(a.id, plaintext: Data("m".utf8), encryptionContext: [:], algorithm: nil, dryRun: false, call: h.call("Encrypt"))
+        let moved = try await h.service.reEncrypt(
+            sealed.ciphertext, sourceEncryptionContext: [:], sourceKeyID: nil, sourceAlgorithm: nil, destinationKeyID: b.id,
+            destinationEncryptionContext: ["to": "b"], destinationAlgorithm: nil, dryRun: false, call: h.call("ReEncrypt"))
+        #expect(moved.source.key.id == a.id && moved.destination.key.id == b.id)
+        #expect(moved.source.plaintext.isEmpty)  // the plaintext is not handed back
+        let opened = try await h.service.decrypt(moved.destination.ciphertext, encryptionContext: ["to": "b"], keyID: b.id, algorithm: nil, dryRun: false, call: h.call("Decrypt"))
+        #expect(opened.plaintext == Data("m".utf8))
+        await expectKMSError(.dryRun) {
+            _ = try await h.service.encrypt(a.id, plaintext: Data("m".utf8), encryptionContext: [:], algorithm: nil, dryRun: true, call: h.call("Encrypt"))
+        }
+        await expectKMSError(.invalidKeyUsage) {
+            _ = try await h.service.encrypt(a.id, plaintext: Data("m".utf8), encryptionContext: [:], algorithm: "RSAES_OAEP_SHA_256", dryRun: false, call: h.call("Encrypt"))
+        }
+    }
+
+    @Test func tagAndPolicyRules() throws {
+        #expect(throws: KMSError(.tag, "")) { try KeyService.checkTags([Tag(key: "aws:x", value: "")]) }
+        #expect(throws: KMSError(.tag, "")) { try KeyService.checkTags([Tag(key: "a", value: "1"), Tag(key: "a", value: "2")]) }
+        #expect(throws: KMSError(.limitExceeded, "")) { try KeyService.checkTags((0...50).map { Tag(key: "k\($0)", value: "") }) }
+        try KeyService.checkTags((0..<50).map { Tag(key: "k\($0)", value: "") })
+        try KeyService.checkPolicy(KeyService.defaultPolicy(account: "111122223333"))
+        #expect(throws: KMSError(.malformedPolicyDocument, "")) { try KeyService.checkPolicy("{}") }
+        #expect(throws: KMSError(.malformedPolicyDocument, "")) { try KeyService.checkPolicy("[1]") }
+    }
+}

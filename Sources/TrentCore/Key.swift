@@ -55,12 +55,15 @@ public struct Key: Sendable, Equatable {
     public var tags: [Tag]
     /// The material that encrypts now (`nil` before the first import).
     public var currentMaterialID: String?
+    /// Automatic rotation: the period when enabled (`nil` when disabled) and the next date.
+    public var rotationPeriodInDays: Int?
+    public var nextRotationDate: Date?
 
     public init(
         id: String, account: String, region: String, createdAt: Date, description: String,
         keySpec: KeySpec, keyUsage: KeyUsage, origin: KeyOrigin, state: KeyState,
         deletionDate: Date? = nil, pendingWindowInDays: Int? = nil, policy: String, tags: [Tag],
-        currentMaterialID: String? = nil
+        currentMaterialID: String? = nil, rotationPeriodInDays: Int? = nil, nextRotationDate: Date? = nil
     ) {
         self.id = id
         self.account = account
@@ -76,6 +79,8 @@ public struct Key: Sendable, Equatable {
         self.policy = policy
         self.tags = tags
         self.currentMaterialID = currentMaterialID
+        self.rotationPeriodInDays = rotationPeriodInDays
+        self.nextRotationDate = nextRotationDate
     }
 
     public var arn: String { ARN.key(region: region, account: account, keyID: id) }

@@ -9,6 +9,12 @@ public struct KeyMaterial: Sendable, Equatable, CustomStringConvertible {
         case imported = "EXTERNAL"
     }
 
+    /// How a material that replaced an earlier one came to be (`nil` for a key's first material).
+    public enum RotationType: String, Sendable {
+        case automatic = "AUTOMATIC"
+        case onDemand = "ON_DEMAND"
+    }
+
     public let keyID: String
     /// 64 lowercase hex digits (`KeyMaterialId`).
     public let id: String
@@ -17,11 +23,17 @@ public struct KeyMaterial: Sendable, Equatable, CustomStringConvertible {
     public var expirationModel: ExpirationModel?
     public var validTo: Date?
     public var importedAt: Date?
+    /// When the material was generated or first imported.
+    public var createdAt: Date?
+    public var rotationType: RotationType?
 
     public init(
         keyID: String, id: String, origin: Origin, sealedMaterial: Data?,
-        expirationModel: ExpirationModel?, validTo: Date?, importedAt: Date?
+        expirationModel: ExpirationModel?, validTo: Date?, importedAt: Date?,
+        createdAt: Date? = nil, rotationType: RotationType? = nil
     ) {
+        self.createdAt = createdAt
+        self.rotationType = rotationType
         self.keyID = keyID
         self.id = id
         self.origin = origin

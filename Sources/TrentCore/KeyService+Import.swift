@@ -160,7 +160,7 @@ extension KeyService {
             let material = KeyMaterial(
                 keyID: key.id, id: materialID, origin: .imported,
                 sealedMaterial: try sealMaterial(secret, keyID: key.id, materialID: materialID),
-                expirationModel: expirationModel, validTo: validTo, importedAt: now
+                expirationModel: expirationModel, validTo: validTo, importedAt: now, createdAt: now
             )
             try tx.save(material)
             key.currentMaterialID = materialID

@@ -39,7 +39,7 @@ extension KeyService {
             material = KeyMaterial(
                 keyID: id, id: materialID, origin: .generated,
                 sealedMaterial: try sealMaterial(secret, keyID: id, materialID: materialID),
-                expirationModel: nil, validTo: nil, importedAt: nil
+                expirationModel: nil, validTo: nil, importedAt: nil, createdAt: now
             )
             key.currentMaterialID = materialID
         }

@@ -4,11 +4,13 @@ extension KeyService {
     public struct SweepReport: Sendable, Equatable {
         public var expiredMaterials = 0
         public var deletedKeys = 0
+        public var rotatedKeys = 0
         public init() {}
     }
 
     /// Makes time-driven changes durable: deletes material past `ValidTo` and keys past their
-    /// deletion date, each in its own transaction with its service event. Safe to repeat.
+    /// deletion date, and rotates keys whose rotation date has come, each in its own transaction
+    /// with its service event. Safe to repeat.
     public func sweep(batch: Int = 100) async throws -> SweepReport {
         let now = now()
         var report = SweepReport()
@@ -32,6 +34,7 @@ extension KeyService {
             }
             if deleted { report.deletedKeys += 1 }
         }
+        report.rotatedKeys = try await rotateDueKeys(now: now, batch: batch)
         try await store.write { tx in try tx.deleteImportParameters(expiredAt: now) }
         return report
     }

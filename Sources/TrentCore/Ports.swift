@@ -50,6 +50,7 @@ public protocol KeyStoreReader {
     /// Keys whose current imported material has passed `ValidTo` but is still stored.
     func keyIDsWithExpiredMaterial(at now: Date, limit: Int) throws -> [String]
     func keyIDsDueForDeletion(at now: Date, limit: Int) throws -> [String]
+    func keyIDsDueForRotation(at now: Date, limit: Int) throws -> [String]
 }
 
 /// One store transaction: everything in it commits together or not at all.

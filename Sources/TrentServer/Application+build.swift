@@ -48,7 +48,7 @@ public func buildRouter(
         router.post("/_trent/unsafe/sweep") { _, context -> Response in
             guard context.remoteAddress?.ipAddress.map(isLoopback) ?? true else { return Response(status: .forbidden) }
             let report = try await service.sweep()
-            let text = "{\"expiredMaterials\":\(report.expiredMaterials),\"deletedKeys\":\(report.deletedKeys)}"
+            let text = "{\"expiredMaterials\":\(report.expiredMaterials),\"deletedKeys\":\(report.deletedKeys),\"rotatedKeys\":\(report.rotatedKeys)}"
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
     }

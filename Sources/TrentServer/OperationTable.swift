@@ -67,6 +67,11 @@ enum OperationTable {
         Operation.getKeyPolicy,
         Operation.putKeyPolicy,
         Operation.listKeyPolicies,
+        Operation.enableKeyRotation,
+        Operation.disableKeyRotation,
+        Operation.getKeyRotationStatus,
+        Operation.rotateKeyOnDemand,
+        Operation.listKeyRotations,
     ].map { ($0.name, $0) })
 }
 

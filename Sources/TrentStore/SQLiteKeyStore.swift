@@ -98,6 +98,15 @@ public final class SQLiteKeyStore: KeyStore {
                 CREATE INDEX audit_events_by_key ON audit_events(key_id, seq);
                 """)
         }
+        migrator.registerMigration("0002_rotation") { db in
+            try db.execute(sql: """
+                ALTER TABLE keys ADD COLUMN rotation_period_days INTEGER;
+                ALTER TABLE keys ADD COLUMN next_rotation_date REAL;
+                CREATE INDEX keys_by_next_rotation ON keys(next_rotation_date) WHERE next_rotation_date IS NOT NULL;
+                ALTER TABLE key_materials ADD COLUMN created_at REAL;
+                ALTER TABLE key_materials ADD COLUMN rotation_type TEXT;
+                """)
+        }
         return migrator
     }
 }
@@ -145,7 +154,8 @@ struct SQLiteTransaction: KeyStoreTransaction {
             deletionDate: (row["deletion_date"] as Double?).map(Date.init(timeIntervalSince1970:)),
             pendingWindowInDays: row["pending_window_days"], policy: row["policy"],
             tags: try decoder.decode([Tag].self, from: Data(tagsJSON.utf8)),
-            currentMaterialID: row["current_material_id"]
+            currentMaterialID: row["current_material_id"], rotationPeriodInDays: row["rotation_period_days"],
+            nextRotationDate: (row["next_rotation_date"] as Double?).map(Date.init(timeIntervalSince1970:))
         )
     }
 
@@ -155,26 +165,28 @@ struct SQLiteTransaction: KeyStoreTransaction {
             key.id, key.account, key.region, key.createdAt.timeIntervalSince1970, key.description,
             key.keySpec.rawValue, key.keyUsage.rawValue, key.origin.rawValue, key.state.rawValue,
             key.deletionDate?.timeIntervalSince1970, key.pendingWindowInDays, key.policy, tags, key.currentMaterialID,
+            key.rotationPeriodInDays, key.nextRotationDate?.timeIntervalSince1970,
         ]
     }
 
     func insert(_ key: Key) throws {
         try db.execute(sql: """
             INSERT INTO keys (id, account, region, created_at, description, key_spec, key_usage, origin, state,
-                              deletion_date, pending_window_days, policy, tags, current_material_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              deletion_date, pending_window_days, policy, tags, current_material_id,
+                              rotation_period_days, next_rotation_date)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: try keyArguments(key))
     }
 
     func update(_ key: Key) throws {
         try db.execute(sql: """
             UPDATE keys SET description = ?, state = ?, deletion_date = ?, pending_window_days = ?, policy = ?,
-                            tags = ?, current_material_id = ?
+                            tags = ?, current_material_id = ?, rotation_period_days = ?, next_rotation_date = ?
             WHERE id = ?
             """, arguments: [
                 key.description, key.state.rawValue, key.deletionDate?.timeIntervalSince1970, key.pendingWindowInDays,
                 key.policy, String(decoding: try Self.encoder.encode(key.tags), as: UTF8.self), key.currentMaterialID,
-                key.id,
+                key.rotationPeriodInDays, key.nextRotationDate?.timeIntervalSince1970, key.id,
             ])
         guard db.changesCount == 1 else { throw StoreError.missing("key \(key.id)") }
     }
@@ -192,21 +204,24 @@ struct SQLiteTransaction: KeyStoreTransaction {
                 keyID: row["key_id"], id: row["id"], origin: origin, sealedMaterial: row["sealed"],
                 expirationModel: (row["expiration_model"] as String?).flatMap(ExpirationModel.init(rawValue:)),
                 validTo: (row["valid_to"] as Double?).map(Date.init(timeIntervalSince1970:)),
-                importedAt: (row["imported_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+                importedAt: (row["imported_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                createdAt: (row["created_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                rotationType: (row["rotation_type"] as String?).flatMap(KeyMaterial.RotationType.init(rawValue:))
             )
         }
     }
 
     func save(_ material: KeyMaterial) throws {
         try db.execute(sql: """
-            INSERT INTO key_materials (key_id, id, origin, sealed, expiration_model, valid_to, imported_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO key_materials (key_id, id, origin, sealed, expiration_model, valid_to, imported_at, created_at, rotation_type)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (key_id, id) DO UPDATE SET sealed = excluded.sealed, expiration_model = excluded.expiration_model,
                 valid_to = excluded.valid_to, imported_at = excluded.imported_at
             """, arguments: [
                 material.keyID, material.id, material.origin.rawValue, material.sealedMaterial,
                 material.expirationModel?.rawValue, material.validTo?.timeIntervalSince1970,
-                material.importedAt?.timeIntervalSince1970,
+                material.importedAt?.timeIntervalSince1970, material.createdAt?.timeIntervalSince1970,
+                material.rotationType?.rawValue,
             ])
     }
 
@@ -221,6 +236,12 @@ struct SQLiteTransaction: KeyStoreTransaction {
     func keyIDsDueForDeletion(at now: Date, limit: Int) throws -> [String] {
         try String.fetchAll(db, sql: """
             SELECT id FROM keys WHERE deletion_date IS NOT NULL AND deletion_date <= ? AND state = 'PendingDeletion' LIMIT ?
+            """, arguments: [now.timeIntervalSince1970, limit])
+    }
+
+    func keyIDsDueForRotation(at now: Date, limit: Int) throws -> [String] {
+        try String.fetchAll(db, sql: """
+            SELECT id FROM keys WHERE next_rotation_date IS NOT NULL AND next_rotation_date <= ? AND state = 'Enabled' LIMIT ?
             """, arguments: [now.timeIntervalSince1970, limit])
     }
 

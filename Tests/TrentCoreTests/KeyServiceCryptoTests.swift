@@ -40,6 +40,24 @@ import Testing
         }
     }
 
+    @Test func automaticRotationKeepsOldCiphertextsReadable() async throws {
+        let h = try Harness()
+        let key = try await kmsKey(h)
+        try await h.service.enableKeyRotation(key.id, periodInDays: 90, call: h.call("EnableKeyRotation"))
+        let old = try await h.service.encrypt(key.id, plaintext: Data("o".utf8), encryptionContext: [:], algorithm: nil, dryRun: false, call: h.call("Encrypt"))
+        h.clock.advance(by: 89 * 86400)
+        #expect(try await h.service.sweep().rotatedKeys == 0)
+        h.clock.advance(by: 2 * 86400)
+        #expect(try await h.service.sweep().rotatedKeys == 1)
+        let new = try await h.service.encrypt(key.id, plaintext: Data("n".utf8), encryptionContext: [:], algorithm: nil, dryRun: false, call: h.call("Encrypt"))
+        #expect(new.keyMaterialID != old.keyMaterialID)
+        let reopened = try await h.service.decrypt(old.ciphertext, encryptionContext: [:], keyID: nil, algorithm: nil, dryRun: false, call: h.call("Decrypt"))
+        #expect(reopened.plaintext == Data("o".utf8) && reopened.keyMaterialID == old.keyMaterialID)
+        let page = try await h.service.listKeyRotations(key.id, includeAllMaterial: true, limit: nil, marker: nil, call: h.call("ListKeyRotations"))
+        #expect(page.entries.map(\.isCurrent) == [false, true])
+        #expect(page.entries.last?.material.rotationType == .automatic)
+    }
+
     @Test func tagAndPolicyRules() throws {
         #expect(throws: KMSError(.tag, "")) { try KeyService.checkTags([Tag(key: "aws:x", value: "")]) }
         #expect(throws: KMSError(.tag, "")) { try KeyService.checkTags([Tag(key: "a", value: "1"), Tag(key: "a", value: "2")]) }

@@ -2,8 +2,8 @@ import Logging
 import ServiceLifecycle
 import TrentCore
 
-/// Makes time-driven changes durable: expired imported material and keys past their
-/// deletion date. Runs once at start-up (catching up on time the server was down) and then
+/// Makes time-driven changes durable: expired imported material, keys past their deletion
+/// date, and automatic rotation. Runs once at start-up (catching up on time the server was down) and then
 /// every `interval`.
 struct ExpirySweeper: Service {
     let service: KeyService
@@ -18,6 +18,7 @@ struct ExpirySweeper: Service {
                     if report != .init() {
                         logger.info("sweep", metadata: [
                             "expiredMaterials": "\(report.expiredMaterials)", "deletedKeys": "\(report.deletedKeys)",
+                            "rotatedKeys": "\(report.rotatedKeys)",
                         ])
                     }
                 } catch {

@@ -1,0 +1,137 @@
+public import Foundation
+import Crypto
+import TrentCrypto
+
+/// Automatic and on-demand rotation of KMS-generated symmetric material. Rotation adds a new
+/// material version and makes it current; older versions stay, so old ciphertexts decrypt.
+extension KeyService {
+    /// AWS's limit of on-demand rotations per key.
+    public static let maximumOnDemandRotations = 25
+    public static let defaultRotationPeriodInDays = 365
+
+    /// Rotation applies to symmetric keys whose material KMS generated, in state Enabled.
+    private func rotatableKey(_ keyID: String, call: CallContext, now: Date, in tx: any KeyStoreTransaction) throws -> Key {
+        let key = try settleExpiry(of: try resolve(keyID, form: .keyOnly, call: call, in: tx), now: now, in: tx)
+        guard key.origin == .awsKMS else {
+            throw KMSError.unsupported("\(key.arn) origin is \(key.origin.rawValue) which is not valid for this operation.")
+        }
+        guard key.state == .enabled else { throw KMSError.invalidState(arn: key.arn, state: key.state) }
+        return key
+    }
+
+    public func enableKeyRotation(_ keyID: String, periodInDays: Int?, call: CallContext) async throws {
+        let now = now()
+        let period = periodInDays ?? Self.defaultRotationPeriodInDays
+        try await store.write { [self] tx in
+            var key = try rotatableKey(keyID, call: call, now: now, in: tx)
+            if key.rotationPeriodInDays != period || key.nextRotationDate == nil {
+                key.rotationPeriodInDays = period
+                key.nextRotationDate = now.addingTimeInterval(TimeInterval(period) * 86400)
+            }
+            try tx.update(key)
+            try tx.append(event(call, at: now, key: key))
+        }
+    }
+
+    public func disableKeyRotation(_ keyID: String, call: CallContext) async throws {
+        let now = now()
+        try await store.write { [self] tx in
+            var key = try rotatableKey(keyID, call: call, now: now, in: tx)
+            key.rotationPeriodInDays = nil
+            key.nextRotationDate = nil
+            try tx.update(key)
+            try tx.append(event(call, at: now, key: key))
+        }
+    }
+
+    public func keyRotationStatus(_ keyID: String, call: CallContext) async throws -> Key {
+        let now = now()
+        return try await store.write { [self] tx in
+            let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
+            try tx.append(event(call, at: now, key: key))
+            return key
+        }
+    }
+
+    public func rotateKeyOnDemand(_ keyID: String, call: CallContext) async throws -> Key {
+        let now = now()
+        return try await store.write { [self] tx in
+            let key = try rotatableKey(keyID, call: call, now: now, in: tx)
+            let onDemand = try tx.materials(keyID: key.id).filter { $0.rotationType == .onDemand }.count
+            guard onDemand < Self.maximumOnDemandRotations else {
+                throw KMSError(.limitExceeded, "\(key.arn) has reached the limit of \(Self.maximumOnDemandRotations) on-demand rotations.")
+            }
+            let rotated = try rotate(key, type: .onDemand, now: now, in: tx)
+            try tx.append(event(call, at: now, key: rotated, additional: .object(["keyMaterialId": .string(rotated.currentMaterialID ?? "")])))
+            return rotated
+        }
+    }
+
+    /// Adds fresh generated material and makes it current.
+    func rotate(_ key: Key, type: KeyMaterial.RotationType, now: Date, in tx: any KeyStoreTransaction) throws -> Key {
+        var key = key
+        let secret = SymmetricKey(size: .bits256)
+        let materialID = KeyMaterialID.hex(KeyMaterialID.compute(keyID: key.id, material: secret))
+        try tx.save(KeyMaterial(
+            keyID: key.id, id: materialID, origin: .generated,
+            sealedMaterial: try sealMaterial(secret, keyID: key.id, materialID: materialID),
+            expirationModel: nil, validTo: nil, importedAt: nil, createdAt: now, rotationType: type
+        ))
+        key.currentMaterialID = materialID
+        try tx.update(key)
+        return key
+    }
+
+    /// Automatic rotation, run by the sweeper: one transaction and one `RotateKey` event per key.
+    func rotateDueKeys(now: Date, batch: Int) async throws -> Int {
+        let due = try await store.read { try $0.keyIDsDueForRotation(at: now, limit: batch) }
+        var rotated = 0
+        for keyID in due {
+            let done = try await store.write { [self] tx -> Bool in
+                guard var key = try tx.key(id: keyID), key.state == .enabled, key.origin == .awsKMS,
+                      let period = key.rotationPeriodInDays, let next = key.nextRotationDate, next <= now
+                else { return false }
+                key = try rotate(key, type: .automatic, now: now, in: tx)
+                key.nextRotationDate = now.addingTimeInterval(TimeInterval(period) * 86400)
+                try tx.update(key)
+                try tx.append(Self.serviceEvent("RotateKey", key: key, at: now,
+                                                additional: .object(["keyMaterialId": .string(key.currentMaterialID ?? "")])))
+                return true
+            }
+            if done { rotated += 1 }
+        }
+        return rotated
+    }
+
+    public struct RotationEntry: Sendable {
+        public let material: KeyMaterial
+        public let isCurrent: Bool
+    }
+
+    public struct RotationPage: Sendable {
+        public let entries: [RotationEntry]
+        public let nextMarker: String?
+    }
+
+    /// The key's material versions, oldest first: rotations only, or every material.
+    public func listKeyRotations(_ keyID: String, includeAllMaterial: Bool, limit: Int?, marker: String?, call: CallContext) async throws -> RotationPage {
+        let now = now()
+        let limit = limit ?? 100
+        return try await store.write { [self] tx in
+            let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
+            var materials = try tx.materials(keyID: key.id)
+            if !includeAllMaterial { materials = materials.filter { $0.rotationType != nil } }
+            var start = 0
+            if let marker {
+                guard let index = materials.firstIndex(where: { $0.id == marker }) else {
+                    throw KMSError(.invalidMarker, "Invalid marker")
+                }
+                start = index + 1
+            }
+            let rest = Array(materials[start...])
+            let page = rest.prefix(limit).map { RotationEntry(material: $0, isCurrent: $0.id == key.currentMaterialID) }
+            try tx.append(event(call, at: now, key: key))
+            return RotationPage(entries: page, nextMarker: rest.count > limit ? page.last?.material.id : nil)
+        }
+    }
+}

@@ -22,9 +22,13 @@ let package = Package(
     ],
     targets: [
         .target(name: "TrentModel", swiftSettings: strict),
+        // Debian's OpenSSL 3 (libssl-dev) for SHA-224; apart from swift-crypto's BoringSSL headers.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "TrentOpenSSL", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(
             name: "TrentCrypto",
             dependencies: [
+                "TrentOpenSSL",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],

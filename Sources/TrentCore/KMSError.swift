@@ -22,6 +22,7 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         case tag
         case malformedPolicyDocument
         case invalidKeyUsage
+        case invalidMac
         case dryRun
         case limitExceeded
         case `internal`

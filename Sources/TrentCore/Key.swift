@@ -1,4 +1,5 @@
 public import Foundation
+public import TrentCrypto
 import TrentModel
 
 /// The states of a KMS key that Trent's features use; raw values are AWS's.
@@ -14,12 +15,59 @@ public enum KeyOrigin: String, Sendable, Codable {
     case external = "EXTERNAL"
 }
 
-public enum KeySpec: String, Sendable, Codable {
+/// The key specs Trent implements so far.
+public enum KeySpec: String, Sendable, Codable, CaseIterable {
     case symmetricDefault = "SYMMETRIC_DEFAULT"
+    case hmac224 = "HMAC_224"
+    case hmac256 = "HMAC_256"
+    case hmac384 = "HMAC_384"
+    case hmac512 = "HMAC_512"
+
+    /// The key usages AWS allows for this spec; the first is the default where AWS has one.
+    public var allowedUsages: [KeyUsage] {
+        switch self {
+        case .symmetricDefault: [.encryptDecrypt]
+        case .hmac224, .hmac256, .hmac384, .hmac512: [.generateVerifyMAC]
+        }
+    }
+
+    /// The one MAC algorithm of an HMAC key spec.
+    public var macAlgorithm: MACAlgorithm? {
+        switch self {
+        case .symmetricDefault: nil
+        case .hmac224: .hmacSHA224
+        case .hmac256: .hmacSHA256
+        case .hmac384: .hmacSHA384
+        case .hmac512: .hmacSHA512
+        }
+    }
+
+    /// Bytes of material KMS generates for a key of this spec.
+    public var generatedMaterialBytes: Int {
+        switch self {
+        case .symmetricDefault: 32
+        case .hmac224: 28
+        case .hmac256: 32
+        case .hmac384: 48
+        case .hmac512: 64
+        }
+    }
+
+    /// Lengths of imported material AWS accepts for this spec.
+    public var importableMaterialBytes: ClosedRange<Int> {
+        switch self {
+        case .symmetricDefault: 32...32
+        case .hmac224: 28...64
+        case .hmac256: 32...64
+        case .hmac384: 48...128
+        case .hmac512: 64...128
+        }
+    }
 }
 
 public enum KeyUsage: String, Sendable, Codable {
     case encryptDecrypt = "ENCRYPT_DECRYPT"
+    case generateVerifyMAC = "GENERATE_VERIFY_MAC"
 }
 
 public enum ExpirationModel: String, Sendable, Codable {

@@ -31,9 +31,10 @@ public struct KeyDescription: Sendable, Equatable {
             "description": .string(key.description), "keyUsage": .string(key.keyUsage.rawValue),
             "keyState": .string(state.rawValue), "origin": .string(key.origin.rawValue),
             "keyManager": .string("CUSTOMER"), "customerMasterKeySpec": .string(key.keySpec.rawValue),
-            "keySpec": .string(key.keySpec.rawValue), "encryptionAlgorithms": .array([.string("SYMMETRIC_DEFAULT")]),
-            "multiRegion": .bool(false),
+            "keySpec": .string(key.keySpec.rawValue), "multiRegion": .bool(false),
         ]
+        if key.keyUsage == .encryptDecrypt { o["encryptionAlgorithms"] = .array([.string("SYMMETRIC_DEFAULT")]) }
+        if let mac = key.keySpec.macAlgorithm { o["macAlgorithms"] = .array([.string(mac.rawValue)]) }
         if let expirationModel { o["expirationModel"] = .string(expirationModel.rawValue) }
         if let validTo { o["validTo"] = .string(AuditDates.format(validTo)) }
         if let deletionDate = key.deletionDate { o["deletionDate"] = .string(AuditDates.format(deletionDate)) }

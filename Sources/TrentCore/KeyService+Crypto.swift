@@ -82,7 +82,9 @@ extension KeyService {
                 throw KMSError(.incorrectKey, "The key ID in the request does not identify a CMK that can perform this operation.")
             }
         }
-        guard let key = try tx.key(id: envelopeKeyID), key.account == call.account, key.region == call.region else {
+        guard let key = try tx.key(id: envelopeKeyID), key.account == call.account, key.region == call.region,
+              key.keyUsage == .encryptDecrypt
+        else {
             throw KMSError.invalidCiphertext()
         }
         try Self.checkSymmetricAlgorithm(algorithm, key: key)

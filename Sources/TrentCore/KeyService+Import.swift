@@ -134,8 +134,10 @@ extension KeyService {
                 throw KMSError.invalidCiphertext("The wrapped key material could not be decrypted with the wrapping key and algorithm (\(parameters.algorithm.rawValue)) of this import token.")
             }
             defer { zero(&plain) }
-            guard plain.count == 32 else {
-                throw KMSError(.incorrectKeyMaterial, "Key material for a SYMMETRIC_DEFAULT key must be 256 bits (32 bytes); the unwrapped material is \(plain.count) bytes.")
+            let lengths = key.keySpec.importableMaterialBytes
+            guard lengths.contains(plain.count) else {
+                let expected = lengths.count == 1 ? "\(lengths.lowerBound * 8) bits (\(lengths.lowerBound) bytes)" : "\(lengths.lowerBound) to \(lengths.upperBound) bytes"
+                throw KMSError(.incorrectKeyMaterial, "Key material for a \(key.keySpec.rawValue) key must be \(expected); the unwrapped material is \(plain.count) bytes.")
             }
             let secret = SymmetricKey(data: plain)
             let materialID = KeyMaterialID.hex(KeyMaterialID.compute(keyID: key.id, material: secret))

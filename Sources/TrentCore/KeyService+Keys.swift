@@ -34,7 +34,7 @@ extension KeyService {
         )
         var material: KeyMaterial?
         if input.origin == .awsKMS {
-            let secret = SymmetricKey(size: .bits256)
+            let secret = SymmetricKey(data: Self.randomBytes(input.keySpec.generatedMaterialBytes))
             let materialID = KeyMaterialID.hex(KeyMaterialID.compute(keyID: id, material: secret))
             material = KeyMaterial(
                 keyID: id, id: materialID, origin: .generated,

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Description, tags and key policy: the parts of a key that are not cryptographic.
 extension KeyService {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Crypto
 import TrentCrypto
 
@@ -12,6 +12,9 @@ extension KeyService {
     /// Rotation applies to symmetric keys whose material KMS generated, in state Enabled.
     private func rotatableKey(_ keyID: String, call: CallContext, now: Date, in tx: any KeyStoreTransaction) throws -> Key {
         let key = try settleExpiry(of: try resolve(keyID, form: .keyOnly, call: call, in: tx), now: now, in: tx)
+        guard key.keySpec == .symmetricDefault else {
+            throw KMSError.unsupported("\(key.arn) key spec is \(key.keySpec.rawValue), which does not support rotation.")
+        }
         guard key.origin == .awsKMS else {
             throw KMSError.unsupported("\(key.arn) origin is \(key.origin.rawValue) which is not valid for this operation.")
         }
@@ -48,6 +51,9 @@ extension KeyService {
         let now = now()
         return try await store.write { [self] tx in
             let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
+            guard key.keySpec == .symmetricDefault else {
+                throw KMSError.unsupported("\(key.arn) key spec is \(key.keySpec.rawValue), which does not support rotation.")
+            }
             try tx.append(event(call, at: now, key: key))
             return key
         }

@@ -72,6 +72,8 @@ enum OperationTable {
         Operation.getKeyRotationStatus,
         Operation.rotateKeyOnDemand,
         Operation.listKeyRotations,
+        Operation.generateMac,
+        Operation.verifyMac,
     ].map { ($0.name, $0) })
 }
 

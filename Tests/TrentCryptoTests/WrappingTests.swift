@@ -86,3 +86,24 @@ import Testing
         #expect(try RootKey.loadOrCreate(at: path).open(sealed, context: "c") == Data([1, 2, 3]))
     }
 }
+
+@Suite struct MACAlgorithmTests {
+    /// RFC 4231, test case 2 ("Jefe" / "what do ya want for nothing?").
+    @Test(arguments: [
+        (MACAlgorithm.hmacSHA224, "a30e01098bc6dbbf45690f3a7e9e6d0f8bbea2a39e6148008fd05e44"),
+        (.hmacSHA256, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+        (.hmacSHA384, "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab21649"),
+        (.hmacSHA512, "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"),
+    ])
+    func rfc4231(algorithm: MACAlgorithm, expected: String) {
+        let key = SymmetricKey(data: Data("Jefe".utf8))
+        let message = Data("what do ya want for nothing?".utf8)
+        let mac = algorithm.authenticationCode(for: message, using: key)
+        #expect(KeyMaterialID.hex(Array(mac)) == expected)
+        #expect(algorithm.isValid(mac, for: message, using: key))
+        var bad = mac
+        bad[0] ^= 1
+        #expect(!algorithm.isValid(bad, for: message, using: key))
+        #expect(!algorithm.isValid(mac.prefix(10), for: message, using: key))
+    }
+}

@@ -24,6 +24,7 @@ public enum AWSErrorMapping {
         case .tag: "TagException"
         case .malformedPolicyDocument: "MalformedPolicyDocumentException"
         case .invalidKeyUsage: "InvalidKeyUsageException"
+        case .invalidMac: "KMSInvalidMacException"
         case .dryRun: "DryRunOperationException"
         case .limitExceeded: "LimitExceededException"
         case .internal: "KMSInternalException"

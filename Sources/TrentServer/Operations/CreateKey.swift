@@ -16,10 +16,12 @@ extension Operation {
         }
         let specName = r.keySpec ?? r.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT"
         guard let spec = KeySpec(rawValue: specName) else {
-            throw KMSError.unsupported("KeySpec \(specName) is not supported by Trent yet; only SYMMETRIC_DEFAULT keys are.")
+            throw KMSError.unsupported("KeySpec \(specName) is not supported by Trent yet; SYMMETRIC_DEFAULT and HMAC keys are.")
         }
-        let usageName = r.keyUsage ?? "ENCRYPT_DECRYPT"
-        guard let usage = KeyUsage(rawValue: usageName) else {
+        guard let usageName = r.keyUsage ?? (spec == .symmetricDefault ? "ENCRYPT_DECRYPT" : nil) else {
+            throw KMSError.validation("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.")
+        }
+        guard let usage = KeyUsage(rawValue: usageName), spec.allowedUsages.contains(usage) else {
             throw KMSError.validation("KeyUsage \(usageName) is not compatible with KeySpec \(spec.rawValue).")
         }
         let originName = r.origin ?? "AWS_KMS"

@@ -10,8 +10,9 @@ extension KMS.KeyMetadata {
             keyState: d.state.rawValue, deletionDate: d.state == .pendingDeletion ? d.key.deletionDate : nil,
             validTo: d.validTo, origin: d.key.origin.rawValue, expirationModel: d.expirationModel?.rawValue,
             keyManager: "CUSTOMER", customerMasterKeySpec: d.key.keySpec.rawValue, keySpec: d.key.keySpec.rawValue,
-            encryptionAlgorithms: ["SYMMETRIC_DEFAULT"], multiRegion: false,
+            encryptionAlgorithms: d.key.keyUsage == .encryptDecrypt ? ["SYMMETRIC_DEFAULT"] : nil, multiRegion: false,
             pendingDeletionWindowInDays: d.state == .pendingDeletion ? d.key.pendingWindowInDays : nil,
+            macAlgorithms: d.key.keySpec.macAlgorithm.map { [$0.rawValue] },
             currentKeyMaterialId: d.currentMaterial?.id
         )
     }

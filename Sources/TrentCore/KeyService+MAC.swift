@@ -1,0 +1,47 @@
+public import Foundation
+public import TrentCrypto
+
+/// GenerateMac and VerifyMac with HMAC keys.
+extension KeyService {
+    public struct MACResult: Sendable {
+        public let key: Key
+        public let algorithm: MACAlgorithm
+        public let mac: Data
+    }
+
+    private func macKey(_ keyID: String, algorithm: String, call: CallContext, now: Date, in tx: any KeyStoreReader) throws -> (Key, KeyMaterial, MACAlgorithm) {
+        let key = try resolve(keyID, form: .keyOrAlias, call: call, in: tx)
+        guard key.keyUsage == .generateVerifyMAC else {
+            throw KMSError(.invalidKeyUsage, "\(key.arn) key usage is \(key.keyUsage.rawValue) which is not valid for \(call.eventName).")
+        }
+        guard let mac = MACAlgorithm(rawValue: algorithm), mac == key.keySpec.macAlgorithm else {
+            throw KMSError(.invalidKeyUsage, "Algorithm \(algorithm) is incompatible with key spec \(key.keySpec.rawValue).")
+        }
+        return (key, try usableMaterial(of: key, now: now, in: tx), mac)
+    }
+
+    public func generateMac(_ keyID: String, message: Data, algorithm: String, dryRun: Bool, call: CallContext) async throws -> MACResult {
+        let now = now()
+        return try await store.write { [self] tx in
+            let (key, material, mac) = try macKey(keyID, algorithm: algorithm, call: call, now: now, in: tx)
+            if dryRun { throw Self.dryRunError }
+            let code = mac.authenticationCode(for: message, using: try openMaterial(material))
+            try tx.append(event(call, at: now, key: key))
+            return MACResult(key: key, algorithm: mac, mac: code)
+        }
+    }
+
+    /// Succeeds only for a valid MAC; an invalid one is `KMSInvalidMacException`, as on AWS.
+    public func verifyMac(_ keyID: String, message: Data, mac: Data, algorithm: String, dryRun: Bool, call: CallContext) async throws -> MACResult {
+        let now = now()
+        return try await store.write { [self] tx in
+            let (key, material, algorithm) = try macKey(keyID, algorithm: algorithm, call: call, now: now, in: tx)
+            if dryRun { throw Self.dryRunError }
+            guard algorithm.isValid(mac, for: message, using: try openMaterial(material)) else {
+                throw KMSError(.invalidMac, "")
+            }
+            try tx.append(event(call, at: now, key: key))
+            return MACResult(key: key, algorithm: algorithm, mac: mac)
+        }
+    }
+}

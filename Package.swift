@@ -67,7 +67,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "TrentCryptoTests", dependencies: ["TrentCrypto"], swiftSettings: strict),
+        .testTarget(name: "TrentCryptoTests", dependencies: ["TrentCrypto", "TrentOpenSSL"], swiftSettings: strict),
         .testTarget(
             name: "TrentCoreTests",
             dependencies: ["TrentCore", "TrentStore", "TrentCrypto", "TrentAudit"],

@@ -1,8 +1,13 @@
-// Debian's OpenSSL 3 libcrypto, for primitives swift-crypto lacks (SHA-224 and HMAC-SHA-224).
+// Debian's OpenSSL 3 libcrypto, for primitives swift-crypto lacks: SHA-224, secp256k1, RSA and
+// ECDSA over a caller-supplied digest, PKCS#8 parsing of every key type KMS imports.
 // Kept in a target of its own: BoringSSL's headers (swift-crypto) and OpenSSL's must not meet.
 #ifndef TRENT_COPENSSL_SHIM_H
 #define TRENT_COPENSSL_SHIM_H
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rsa.h>
+#include <openssl/ec.h>
+#include <openssl/x509.h>
+#include <openssl/err.h>
 #endif

@@ -23,6 +23,7 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         case malformedPolicyDocument
         case invalidKeyUsage
         case invalidMac
+        case invalidSignature
         case dryRun
         case limitExceeded
         case `internal`

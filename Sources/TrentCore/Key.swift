@@ -22,52 +22,67 @@ public enum KeySpec: String, Sendable, Codable, CaseIterable {
     case hmac256 = "HMAC_256"
     case hmac384 = "HMAC_384"
     case hmac512 = "HMAC_512"
+    case rsa2048 = "RSA_2048"
+    case rsa3072 = "RSA_3072"
+    case rsa4096 = "RSA_4096"
+    case eccNistP256 = "ECC_NIST_P256"
+    case eccNistP384 = "ECC_NIST_P384"
+    case eccNistP521 = "ECC_NIST_P521"
+    case eccSecgP256k1 = "ECC_SECG_P256K1"
+    case eccNistEdwards25519 = "ECC_NIST_EDWARDS25519"
 
-    /// The key usages AWS allows for this spec; the first is the default where AWS has one.
+    /// The asymmetric spec behind this one, for RSA and ECC keys.
+    public var asymmetric: AsymmetricKeySpec? { AsymmetricKeySpec(rawValue: rawValue) }
+
+    /// The key usages AWS allows for this spec.
     public var allowedUsages: [KeyUsage] {
         switch self {
         case .symmetricDefault: [.encryptDecrypt]
         case .hmac224, .hmac256, .hmac384, .hmac512: [.generateVerifyMAC]
+        case .rsa2048, .rsa3072, .rsa4096: [.encryptDecrypt, .signVerify]
+        case .eccNistP256, .eccNistP384, .eccNistP521: [.signVerify, .keyAgreement]
+        case .eccSecgP256k1, .eccNistEdwards25519: [.signVerify]
         }
     }
 
     /// The one MAC algorithm of an HMAC key spec.
     public var macAlgorithm: MACAlgorithm? {
         switch self {
-        case .symmetricDefault: nil
         case .hmac224: .hmacSHA224
         case .hmac256: .hmacSHA256
         case .hmac384: .hmacSHA384
         case .hmac512: .hmacSHA512
+        default: nil
         }
     }
 
-    /// Bytes of material KMS generates for a key of this spec.
+    /// Bytes of material KMS generates for a symmetric or HMAC key of this spec.
     public var generatedMaterialBytes: Int {
         switch self {
-        case .symmetricDefault: 32
         case .hmac224: 28
-        case .hmac256: 32
         case .hmac384: 48
         case .hmac512: 64
+        default: 32
         }
     }
 
-    /// Lengths of imported material AWS accepts for this spec.
+    /// Lengths of imported symmetric or HMAC material AWS accepts for this spec.
     public var importableMaterialBytes: ClosedRange<Int> {
         switch self {
-        case .symmetricDefault: 32...32
         case .hmac224: 28...64
         case .hmac256: 32...64
         case .hmac384: 48...128
         case .hmac512: 64...128
+        default: 32...32
         }
     }
 }
 
 public enum KeyUsage: String, Sendable, Codable {
     case encryptDecrypt = "ENCRYPT_DECRYPT"
+    case signVerify = "SIGN_VERIFY"
     case generateVerifyMAC = "GENERATE_VERIFY_MAC"
+    case keyAgreement = "KEY_AGREEMENT"
 }
 
 public enum ExpirationModel: String, Sendable, Codable {
@@ -132,6 +147,21 @@ public struct Key: Sendable, Equatable {
     }
 
     public var arn: String { ARN.key(region: region, account: account, keyID: id) }
+
+    /// `EncryptionAlgorithms` as DescribeKey and GetPublicKey show them.
+    public var encryptionAlgorithms: [String]? {
+        guard keyUsage == .encryptDecrypt else { return nil }
+        return keySpec == .symmetricDefault ? ["SYMMETRIC_DEFAULT"] : AsymmetricEncryptionAlgorithm.allCases.map(\.rawValue)
+    }
+
+    public var signingAlgorithms: [String]? {
+        guard keyUsage == .signVerify, let spec = keySpec.asymmetric else { return nil }
+        return SigningAlgorithm.algorithms(for: spec).map(\.rawValue)
+    }
+
+    public var keyAgreementAlgorithms: [String]? { keyUsage == .keyAgreement ? ["ECDH"] : nil }
+
+    public var macAlgorithms: [String]? { keySpec.macAlgorithm.map { [$0.rawValue] } }
 
     /// The state a caller sees at `now`: material whose `ValidTo` has passed is gone at once,
     /// before the sweeper has made that durable.

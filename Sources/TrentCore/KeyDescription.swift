@@ -33,8 +33,10 @@ public struct KeyDescription: Sendable, Equatable {
             "keyManager": .string("CUSTOMER"), "customerMasterKeySpec": .string(key.keySpec.rawValue),
             "keySpec": .string(key.keySpec.rawValue), "multiRegion": .bool(false),
         ]
-        if key.keyUsage == .encryptDecrypt { o["encryptionAlgorithms"] = .array([.string("SYMMETRIC_DEFAULT")]) }
-        if let mac = key.keySpec.macAlgorithm { o["macAlgorithms"] = .array([.string(mac.rawValue)]) }
+        for (name, values) in [("encryptionAlgorithms", key.encryptionAlgorithms), ("signingAlgorithms", key.signingAlgorithms),
+                               ("keyAgreementAlgorithms", key.keyAgreementAlgorithms), ("macAlgorithms", key.macAlgorithms)] {
+            if let values { o[name] = .array(values.map(JSONValue.string)) }
+        }
         if let expirationModel { o["expirationModel"] = .string(expirationModel.rawValue) }
         if let validTo { o["validTo"] = .string(AuditDates.format(validTo)) }
         if let deletionDate = key.deletionDate { o["deletionDate"] = .string(AuditDates.format(deletionDate)) }

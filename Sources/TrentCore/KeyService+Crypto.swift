@@ -9,12 +9,14 @@ extension KeyService {
         public let key: Key
         public let ciphertext: Data
         public let keyMaterialID: String
+        public var algorithm: String = "SYMMETRIC_DEFAULT"
     }
 
     public struct DecryptResult: Sendable {
         public let key: Key
         public let plaintext: Data
         public let keyMaterialID: String
+        public var algorithm: String = "SYMMETRIC_DEFAULT"
     }
 
     public struct DataKeyResult: Sendable {
@@ -32,11 +34,13 @@ extension KeyService {
 
     static let dryRunError = KMSError(.dryRun, "The request would have succeeded, but the DryRun option is set.")
 
-    /// `EncryptionAlgorithm` as a symmetric key accepts it.
-    static func checkSymmetricAlgorithm(_ algorithm: String?, key: Key) throws {
-        if let algorithm, algorithm != "SYMMETRIC_DEFAULT" {
-            throw KMSError(.invalidKeyUsage, "Algorithm \(algorithm) is incompatible with key spec \(key.keySpec.rawValue).")
-        }
+    /// `EncryptionAlgorithm` as the key accepts it: SYMMETRIC_DEFAULT (or nothing) for symmetric
+    /// keys, RSAES_OAEP_SHA_1/256 for RSA keys. Returns the RSA algorithm, `nil` for symmetric.
+    static func encryptionAlgorithm(_ name: String?, for key: Key) throws -> AsymmetricEncryptionAlgorithm? {
+        let name = name ?? "SYMMETRIC_DEFAULT"
+        if key.keySpec == .symmetricDefault, name == "SYMMETRIC_DEFAULT" { return nil }
+        if key.keySpec.asymmetric?.isRSA == true, let algorithm = AsymmetricEncryptionAlgorithm(rawValue: name) { return algorithm }
+        throw KMSError(.invalidKeyUsage, "Algorithm \(name) is incompatible with key spec \(key.keySpec.rawValue).")
     }
 
     /// The key must be usable for cryptography now; returns its usable current material.
@@ -49,18 +53,45 @@ extension KeyService {
         return material
     }
 
-    /// Resolves a key for encryption and checks that it can encrypt now.
-    func encryptionKey(_ keyID: String, algorithm: String?, call: CallContext, now: Date, in tx: any KeyStoreReader) throws -> (Key, KeyMaterial) {
+    /// Resolves a key and checks that its usage allows the operation.
+    func keyForUsage(_ keyID: String, _ usage: KeyUsage, call: CallContext, in tx: any KeyStoreReader) throws -> Key {
         let key = try resolve(keyID, form: .keyOrAlias, call: call, in: tx)
-        guard key.keyUsage == .encryptDecrypt else {
+        guard key.keyUsage == usage else {
             throw KMSError(.invalidKeyUsage, "\(key.arn) key usage is \(key.keyUsage.rawValue) which is not valid for \(call.eventName).")
         }
-        try Self.checkSymmetricAlgorithm(algorithm, key: key)
+        return key
+    }
+
+    /// Resolves a key for encryption and checks that it can encrypt now.
+    func encryptionKey(_ keyID: String, call: CallContext, now: Date, in tx: any KeyStoreReader) throws -> (Key, KeyMaterial) {
+        let key = try keyForUsage(keyID, .encryptDecrypt, call: call, in: tx)
         return (key, try usableMaterial(of: key, now: now, in: tx))
     }
 
-    /// Seals `plaintext` under the key's current material in Trent's envelope.
-    func seal(_ plaintext: Data, key: Key, material: KeyMaterial, encryptionContext: [String: String]) throws -> Data {
+    /// The asymmetric key held in `material`.
+    func asymmetricKey(_ key: Key, material: KeyMaterial) throws -> AsymmetricKey {
+        guard let spec = key.keySpec.asymmetric else { throw KMSError(.internal, "not an asymmetric key") }
+        return try openMaterial(material).withUnsafeBytes { bytes in
+            do { return try AsymmetricKey(pkcs8DER: Data(bytes), spec: spec) } catch {
+                throw KMSError(.internal, "stored key material is not a private key of its spec")
+            }
+        }
+    }
+
+    /// Seals `plaintext` under the key's current material: Trent's envelope for symmetric keys,
+    /// RSA-OAEP for RSA keys.
+    func seal(_ plaintext: Data, key: Key, material: KeyMaterial, encryptionContext: [String: String], algorithm: AsymmetricEncryptionAlgorithm? = nil) throws -> Data {
+        if let algorithm {
+            if !encryptionContext.isEmpty {
+                throw KMSError.validation("EncryptionContext is supported only with symmetric encryption KMS keys.")
+            }
+            let rsa = try asymmetricKey(key, material: material)
+            let limit = algorithm.maximumPlaintext(modulusBytes: rsa.spec.rsaModulusBytes ?? 0)
+            guard plaintext.count <= limit else {
+                throw KMSError.validation("Algorithm \(algorithm.rawValue) and key spec \(key.keySpec.rawValue) cannot encrypt data larger than \(limit) bytes.")
+            }
+            do { return try rsa.encrypt(plaintext, algorithm: algorithm) } catch { throw KMSError(.internal, "RSA encryption failed") }
+        }
         let secret = try openMaterial(material)
         guard let uuid = UUID(uuidString: key.id), let materialBytes = KeyMaterialID.bytes(fromHex: material.id) else {
             throw KMSError(.internal, "malformed key identifiers")
@@ -68,26 +99,45 @@ extension KeyService {
         return try CiphertextEnvelope.seal(plaintext, keyID: uuid, keyMaterialID: materialBytes, material: secret, encryptionContext: encryptionContext)
     }
 
-    /// Opens a ciphertext: the envelope names its key and material, which must be usable now.
+    /// Opens a ciphertext. Symmetric: the envelope names its key and material, which must be
+    /// usable now. RSA: the request names the key (`KeyId` is required) and the algorithm.
     func open(
         _ ciphertext: Data, encryptionContext: [String: String], requestedKeyID: String?, algorithm: String?,
         dryRun: Bool, call: CallContext, now: Date, in tx: any KeyStoreReader
     ) throws -> DecryptResult {
-        guard let envelope = try? CiphertextEnvelope(parsing: ciphertext) else { throw KMSError.invalidCiphertext() }
-        let envelopeKeyID = envelope.keyID.uuidString.lowercased()
-        let materialID = KeyMaterialID.hex(envelope.keyMaterialID)
+        var requested: Key?
         if let requestedKeyID {
-            let requested = try resolve(requestedKeyID, form: .keyOrAlias, call: call, in: tx)
-            guard requested.id == envelopeKeyID else {
+            requested = try resolve(requestedKeyID, form: .keyOrAlias, call: call, in: tx)
+            if requested?.keyUsage != .encryptDecrypt {
                 throw KMSError(.incorrectKey, "The key ID in the request does not identify a CMK that can perform this operation.")
             }
         }
+        if let requested, requested.keySpec != .symmetricDefault {
+            let rsaAlgorithm = try Self.encryptionAlgorithm(algorithm, for: requested)!
+            let material = try usableMaterial(of: requested, now: now, in: tx)
+            if !encryptionContext.isEmpty {
+                throw KMSError.validation("EncryptionContext is supported only with symmetric encryption KMS keys.")
+            }
+            if dryRun { throw Self.dryRunError }
+            do {
+                let plaintext = try asymmetricKey(requested, material: material).decrypt(ciphertext, algorithm: rsaAlgorithm)
+                return DecryptResult(key: requested, plaintext: plaintext, keyMaterialID: material.id, algorithm: rsaAlgorithm.rawValue)
+            } catch {
+                throw KMSError.invalidCiphertext()
+            }
+        }
+        guard let envelope = try? CiphertextEnvelope(parsing: ciphertext) else { throw KMSError.invalidCiphertext() }
+        let envelopeKeyID = envelope.keyID.uuidString.lowercased()
+        let materialID = KeyMaterialID.hex(envelope.keyMaterialID)
+        if let requested, requested.id != envelopeKeyID {
+            throw KMSError(.incorrectKey, "The key ID in the request does not identify a CMK that can perform this operation.")
+        }
         guard let key = try tx.key(id: envelopeKeyID), key.account == call.account, key.region == call.region,
-              key.keyUsage == .encryptDecrypt
+              key.keySpec == .symmetricDefault
         else {
             throw KMSError.invalidCiphertext()
         }
-        try Self.checkSymmetricAlgorithm(algorithm, key: key)
+        _ = try Self.encryptionAlgorithm(algorithm, for: key)
         let state = key.effectiveState(currentMaterial: try currentMaterial(of: key, in: tx), now: now)
         guard state == .enabled else { throw KMSError.invalidState(arn: key.arn, state: state) }
         guard let material = try tx.materials(keyID: key.id).first(where: { $0.id == materialID }) else {
@@ -110,11 +160,12 @@ extension KeyService {
     ) async throws -> EncryptResult {
         let now = now()
         return try await store.write { [self] tx in
-            let (key, material) = try encryptionKey(keyID, algorithm: algorithm, call: call, now: now, in: tx)
+            let (key, material) = try encryptionKey(keyID, call: call, now: now, in: tx)
+            let rsaAlgorithm = try Self.encryptionAlgorithm(algorithm, for: key)
             if dryRun { throw Self.dryRunError }
-            let ciphertext = try seal(plaintext, key: key, material: material, encryptionContext: encryptionContext)
+            let ciphertext = try seal(plaintext, key: key, material: material, encryptionContext: encryptionContext, algorithm: rsaAlgorithm)
             try tx.append(event(call, at: now, key: key))
-            return EncryptResult(key: key, ciphertext: ciphertext, keyMaterialID: material.id)
+            return EncryptResult(key: key, ciphertext: ciphertext, keyMaterialID: material.id, algorithm: rsaAlgorithm?.rawValue ?? "SYMMETRIC_DEFAULT")
         }
     }
 
@@ -131,6 +182,15 @@ extension KeyService {
         }
     }
 
+    /// Data keys and data key pairs are encrypted under symmetric encryption keys only.
+    func symmetricEncryptionKey(_ keyID: String, call: CallContext, now: Date, in tx: any KeyStoreReader) throws -> (Key, KeyMaterial) {
+        let (key, material) = try encryptionKey(keyID, call: call, now: now, in: tx)
+        guard key.keySpec == .symmetricDefault else {
+            throw KMSError(.invalidKeyUsage, "\(key.arn) key spec is \(key.keySpec.rawValue) which is not valid for \(call.eventName).")
+        }
+        return (key, material)
+    }
+
     /// GenerateDataKey(WithoutPlaintext): random bytes, returned encrypted under the key.
     public func generateDataKey(
         _ keyID: String, byteCount: Int, encryptionContext: [String: String], includePlaintext: Bool, dryRun: Bool,
@@ -138,7 +198,7 @@ extension KeyService {
     ) async throws -> DataKeyResult {
         let now = now()
         return try await store.write { [self] tx in
-            let (key, material) = try encryptionKey(keyID, algorithm: nil, call: call, now: now, in: tx)
+            let (key, material) = try symmetricEncryptionKey(keyID, call: call, now: now, in: tx)
             if dryRun { throw Self.dryRunError }
             var bytes = Self.randomBytes(byteCount)
             defer { zero(&bytes) }
@@ -157,16 +217,19 @@ extension KeyService {
     ) async throws -> ReEncryptResult {
         let now = now()
         return try await store.write { [self] tx in
-            let (destinationKey, destinationMaterial) = try encryptionKey(destinationKeyID, algorithm: destinationAlgorithm, call: call, now: now, in: tx)
+            let (destinationKey, destinationMaterial) = try encryptionKey(destinationKeyID, call: call, now: now, in: tx)
+            let rsaAlgorithm = try Self.encryptionAlgorithm(destinationAlgorithm, for: destinationKey)
             let source = try open(ciphertext, encryptionContext: sourceEncryptionContext, requestedKeyID: sourceKeyID,
                                   algorithm: sourceAlgorithm, dryRun: dryRun, call: call, now: now, in: tx)
-            let sealed = try seal(source.plaintext, key: destinationKey, material: destinationMaterial, encryptionContext: destinationEncryptionContext)
+            let sealed = try seal(source.plaintext, key: destinationKey, material: destinationMaterial,
+                                  encryptionContext: destinationEncryptionContext, algorithm: rsaAlgorithm)
             var record = event(call, at: now, key: destinationKey)
             record.resourceARNs = [source.key.arn, destinationKey.arn]
             try tx.append(record)
             return ReEncryptResult(
-                source: DecryptResult(key: source.key, plaintext: Data(), keyMaterialID: source.keyMaterialID),
-                destination: EncryptResult(key: destinationKey, ciphertext: sealed, keyMaterialID: destinationMaterial.id)
+                source: DecryptResult(key: source.key, plaintext: Data(), keyMaterialID: source.keyMaterialID, algorithm: source.algorithm),
+                destination: EncryptResult(key: destinationKey, ciphertext: sealed, keyMaterialID: destinationMaterial.id,
+                                           algorithm: rsaAlgorithm?.rawValue ?? "SYMMETRIC_DEFAULT")
             )
         }
     }

@@ -45,7 +45,9 @@ extension KeyService {
         // Check the key before spending time on a key pair.
         let precheckNow = now()
         _ = try await store.read { [self] reader in
-            try checkImportable(try resolve(keyID, form: .keyOnly, call: call, in: reader), now: precheckNow)
+            let key = try resolve(keyID, form: .keyOnly, call: call, in: reader)
+            try checkImportable(key, now: precheckNow)
+            try Self.checkWrapping(algorithm, spec, for: key)
         }
         let pair = try await wrappingKeys.take(spec)
         let now = now()
@@ -66,6 +68,36 @@ extension KeyService {
                 key: key, publicKey: pair.publicKeyDER, importToken: token.sealed(with: tokenMACKey),
                 parametersValidTo: expiresAt
             )
+        }
+    }
+
+    /// Symmetric and HMAC material by length; asymmetric material must be a PKCS#8 private key
+    /// of the key's spec (type, modulus size, curve).
+    static func checkImportedMaterial(_ plain: [UInt8], for spec: KeySpec) throws {
+        if let asymmetric = spec.asymmetric {
+            do {
+                _ = try AsymmetricKey(pkcs8DER: Data(plain), spec: asymmetric)
+            } catch {
+                throw KMSError(.incorrectKeyMaterial, "The key material is not a PKCS#8 DER private key of key spec \(spec.rawValue).")
+            }
+            return
+        }
+        let lengths = spec.importableMaterialBytes
+        guard lengths.contains(plain.count) else {
+            let expected = lengths.count == 1 ? "\(lengths.lowerBound * 8) bits (\(lengths.lowerBound) bytes)" : "\(lengths.lowerBound) to \(lengths.upperBound) bytes"
+            throw KMSError(.incorrectKeyMaterial, "Key material for a \(spec.rawValue) key must be \(expected); the unwrapped material is \(plain.count) bytes.")
+        }
+    }
+
+    /// AWS's restrictions on wrapping: RSA private keys need RSA_AES key wrap, and ECC_NIST_P521
+    /// material does not fit RSAES_OAEP under an RSA_2048 wrapping key.
+    static func checkWrapping(_ algorithm: WrappingAlgorithm, _ spec: WrappingKeySpec, for key: Key) throws {
+        guard !algorithm.isKeyWrap else { return }
+        if key.keySpec.asymmetric?.isRSA == true {
+            throw KMSError.validation("To import an RSA private key, you must use an RSA_AES wrapping algorithm (RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256).")
+        }
+        if key.keySpec == .eccNistP521, spec == .rsa2048 {
+            throw KMSError.validation("You cannot use the \(algorithm.rawValue) wrapping algorithm with the RSA_2048 wrapping key spec to wrap ECC_NIST_P521 key material.")
         }
     }
 
@@ -134,11 +166,7 @@ extension KeyService {
                 throw KMSError.invalidCiphertext("The wrapped key material could not be decrypted with the wrapping key and algorithm (\(parameters.algorithm.rawValue)) of this import token.")
             }
             defer { zero(&plain) }
-            let lengths = key.keySpec.importableMaterialBytes
-            guard lengths.contains(plain.count) else {
-                let expected = lengths.count == 1 ? "\(lengths.lowerBound * 8) bits (\(lengths.lowerBound) bytes)" : "\(lengths.lowerBound) to \(lengths.upperBound) bytes"
-                throw KMSError(.incorrectKeyMaterial, "Key material for a \(key.keySpec.rawValue) key must be \(expected); the unwrapped material is \(plain.count) bytes.")
-            }
+            try Self.checkImportedMaterial(plain, for: key.keySpec)
             let secret = SymmetricKey(data: plain)
             let materialID = KeyMaterialID.hex(KeyMaterialID.compute(keyID: key.id, material: secret))
 

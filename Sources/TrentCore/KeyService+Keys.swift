@@ -34,7 +34,7 @@ extension KeyService {
         )
         var material: KeyMaterial?
         if input.origin == .awsKMS {
-            let secret = SymmetricKey(data: Self.randomBytes(input.keySpec.generatedMaterialBytes))
+            let secret = try Self.generateMaterial(input.keySpec)
             let materialID = KeyMaterialID.hex(KeyMaterialID.compute(keyID: id, material: secret))
             material = KeyMaterial(
                 keyID: id, id: materialID, origin: .generated,
@@ -137,6 +137,12 @@ extension KeyService {
             try tx.append(event(call, at: now, key: key, response: .object(["keyId": .string(key.arn)])))
             return key
         }
+    }
+
+    /// New material for a key: random bytes, or a PKCS#8 private key for asymmetric specs.
+    static func generateMaterial(_ spec: KeySpec) throws -> SymmetricKey {
+        guard let asymmetric = spec.asymmetric else { return SymmetricKey(data: randomBytes(spec.generatedMaterialBytes)) }
+        return SymmetricKey(data: try AsymmetricKey.generate(asymmetric).pkcs8DER())
     }
 
     /// The key policy AWS gives a key created without one.

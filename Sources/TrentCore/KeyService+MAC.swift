@@ -10,10 +10,7 @@ extension KeyService {
     }
 
     private func macKey(_ keyID: String, algorithm: String, call: CallContext, now: Date, in tx: any KeyStoreReader) throws -> (Key, KeyMaterial, MACAlgorithm) {
-        let key = try resolve(keyID, form: .keyOrAlias, call: call, in: tx)
-        guard key.keyUsage == .generateVerifyMAC else {
-            throw KMSError(.invalidKeyUsage, "\(key.arn) key usage is \(key.keyUsage.rawValue) which is not valid for \(call.eventName).")
-        }
+        let key = try keyForUsage(keyID, .generateVerifyMAC, call: call, in: tx)
         guard let mac = MACAlgorithm(rawValue: algorithm), mac == key.keySpec.macAlgorithm else {
             throw KMSError(.invalidKeyUsage, "Algorithm \(algorithm) is incompatible with key spec \(key.keySpec.rawValue).")
         }

@@ -74,6 +74,12 @@ enum OperationTable {
         Operation.listKeyRotations,
         Operation.generateMac,
         Operation.verifyMac,
+        Operation.sign,
+        Operation.verify,
+        Operation.getPublicKey,
+        Operation.deriveSharedSecret,
+        Operation.generateDataKeyPair,
+        Operation.generateDataKeyPairWithoutPlaintext,
     ].map { ($0.name, $0) })
 }
 

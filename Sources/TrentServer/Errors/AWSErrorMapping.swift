@@ -25,6 +25,7 @@ public enum AWSErrorMapping {
         case .malformedPolicyDocument: "MalformedPolicyDocumentException"
         case .invalidKeyUsage: "InvalidKeyUsageException"
         case .invalidMac: "KMSInvalidMacException"
+        case .invalidSignature: "KMSInvalidSignatureException"
         case .dryRun: "DryRunOperationException"
         case .limitExceeded: "LimitExceededException"
         case .internal: "KMSInternalException"

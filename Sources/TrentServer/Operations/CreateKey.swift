@@ -16,7 +16,7 @@ extension Operation {
         }
         let specName = r.keySpec ?? r.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT"
         guard let spec = KeySpec(rawValue: specName) else {
-            throw KMSError.unsupported("KeySpec \(specName) is not supported by Trent yet; SYMMETRIC_DEFAULT and HMAC keys are.")
+            throw KMSError.unsupported("KeySpec \(specName) is not supported by Trent yet; see the README for the key specs it supports.")
         }
         guard let usageName = r.keyUsage ?? (spec == .symmetricDefault ? "ENCRYPT_DECRYPT" : nil) else {
             throw KMSError.validation("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.")

@@ -17,7 +17,7 @@ extension Operation {
             algorithm: r.encryptionAlgorithm, dryRun: r.dryRun ?? false, call: call
         )
         return KMS.DecryptResponse(
-            keyId: result.key.arn, plaintext: result.plaintext, encryptionAlgorithm: "SYMMETRIC_DEFAULT",
+            keyId: result.key.arn, plaintext: result.plaintext, encryptionAlgorithm: result.algorithm,
             keyMaterialId: result.keyMaterialID
         )
     }

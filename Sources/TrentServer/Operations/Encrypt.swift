@@ -13,6 +13,6 @@ extension Operation {
             r.keyId!, plaintext: r.plaintext!, encryptionContext: r.encryptionContext ?? [:],
             algorithm: r.encryptionAlgorithm, dryRun: r.dryRun ?? false, call: call
         )
-        return KMS.EncryptResponse(ciphertextBlob: result.ciphertext, keyId: result.key.arn, encryptionAlgorithm: "SYMMETRIC_DEFAULT")
+        return KMS.EncryptResponse(ciphertextBlob: result.ciphertext, keyId: result.key.arn, encryptionAlgorithm: result.algorithm)
     }
 }

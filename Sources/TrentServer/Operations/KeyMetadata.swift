@@ -10,9 +10,10 @@ extension KMS.KeyMetadata {
             keyState: d.state.rawValue, deletionDate: d.state == .pendingDeletion ? d.key.deletionDate : nil,
             validTo: d.validTo, origin: d.key.origin.rawValue, expirationModel: d.expirationModel?.rawValue,
             keyManager: "CUSTOMER", customerMasterKeySpec: d.key.keySpec.rawValue, keySpec: d.key.keySpec.rawValue,
-            encryptionAlgorithms: d.key.keyUsage == .encryptDecrypt ? ["SYMMETRIC_DEFAULT"] : nil, multiRegion: false,
+            encryptionAlgorithms: d.key.encryptionAlgorithms, signingAlgorithms: d.key.signingAlgorithms,
+            keyAgreementAlgorithms: d.key.keyAgreementAlgorithms, multiRegion: false,
             pendingDeletionWindowInDays: d.state == .pendingDeletion ? d.key.pendingWindowInDays : nil,
-            macAlgorithms: d.key.keySpec.macAlgorithm.map { [$0.rawValue] },
+            macAlgorithms: d.key.macAlgorithms,
             currentKeyMaterialId: d.currentMaterial?.id
         )
     }

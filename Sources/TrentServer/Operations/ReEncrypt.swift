@@ -20,7 +20,7 @@ extension Operation {
         )
         return KMS.ReEncryptResponse(
             ciphertextBlob: result.destination.ciphertext, sourceKeyId: result.source.key.arn, keyId: result.destination.key.arn,
-            sourceEncryptionAlgorithm: "SYMMETRIC_DEFAULT", destinationEncryptionAlgorithm: "SYMMETRIC_DEFAULT",
+            sourceEncryptionAlgorithm: result.source.algorithm, destinationEncryptionAlgorithm: result.destination.algorithm,
             sourceKeyMaterialId: result.source.keyMaterialID, destinationKeyMaterialId: result.destination.keyMaterialID
         )
     }

@@ -41,8 +41,8 @@ def test_unknown_and_missing_targets(server):
 
 
 def test_model_operations_not_yet_implemented_say_so(server):
-    status, _, body = raw_call(server, "TrentService.CreateGrant", {"KeyId": "x", "GranteePrincipal": "p", "Operations": ["Decrypt"]})
-    assert status == 400 and body["__type"] == "UnsupportedOperationException" and "CreateGrant" in body["message"]
+    status, _, body = raw_call(server, "TrentService.ReplicateKey", {"KeyId": "x", "ReplicaRegion": "eu-west-1"})
+    assert status == 400 and body["__type"] == "UnsupportedOperationException" and "ReplicateKey" in body["message"]
 
 
 def test_missing_members(server):

@@ -24,6 +24,8 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidKeyUsage
         case invalidMac
         case invalidSignature
+        case invalidGrantToken
+        case invalidGrantID
         case dryRun
         case limitExceeded
         case `internal`

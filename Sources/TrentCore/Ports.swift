@@ -51,6 +51,9 @@ public protocol KeyStoreReader {
     func keyIDsWithExpiredMaterial(at now: Date, limit: Int) throws -> [String]
     func keyIDsDueForDeletion(at now: Date, limit: Int) throws -> [String]
     func keyIDsDueForRotation(at now: Date, limit: Int) throws -> [String]
+    /// Grants of a key (or, with `retiringPrincipal`, every grant that principal may retire), by id.
+    func grants(account: String, region: String, keyID: String?, retiringPrincipal: String?, after: String?, limit: Int) throws -> [Grant]
+    func grant(id: String) throws -> Grant?
 }
 
 /// One store transaction: everything in it commits together or not at all.
@@ -66,6 +69,8 @@ public protocol KeyStoreTransaction: KeyStoreReader {
     func deleteImportParameters(tokenID: String) throws
     func deleteImportParameters(expiredAt now: Date) throws
     func append(_ event: AuditEvent) throws
+    func insert(_ grant: Grant) throws
+    func deleteGrant(id: String) throws
 }
 
 /// Storage of keys, material, aliases, import parameters and audit events.

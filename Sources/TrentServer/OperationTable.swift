@@ -80,6 +80,11 @@ enum OperationTable {
         Operation.deriveSharedSecret,
         Operation.generateDataKeyPair,
         Operation.generateDataKeyPairWithoutPlaintext,
+        Operation.createGrant,
+        Operation.listGrants,
+        Operation.listRetirableGrants,
+        Operation.retireGrant,
+        Operation.revokeGrant,
     ].map { ($0.name, $0) })
 }
 

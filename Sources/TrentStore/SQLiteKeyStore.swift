@@ -107,6 +107,24 @@ public final class SQLiteKeyStore: KeyStore {
                 ALTER TABLE key_materials ADD COLUMN rotation_type TEXT;
                 """)
         }
+        migrator.registerMigration("0003_grants") { db in
+            try db.execute(sql: """
+                CREATE TABLE grants (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    key_id TEXT NOT NULL REFERENCES keys(id) ON DELETE CASCADE,
+                    account TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    name TEXT,
+                    grantee_principal TEXT NOT NULL,
+                    retiring_principal TEXT,
+                    operations TEXT NOT NULL,
+                    constraints TEXT,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX grants_by_key ON grants(key_id, id);
+                CREATE INDEX grants_by_retiring_principal ON grants(account, region, retiring_principal, id);
+                """)
+        }
         return migrator
     }
 }
@@ -312,6 +330,49 @@ struct SQLiteTransaction: KeyStoreTransaction {
 
     func deleteImportParameters(expiredAt now: Date) throws {
         try db.execute(sql: "DELETE FROM import_parameters WHERE expires_at <= ?", arguments: [now.timeIntervalSince1970])
+    }
+
+    // MARK: Grants
+
+    private static func grant(from row: Row) throws -> Grant {
+        let operations: String = row["operations"]
+        let constraints: String? = row["constraints"]
+        return Grant(
+            id: row["id"], keyID: row["key_id"], account: row["account"], region: row["region"], name: row["name"],
+            granteePrincipal: row["grantee_principal"], retiringPrincipal: row["retiring_principal"],
+            operations: try decoder.decode([String].self, from: Data(operations.utf8)),
+            constraints: try constraints.map { try decoder.decode(Grant.Constraints.self, from: Data($0.utf8)) },
+            createdAt: Date(timeIntervalSince1970: row["created_at"])
+        )
+    }
+
+    func grants(account: String, region: String, keyID: String?, retiringPrincipal: String?, after: String?, limit: Int) throws -> [Grant] {
+        try Row.fetchAll(db, sql: """
+            SELECT * FROM grants WHERE account = ? AND region = ? AND (? IS NULL OR key_id = ?)
+              AND (? IS NULL OR retiring_principal = ?) AND id > ?
+            ORDER BY id LIMIT ?
+            """, arguments: [account, region, keyID, keyID, retiringPrincipal, retiringPrincipal, after ?? "", limit]).map(Self.grant(from:))
+    }
+
+    func grant(id: String) throws -> Grant? {
+        try Row.fetchOne(db, sql: "SELECT * FROM grants WHERE id = ?", arguments: [id]).map(Self.grant(from:))
+    }
+
+    func insert(_ grant: Grant) throws {
+        try db.execute(sql: """
+            INSERT INTO grants (id, key_id, account, region, name, grantee_principal, retiring_principal, operations, constraints,
+                                created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [
+                grant.id, grant.keyID, grant.account, grant.region, grant.name, grant.granteePrincipal, grant.retiringPrincipal,
+                String(decoding: try Self.encoder.encode(grant.operations), as: UTF8.self),
+                try grant.constraints.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) },
+                grant.createdAt.timeIntervalSince1970,
+            ])
+    }
+
+    func deleteGrant(id: String) throws {
+        try db.execute(sql: "DELETE FROM grants WHERE id = ?", arguments: [id])
     }
 
     // MARK: Audit

@@ -26,6 +26,8 @@ public enum AWSErrorMapping {
         case .invalidKeyUsage: "InvalidKeyUsageException"
         case .invalidMac: "KMSInvalidMacException"
         case .invalidSignature: "KMSInvalidSignatureException"
+        case .invalidGrantToken: "InvalidGrantTokenException"
+        case .invalidGrantID: "InvalidGrantIdException"
         case .dryRun: "DryRunOperationException"
         case .limitExceeded: "LimitExceededException"
         case .internal: "KMSInternalException"

@@ -62,3 +62,16 @@ def test_key_policy(kms):
     with pytest.raises(ClientError) as e:
         kms.get_key_policy(KeyId=meta["KeyId"], PolicyName="other")
     assert code(e) == "NotFoundException"
+
+
+def test_get_key_last_usage(kms):
+    meta = kms.create_key()["KeyMetadata"]
+    usage = kms.get_key_last_usage(KeyId=meta["KeyId"])
+    assert usage["KeyId"] == meta["Arn"] and "KeyLastUsage" not in usage
+    assert usage["KeyCreationDate"] == meta["CreationDate"]
+    kms.encrypt(KeyId=meta["KeyId"], Plaintext=b"x")
+    with pytest.raises(ClientError):
+        kms.decrypt(CiphertextBlob=b"garbage" * 20, KeyId=meta["KeyId"])
+    kms.describe_key(KeyId=meta["KeyId"])
+    last = kms.get_key_last_usage(KeyId=meta["KeyId"])["KeyLastUsage"]
+    assert last["Operation"] == "Encrypt" and last["KmsRequestId"] and last["CloudTrailEventId"]

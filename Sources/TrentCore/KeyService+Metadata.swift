@@ -116,3 +116,23 @@ extension KeyService {
         }
     }
 }
+
+extension KeyService {
+    /// The operations GetKeyLastUsage reports: cryptographic uses of a key.
+    public static let cryptographicOperations = [
+        "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext", "Sign", "Verify", "GenerateMac", "VerifyMac", "DeriveSharedSecret",
+    ]
+
+    /// The key's last successful cryptographic use, read from the audit log (which starts with
+    /// the key, so tracking starts at its creation).
+    public func keyLastUsage(_ keyID: String, call: CallContext) async throws -> (key: Key, last: AuditEvent?) {
+        let now = now()
+        return try await store.write { [self] tx in
+            let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
+            let last = try tx.latestSuccessfulEvent(keyID: key.id, eventNames: Self.cryptographicOperations)
+            try tx.append(event(call, at: now, key: key))
+            return (key, last)
+        }
+    }
+}

@@ -54,6 +54,8 @@ public protocol KeyStoreReader {
     /// Grants of a key (or, with `retiringPrincipal`, every grant that principal may retire), by id.
     func grants(account: String, region: String, keyID: String?, retiringPrincipal: String?, after: String?, limit: Int) throws -> [Grant]
     func grant(id: String) throws -> Grant?
+    /// The newest successful event of one of `eventNames` about a key.
+    func latestSuccessfulEvent(keyID: String, eventNames: [String]) throws -> AuditEvent?
 }
 
 /// One store transaction: everything in it commits together or not at all.

@@ -85,6 +85,7 @@ enum OperationTable {
         Operation.listRetirableGrants,
         Operation.retireGrant,
         Operation.revokeGrant,
+        Operation.getKeyLastUsage,
     ].map { ($0.name, $0) })
 }
 

@@ -124,3 +124,10 @@ def test_server_keeps_serving_and_nothing_changed(server):
     assert status == 400
     assert key_count(server) == before
     assert raw_call(server, "TrentService.ListKeys", {})[0] == 200
+
+
+@pytest.mark.parametrize("operation", ["CreateCustomKeyStore", "DescribeCustomKeyStores", "ConnectCustomKeyStore"])
+def test_custom_key_stores_are_refused_clearly(server, operation):
+    status, _, body = raw_call(server, f"TrentService.{operation}", {})
+    assert status == 400 and body["__type"] == "UnsupportedOperationException"
+    assert body["message"].startswith("Custom key stores")

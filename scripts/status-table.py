@@ -29,6 +29,13 @@ def implemented_operations():
     return {names[r] for r in rows}
 
 
+def unsupported_operations():
+    table = open(os.path.join(ROOT, "Sources/TrentServer/OperationTable.swift")).read()
+    body = table[table.index("enum UnsupportedOperations"):]
+    body = body[:body.index("\n}\n")]
+    return set(re.findall(r'"(\w+)": \w+', body))
+
+
 def implemented_key_specs():
     text = open(os.path.join(ROOT, "Sources/TrentCore/Key.swift")).read()
     body = text[text.index("public enum KeySpec"):]
@@ -38,10 +45,12 @@ def implemented_key_specs():
 
 def table():
     model = json.load(gzip.open(os.path.join(os.path.dirname(botocore.__file__), "data/kms/2014-11-01/service-2.json.gz")))
-    ops, specs = implemented_operations(), implemented_key_specs()
+    ops, specs, refused = implemented_operations(), implemented_key_specs(), unsupported_operations()
     lines = [BEGIN, "", "| operation | status |", "| --- | --- |"]
     for op in sorted(model["operations"]):
-        lines.append(f"| {op} | {'✅ implemented' if op in ops else '— not yet (UnsupportedOperationException)'} |")
+        status = "✅ implemented" if op in ops else "✖ not offered (UnsupportedOperationException, see why below)" if op in refused \
+            else "— not yet (UnsupportedOperationException)"
+        lines.append(f"| {op} | {status} |")
     lines += ["", "| key spec | status |", "| --- | --- |"]
     for spec in model["shapes"]["KeySpec"]["enum"]:
         lines.append(f"| {spec} | {'✅ implemented' if spec in specs else '— not yet (UnsupportedOperationException)'} |")

@@ -30,6 +30,9 @@ struct KMSRequestHandler: Sendable {
         var request = request
         do {
             guard target.hasPrefix(Self.targetPrefix), let operation = OperationTable.operations[operationName] else {
+                if target.hasPrefix(Self.targetPrefix), let reason = UnsupportedOperations.reasons[operationName] {
+                    throw KMSError.unsupported(reason)
+                }
                 if target.hasPrefix(Self.targetPrefix), KMSModelOperations.names.contains(operationName) {
                     throw KMSError.unsupported("Trent does not implement \(operationName) yet.")
                 }

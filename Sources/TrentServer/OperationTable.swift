@@ -89,6 +89,18 @@ enum OperationTable {
     ].map { ($0.name, $0) })
 }
 
+/// Operations of the model that Trent deliberately does not offer, with the reason it gives.
+enum UnsupportedOperations {
+    static let customKeyStores = "Custom key stores (AWS CloudHSM key stores and external key stores) are not supported by Trent: "
+        + "its keys live in its own store, sealed under its root key."
+
+    static let reasons: [String: String] = [
+        "CreateCustomKeyStore": customKeyStores, "DeleteCustomKeyStore": customKeyStores,
+        "DescribeCustomKeyStores": customKeyStores, "UpdateCustomKeyStore": customKeyStores,
+        "ConnectCustomKeyStore": customKeyStores, "DisconnectCustomKeyStore": customKeyStores,
+    ]
+}
+
 /// Builders for audit `requestParameters`: members AWS records, nils left out.
 enum AuditParameters {
     static func object(_ members: [String: JSONValue?]) -> JSONValue {

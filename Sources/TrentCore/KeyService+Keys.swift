@@ -34,7 +34,8 @@ extension KeyService {
         )
         var material: KeyMaterial?
         if input.origin == .awsKMS {
-            let secret = try Self.generateMaterial(input.keySpec)
+            let spec = input.keySpec
+            let secret = try await Task.detached { try Self.generateMaterial(spec) }.value
             let materialID = KeyMaterialID.hex(KeyMaterialID.compute(keyID: id, material: secret))
             material = KeyMaterial(
                 keyID: id, id: materialID, origin: .generated,
@@ -139,7 +140,8 @@ extension KeyService {
         }
     }
 
-    /// New material for a key: random bytes, or a PKCS#8 private key for asymmetric specs.
+    /// New material for a key: random bytes, or a PKCS#8 private key for asymmetric specs
+    /// (RSA-4096 takes up to seconds: callers run this off their executor).
     static func generateMaterial(_ spec: KeySpec) throws -> SymmetricKey {
         guard let asymmetric = spec.asymmetric else { return SymmetricKey(data: randomBytes(spec.generatedMaterialBytes)) }
         return SymmetricKey(data: try AsymmetricKey.generate(asymmetric).pkcs8DER())

@@ -67,6 +67,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "TrentModelTests", dependencies: ["TrentModel"], swiftSettings: strict),
         .testTarget(name: "TrentCryptoTests", dependencies: ["TrentCrypto", "TrentOpenSSL"], swiftSettings: strict),
         .testTarget(
             name: "TrentCoreTests",

@@ -23,11 +23,17 @@ public struct ValidationErrors: Sendable {
 
     public mutating func length(string value: String, at path: String, min: Int?, max: Int?) {
         let count = value.utf16.count
+        let shown = Self.isSecret(path) ? "Value" : "Value '\(Self.quoted(value))'"
         if let min, count < min {
-            violations.append("Value '\(Self.quoted(value))' at '\(path)' failed to satisfy constraint: Member must have length greater than or equal to \(min)")
+            violations.append("\(shown) at '\(path)' failed to satisfy constraint: Member must have length greater than or equal to \(min)")
         } else if let max, count > max {
-            violations.append("Value '\(Self.quoted(value))' at '\(path)' failed to satisfy constraint: Member must have length less than or equal to \(max)")
+            violations.append("\(shown) at '\(path)' failed to satisfy constraint: Member must have length less than or equal to \(max)")
         }
+    }
+
+    /// Grant tokens are bearer credentials: never echoed in an error.
+    private static func isSecret(_ path: String) -> Bool {
+        path.lowercased().contains("token")
     }
 
     /// Blobs are never echoed: they may be secrets.
@@ -65,7 +71,8 @@ public struct ValidationErrors: Sendable {
         guard let match = regex.firstMatch(in: value, options: [.anchored], range: range),
               match.range.location == 0, match.range.length == range.length
         else {
-            violations.append("Value '\(Self.quoted(value))' at '\(path)' failed to satisfy constraint: Member must satisfy regular expression pattern: \(source)")
+            let shown = Self.isSecret(path) ? "Value" : "Value '\(Self.quoted(value))'"
+            violations.append("\(shown) at '\(path)' failed to satisfy constraint: Member must satisfy regular expression pattern: \(source)")
             return
         }
     }

@@ -121,13 +121,17 @@ public struct Key: Sendable, Equatable {
     /// Automatic rotation: the period when enabled (`nil` when disabled) and the next date.
     public var rotationPeriodInDays: Int?
     public var nextRotationDate: Date?
+    /// For multi-Region keys (`mrk-` ids): the region of the primary key of the set.
+    public var primaryRegion: String?
 
     public init(
         id: String, account: String, region: String, createdAt: Date, description: String,
         keySpec: KeySpec, keyUsage: KeyUsage, origin: KeyOrigin, state: KeyState,
         deletionDate: Date? = nil, pendingWindowInDays: Int? = nil, policy: String, tags: [Tag],
-        currentMaterialID: String? = nil, rotationPeriodInDays: Int? = nil, nextRotationDate: Date? = nil
+        currentMaterialID: String? = nil, rotationPeriodInDays: Int? = nil, nextRotationDate: Date? = nil,
+        primaryRegion: String? = nil
     ) {
+        self.primaryRegion = primaryRegion
         self.id = id
         self.account = account
         self.region = region
@@ -147,6 +151,22 @@ public struct Key: Sendable, Equatable {
     }
 
     public var arn: String { ARN.key(region: region, account: account, keyID: id) }
+
+    /// Multi-Region keys share their id across regions (`mrk-…`).
+    public var isMultiRegion: Bool { id.hasPrefix("mrk-") }
+
+    /// How the store names this key: the key id, or `region/id` for a multi-Region key, whose
+    /// primary and replicas share one id. Everything the store relates to a key uses this.
+    public var storageID: String { Self.storageID(id: id, region: region) }
+
+    public static func storageID(id: String, region: String) -> String {
+        id.hasPrefix("mrk-") ? "\(region)/\(id)" : id
+    }
+
+    /// The key id inside a storage id.
+    public static func keyID(fromStorageID storageID: String) -> String {
+        storageID.split(separator: "/").last.map(String.init) ?? storageID
+    }
 
     /// `EncryptionAlgorithms` as DescribeKey and GetPublicKey show them.
     public var encryptionAlgorithms: [String]? {

@@ -24,7 +24,7 @@ extension KeyService {
             if try tx.alias(account: call.account, region: call.region, name: name) != nil {
                 throw KMSError(.alreadyExists, "An alias with the name \(ARN.alias(region: call.region, account: call.account, aliasName: name)) already exists")
             }
-            try tx.insert(Alias(account: call.account, region: call.region, name: name, targetKeyID: key.id, createdAt: now, updatedAt: now))
+            try tx.insert(Alias(account: call.account, region: call.region, name: name, targetKeyID: key.storageID, createdAt: now, updatedAt: now))
             try tx.append(event(call, at: now, key: key))
         }
     }
@@ -41,7 +41,7 @@ extension KeyService {
             if let current = try tx.key(id: alias.targetKeyID), current.keyUsage != key.keyUsage || current.keySpec != key.keySpec {
                 throw KMSError.validation("Alias \(name) cannot be moved to a key of a different key spec or key usage.")
             }
-            alias.targetKeyID = key.id
+            alias.targetKeyID = key.storageID
             alias.updatedAt = now
             try tx.update(alias)
             try tx.append(event(call, at: now, key: key))
@@ -74,7 +74,7 @@ extension KeyService {
         return try await store.write { [self] tx in
             var targetKeyID: String?
             if let keyID {
-                targetKeyID = try resolve(keyID, form: .keyOnly, call: call, in: tx).id
+                targetKeyID = try resolve(keyID, form: .keyOnly, call: call, in: tx).storageID
             }
             let aliases = try tx.aliases(account: call.account, region: call.region, targetKeyID: targetKeyID, after: marker, limit: limit + 1)
             try tx.append(event(call, at: now, key: nil))

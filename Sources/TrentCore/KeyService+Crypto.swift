@@ -93,10 +93,11 @@ extension KeyService {
             do { return try rsa.encrypt(plaintext, algorithm: algorithm) } catch { throw KMSError(.internal, "RSA encryption failed") }
         }
         let secret = try openMaterial(material)
-        guard let uuid = UUID(uuidString: key.id), let materialBytes = KeyMaterialID.bytes(fromHex: material.id) else {
+        guard let idBytes = Self.envelopeKeyIDBytes(key.id), let materialBytes = KeyMaterialID.bytes(fromHex: material.id) else {
             throw KMSError(.internal, "malformed key identifiers")
         }
-        return try CiphertextEnvelope.seal(plaintext, keyID: uuid, keyMaterialID: materialBytes, material: secret, encryptionContext: encryptionContext)
+        return try CiphertextEnvelope.seal(plaintext, keyIDBytes: idBytes, isMultiRegion: key.isMultiRegion, keyMaterialID: materialBytes,
+                                           material: secret, encryptionContext: encryptionContext)
     }
 
     /// Opens a ciphertext. Symmetric: the envelope names its key and material, which must be
@@ -127,12 +128,12 @@ extension KeyService {
             }
         }
         guard let envelope = try? CiphertextEnvelope(parsing: ciphertext) else { throw KMSError.invalidCiphertext() }
-        let envelopeKeyID = envelope.keyID.uuidString.lowercased()
+        let envelopeKeyID = Self.keyID(envelopeBytes: envelope.keyIDBytes, isMultiRegion: envelope.isMultiRegion)
         let materialID = KeyMaterialID.hex(envelope.keyMaterialID)
         if let requested, requested.id != envelopeKeyID {
             throw KMSError(.incorrectKey, "The key ID in the request does not identify a CMK that can perform this operation.")
         }
-        guard let key = try tx.key(id: envelopeKeyID), key.account == call.account, key.region == call.region,
+        guard let key = try tx.key(id: Key.storageID(id: envelopeKeyID, region: call.region)), key.account == call.account, key.region == call.region,
               key.keySpec == .symmetricDefault
         else {
             throw KMSError.invalidCiphertext()
@@ -140,7 +141,7 @@ extension KeyService {
         _ = try Self.encryptionAlgorithm(algorithm, for: key)
         let state = key.effectiveState(currentMaterial: try currentMaterial(of: key, in: tx), now: now)
         guard state == .enabled else { throw KMSError.invalidState(arn: key.arn, state: state) }
-        guard let material = try tx.materials(keyID: key.id).first(where: { $0.id == materialID }) else {
+        guard let material = try tx.materials(keyID: key.storageID).first(where: { $0.id == materialID }) else {
             throw KMSError.invalidCiphertext()
         }
         guard material.isUsable(at: now) else { throw KMSError.invalidState(arn: key.arn, state: .pendingImport) }
@@ -180,6 +181,21 @@ extension KeyService {
             try tx.append(event(call, at: now, key: result.key))
             return result
         }
+    }
+
+    /// The 16 id bytes an envelope carries: the UUID, or the hex digits after `mrk-`.
+    static func envelopeKeyIDBytes(_ id: String) -> [UInt8]? {
+        if id.hasPrefix("mrk-") { return KeyMaterialID.bytes(fromHex: String(id.dropFirst(4))) }
+        guard let uuid = UUID(uuidString: id) else { return nil }
+        let u = uuid.uuid
+        return [u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7, u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15]
+    }
+
+    static func keyID(envelopeBytes bytes: [UInt8], isMultiRegion: Bool) -> String {
+        if isMultiRegion { return "mrk-" + KeyMaterialID.hex(bytes) }
+        let u = (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                 bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])
+        return UUID(uuid: u).uuidString.lowercased()
     }
 
     /// Data keys and data key pairs are encrypted under symmetric encryption keys only.

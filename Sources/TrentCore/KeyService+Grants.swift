@@ -72,7 +72,7 @@ extension KeyService {
             if input.dryRun { throw Self.dryRunError }
             // A retried CreateGrant with the same name and parameters returns the same grant.
             if let name = input.name,
-               let existing = try tx.grants(account: call.account, region: call.region, keyID: key.id, retiringPrincipal: nil, after: nil, limit: .max)
+               let existing = try tx.grants(account: call.account, region: call.region, keyID: key.storageID, retiringPrincipal: nil, after: nil, limit: .max)
                 .first(where: { $0.name == name && $0.granteePrincipal == input.granteePrincipal
                     && $0.retiringPrincipal == input.retiringPrincipal && $0.operations == input.operations
                     && $0.constraints == input.constraints })
@@ -82,7 +82,7 @@ extension KeyService {
             }
             let id = KeyMaterialID.hex(Self.randomBytes(32))
             try tx.insert(Grant(
-                id: id, keyID: key.id, account: call.account, region: call.region, name: input.name,
+                id: id, keyID: key.storageID, account: call.account, region: call.region, name: input.name,
                 granteePrincipal: input.granteePrincipal, retiringPrincipal: input.retiringPrincipal,
                 operations: input.operations, constraints: input.constraints, createdAt: now
             ))
@@ -104,7 +104,7 @@ extension KeyService {
         return try await store.write { [self] tx in
             let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
             if let grantID, !Self.isWellFormedGrantID(grantID) { throw KMSError(.invalidGrantID, "Invalid grant ID \(grantID)") }
-            var grants = try tx.grants(account: call.account, region: call.region, keyID: key.id, retiringPrincipal: nil, after: marker, limit: .max)
+            var grants = try tx.grants(account: call.account, region: call.region, keyID: key.storageID, retiringPrincipal: nil, after: marker, limit: .max)
             if let grantID { grants = grants.filter { $0.id == grantID } }
             if let granteePrincipal { grants = grants.filter { $0.granteePrincipal == granteePrincipal } }
             try tx.append(event(call, at: now, key: key))
@@ -150,7 +150,7 @@ extension KeyService {
             var key: Key?
             if let keyID { key = try resolve(keyID, form: .keyOnly, call: call, in: tx) }
             guard let grant = try tx.grant(id: targetID), grant.account == call.account, grant.region == call.region,
-                  key == nil || grant.keyID == key?.id
+                  key == nil || grant.keyID == key?.storageID
             else {
                 throw KMSError.notFound("Grant ID \(targetID) not found")
             }

@@ -59,7 +59,7 @@ extension KeyService {
             try checkImportable(key, now: now)
             try tx.deleteImportParameters(expiredAt: now)
             try tx.insert(ImportParameters(
-                tokenID: tokenID, keyID: key.id, algorithm: algorithm, spec: spec,
+                tokenID: tokenID, keyID: key.storageID, algorithm: algorithm, spec: spec,
                 sealedPrivateKey: sealedPrivate, expiresAt: expiresAt
             ))
             let token = ImportToken(tokenID: tokenID, keyID: key.id, algorithm: algorithm, spec: spec, expiresAt: expiresAt)
@@ -69,6 +69,13 @@ extension KeyService {
                 parametersValidTo: expiresAt
             )
         }
+    }
+
+    /// Every material version of a key, or, for a multi-Region key, of every key in its set:
+    /// all of them must hold the same material.
+    func materialsOfSet(_ key: Key, in reader: any KeyStoreReader) throws -> [KeyMaterial] {
+        guard key.isMultiRegion else { return try reader.materials(keyID: key.storageID) }
+        return try reader.multiRegionKeys(id: key.id, account: key.account).flatMap { try reader.materials(keyID: $0.storageID) }
     }
 
     /// Symmetric and HMAC material by length; asymmetric material must be a PKCS#8 private key
@@ -152,7 +159,7 @@ extension KeyService {
             guard token.expiresAt > now else {
                 throw KMSError(.expiredImportToken, "The import token expired at \(AuditDates.iso8601(token.expiresAt)). Call GetParametersForImport for a new one.")
             }
-            guard let parameters = try tx.importParameters(tokenID: token.tokenID), parameters.keyID == key.id else {
+            guard let parameters = try tx.importParameters(tokenID: token.tokenID), parameters.keyID == key.storageID else {
                 throw KMSError(.invalidImportToken, "The import token has already been used or is no longer valid.")
             }
 
@@ -170,7 +177,7 @@ extension KeyService {
             let secret = SymmetricKey(data: plain)
             let materialID = KeyMaterialID.hex(KeyMaterialID.compute(keyID: key.id, material: secret))
 
-            let previous = try tx.materials(keyID: key.id)
+            let previous = try materialsOfSet(key, in: tx)
             if let requested = input.keyMaterialID, requested != materialID {
                 throw KMSError(.incorrectKeyMaterial, "The key material does not match KeyMaterialId \(requested).")
             }
@@ -188,8 +195,8 @@ extension KeyService {
             }
 
             let material = KeyMaterial(
-                keyID: key.id, id: materialID, origin: .imported,
-                sealedMaterial: try sealMaterial(secret, keyID: key.id, materialID: materialID),
+                keyID: key.storageID, id: materialID, origin: .imported,
+                sealedMaterial: try sealMaterial(secret, keyID: key.storageID, materialID: materialID),
                 expirationModel: expirationModel, validTo: validTo, importedAt: now, createdAt: now
             )
             try tx.save(material)
@@ -212,7 +219,7 @@ extension KeyService {
                 throw KMSError.unsupported("\(key.arn) origin is \(key.origin.rawValue) which is not valid for this operation.")
             }
             key = try settleExpiry(of: key, now: now, in: tx)
-            let materials = try tx.materials(keyID: key.id)
+            let materials = try tx.materials(keyID: key.storageID)
             let targetID = keyMaterialID ?? key.currentMaterialID
             if let keyMaterialID, !materials.contains(where: { $0.id == keyMaterialID }) {
                 throw KMSError.notFound("Key material \(keyMaterialID) is not associated with \(key.arn).")

@@ -38,8 +38,8 @@ extension KeyService {
             let secret = try await Task.detached { try Self.generateMaterial(spec) }.value
             let materialID = KeyMaterialID.hex(KeyMaterialID.compute(keyID: id, material: secret))
             material = KeyMaterial(
-                keyID: id, id: materialID, origin: .generated,
-                sealedMaterial: try sealMaterial(secret, keyID: id, materialID: materialID),
+                keyID: key.storageID, id: materialID, origin: .generated,
+                sealedMaterial: try sealMaterial(secret, keyID: key.storageID, materialID: materialID),
                 expirationModel: nil, validTo: nil, importedAt: nil, createdAt: now
             )
             key.currentMaterialID = materialID

@@ -63,7 +63,7 @@ extension KeyService {
         let now = now()
         return try await store.write { [self] tx in
             let key = try rotatableKey(keyID, call: call, now: now, in: tx)
-            let onDemand = try tx.materials(keyID: key.id).filter { $0.rotationType == .onDemand }.count
+            let onDemand = try tx.materials(keyID: key.storageID).filter { $0.rotationType == .onDemand }.count
             guard onDemand < Self.maximumOnDemandRotations else {
                 throw KMSError(.limitExceeded, "\(key.arn) has reached the limit of \(Self.maximumOnDemandRotations) on-demand rotations.")
             }
@@ -79,8 +79,8 @@ extension KeyService {
         let secret = SymmetricKey(size: .bits256)
         let materialID = KeyMaterialID.hex(KeyMaterialID.compute(keyID: key.id, material: secret))
         try tx.save(KeyMaterial(
-            keyID: key.id, id: materialID, origin: .generated,
-            sealedMaterial: try sealMaterial(secret, keyID: key.id, materialID: materialID),
+            keyID: key.storageID, id: materialID, origin: .generated,
+            sealedMaterial: try sealMaterial(secret, keyID: key.storageID, materialID: materialID),
             expirationModel: nil, validTo: nil, importedAt: nil, createdAt: now, rotationType: type
         ))
         key.currentMaterialID = materialID
@@ -125,7 +125,7 @@ extension KeyService {
         let limit = limit ?? 100
         return try await store.write { [self] tx in
             let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
-            var materials = try tx.materials(keyID: key.id)
+            var materials = try tx.materials(keyID: key.storageID)
             if !includeAllMaterial { materials = materials.filter { $0.rotationType != nil } }
             var start = 0
             if let marker {

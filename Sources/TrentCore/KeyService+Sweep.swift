@@ -28,7 +28,7 @@ extension KeyService {
                 guard let key = try tx.key(id: keyID), key.state == .pendingDeletion,
                       let date = key.deletionDate, date <= now
                 else { return false }
-                try tx.deleteKey(id: key.id)
+                try tx.deleteKey(id: key.storageID)
                 try tx.append(Self.serviceEvent("DeleteKey", key: key, at: now))
                 return true
             }

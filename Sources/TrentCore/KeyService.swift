@@ -47,16 +47,16 @@ public final class KeyService: Sendable {
     /// Finds the key a `KeyId` parameter names in the caller's account and region.
     func resolve(_ raw: String, form: KeyIDForm, call: CallContext, in reader: any KeyStoreReader) throws -> Key {
         let reference = KeyReference(parsing: raw)
-        let keyID: String
+        let storageID: String
         switch reference {
         case .keyID(let id):
             guard KeyReference.isWellFormedKeyID(id) else { throw KMSError.notFound("Invalid keyId '\(raw)'") }
-            keyID = id.lowercased()
+            storageID = Key.storageID(id: id.lowercased(), region: call.region)
         case .keyARN(let region, let account, let id):
             guard region == call.region else { throw KMSError.notFound("Invalid arn \(region)") }
             guard KeyReference.isWellFormedKeyID(id) else { throw KMSError.notFound("Invalid keyId '\(raw)'") }
             guard account == call.account else { throw KMSError.keyNotFound(arn: raw) }
-            keyID = id.lowercased()
+            storageID = Key.storageID(id: id.lowercased(), region: call.region)
         case .aliasName(let name), .aliasARN(_, _, let name):
             guard form == .keyOrAlias else { throw KMSError.notFound("Invalid keyId '\(raw)'") }
             if case .aliasARN(let region, let account, _) = reference {
@@ -68,17 +68,17 @@ public final class KeyService: Sendable {
             guard let alias = try reader.alias(account: call.account, region: call.region, name: name) else {
                 throw KMSError.notFound("Alias \(ARN.alias(region: call.region, account: call.account, aliasName: name)) is not found.")
             }
-            keyID = alias.targetKeyID
+            storageID = alias.targetKeyID
         }
-        guard let key = try reader.key(id: keyID), key.account == call.account, key.region == call.region else {
-            throw KMSError.keyNotFound(arn: ARN.key(region: call.region, account: call.account, keyID: keyID))
+        guard let key = try reader.key(id: storageID), key.account == call.account, key.region == call.region else {
+            throw KMSError.keyNotFound(arn: ARN.key(region: call.region, account: call.account, keyID: Key.keyID(fromStorageID: storageID)))
         }
         return key
     }
 
     func currentMaterial(of key: Key, in reader: any KeyStoreReader) throws -> KeyMaterial? {
         guard let id = key.currentMaterialID else { return nil }
-        return try reader.materials(keyID: key.id).first { $0.id == id }
+        return try reader.materials(keyID: key.storageID).first { $0.id == id }
     }
 
     /// Makes a passed `ValidTo` durable inside a write: deletes the material, moves the key to

@@ -40,7 +40,10 @@ public final class ManualClock: Clock, @unchecked Sendable {
 
 /// Reads of the store. Loading never changes anything.
 public protocol KeyStoreReader {
+    /// The key with this storage id (`Key.storageID`).
     func key(id: String) throws -> Key?
+    /// Every key of a multi-Region set (primary and replicas), by key id.
+    func multiRegionKeys(id: String, account: String) throws -> [Key]
     func keys(account: String, region: String, after: String?, limit: Int) throws -> [Key]
     func materials(keyID: String) throws -> [KeyMaterial]
     func alias(account: String, region: String, name: String) throws -> Alias?

@@ -29,8 +29,12 @@ public enum KeyReference: Sendable, Equatable {
         }
     }
 
-    /// A key id as KMS makes them: a lowercase canonical UUID, optionally with AWS's `mrk-` form.
+    /// A key id as KMS makes them: a canonical UUID, or `mrk-` and 32 hex digits (multi-Region).
     public static func isWellFormedKeyID(_ id: String) -> Bool {
+        if id.hasPrefix("mrk-") {
+            let hex = id.utf8.dropFirst(4)
+            return hex.count == 32 && hex.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }
+        }
         let bytes = Array(id.utf8)
         guard bytes.count == 36 else { return false }
         for (index, byte) in bytes.enumerated() {

@@ -125,6 +125,13 @@ public final class SQLiteKeyStore: KeyStore {
                 CREATE INDEX grants_by_retiring_principal ON grants(account, region, retiring_principal, id);
                 """)
         }
+        migrator.registerMigration("0004_multi_region") { db in
+            try db.execute(sql: """
+                ALTER TABLE keys ADD COLUMN multi_region_id TEXT;
+                ALTER TABLE keys ADD COLUMN primary_region TEXT;
+                CREATE INDEX keys_by_multi_region_id ON keys(multi_region_id) WHERE multi_region_id IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }
@@ -152,11 +159,19 @@ struct SQLiteTransaction: KeyStoreTransaction {
         try Row.fetchOne(db, sql: "SELECT * FROM keys WHERE id = ?", arguments: [id]).map(Self.key(from:))
     }
 
+    /// Ordered by key id; multi-Region keys (stored as `region/mrk-…`) after the others.
     func keys(account: String, region: String, after: String?, limit: Int) throws -> [Key] {
-        try Row.fetchAll(
+        let marker = after.map { Key.storageID(id: $0, region: region) } ?? ""
+        return try Row.fetchAll(
             db,
             sql: "SELECT * FROM keys WHERE account = ? AND region = ? AND id > ? ORDER BY id LIMIT ?",
-            arguments: [account, region, after ?? "", limit]
+            arguments: [account, region, marker, limit]
+        ).map(Self.key(from:))
+    }
+
+    func multiRegionKeys(id: String, account: String) throws -> [Key] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM keys WHERE multi_region_id = ? AND account = ? ORDER BY region", arguments: [id, account]
         ).map(Self.key(from:))
     }
 
@@ -166,24 +181,26 @@ struct SQLiteTransaction: KeyStoreTransaction {
               let origin = KeyOrigin(rawValue: row["origin"]), let state = KeyState(rawValue: row["state"])
         else { throw StoreError.corrupt("key row \(row["id"] as String? ?? "?")") }
         return Key(
-            id: row["id"], account: row["account"], region: row["region"],
+            id: Key.keyID(fromStorageID: row["id"]), account: row["account"], region: row["region"],
             createdAt: Date(timeIntervalSince1970: row["created_at"]), description: row["description"],
             keySpec: keySpec, keyUsage: keyUsage, origin: origin, state: state,
             deletionDate: (row["deletion_date"] as Double?).map(Date.init(timeIntervalSince1970:)),
             pendingWindowInDays: row["pending_window_days"], policy: row["policy"],
             tags: try decoder.decode([Tag].self, from: Data(tagsJSON.utf8)),
             currentMaterialID: row["current_material_id"], rotationPeriodInDays: row["rotation_period_days"],
-            nextRotationDate: (row["next_rotation_date"] as Double?).map(Date.init(timeIntervalSince1970:))
+            nextRotationDate: (row["next_rotation_date"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            primaryRegion: row["primary_region"]
         )
     }
 
     private func keyArguments(_ key: Key) throws -> StatementArguments {
         let tags = String(decoding: try Self.encoder.encode(key.tags), as: UTF8.self)
         return [
-            key.id, key.account, key.region, key.createdAt.timeIntervalSince1970, key.description,
+            key.storageID, key.account, key.region, key.createdAt.timeIntervalSince1970, key.description,
             key.keySpec.rawValue, key.keyUsage.rawValue, key.origin.rawValue, key.state.rawValue,
             key.deletionDate?.timeIntervalSince1970, key.pendingWindowInDays, key.policy, tags, key.currentMaterialID,
             key.rotationPeriodInDays, key.nextRotationDate?.timeIntervalSince1970,
+            key.isMultiRegion ? key.id : nil, key.primaryRegion,
         ]
     }
 
@@ -191,22 +208,23 @@ struct SQLiteTransaction: KeyStoreTransaction {
         try db.execute(sql: """
             INSERT INTO keys (id, account, region, created_at, description, key_spec, key_usage, origin, state,
                               deletion_date, pending_window_days, policy, tags, current_material_id,
-                              rotation_period_days, next_rotation_date)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              rotation_period_days, next_rotation_date, multi_region_id, primary_region)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: try keyArguments(key))
     }
 
     func update(_ key: Key) throws {
         try db.execute(sql: """
             UPDATE keys SET description = ?, state = ?, deletion_date = ?, pending_window_days = ?, policy = ?,
-                            tags = ?, current_material_id = ?, rotation_period_days = ?, next_rotation_date = ?
+                            tags = ?, current_material_id = ?, rotation_period_days = ?, next_rotation_date = ?,
+                            primary_region = ?
             WHERE id = ?
             """, arguments: [
                 key.description, key.state.rawValue, key.deletionDate?.timeIntervalSince1970, key.pendingWindowInDays,
                 key.policy, String(decoding: try Self.encoder.encode(key.tags), as: UTF8.self), key.currentMaterialID,
-                key.rotationPeriodInDays, key.nextRotationDate?.timeIntervalSince1970, key.id,
+                key.rotationPeriodInDays, key.nextRotationDate?.timeIntervalSince1970, key.primaryRegion, key.storageID,
             ])
-        guard db.changesCount == 1 else { throw StoreError.missing("key \(key.id)") }
+        guard db.changesCount == 1 else { throw StoreError.missing("key \(key.storageID)") }
     }
 
     func deleteKey(id: String) throws {

@@ -35,14 +35,14 @@ import Testing
 
 @Suite struct CiphertextEnvelopeTests {
     let key = SymmetricKey(size: .bits256)
-    let keyID = UUID()
+    let keyID = (0..<16).map { UInt8($0 * 3) }
     let materialID = (0..<32).map { UInt8($0) }
 
     @Test func sealsAndOpensWithTheSameContext() throws {
-        let data = try CiphertextEnvelope.seal(Data("hello".utf8), keyID: keyID, keyMaterialID: materialID, material: key, encryptionContext: ["a": "b", "c": "d"])
+        let data = try CiphertextEnvelope.seal(Data("hello".utf8), keyIDBytes: keyID, keyMaterialID: materialID, material: key, encryptionContext: ["a": "b", "c": "d"])
         #expect(data.count == 5 + CiphertextEnvelope.overhead)
         let envelope = try CiphertextEnvelope(parsing: data)
-        #expect(envelope.keyID == keyID)
+        #expect(envelope.keyIDBytes == keyID && !envelope.isMultiRegion)
         #expect(envelope.keyMaterialID == materialID)
         #expect(try envelope.open(material: key, encryptionContext: ["c": "d", "a": "b"]) == Data("hello".utf8))
         #expect(throws: CryptoFailure.authenticationFailed("")) { try envelope.open(material: key, encryptionContext: [:]) }
@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func headerIsAuthenticated() throws {
-        var data = try CiphertextEnvelope.seal(Data("x".utf8), keyID: keyID, keyMaterialID: materialID, material: key, encryptionContext: [:])
+        var data = try CiphertextEnvelope.seal(Data("x".utf8), keyIDBytes: keyID, keyMaterialID: materialID, material: key, encryptionContext: [:])
         data[20] ^= 1  // inside the key material id
         let envelope = try CiphertextEnvelope(parsing: data)
         #expect(throws: CryptoFailure.authenticationFailed("")) { try envelope.open(material: key, encryptionContext: [:]) }

@@ -34,7 +34,7 @@ extension Operation {
 extension KMS.GrantListEntry {
     init(_ g: Grant) {
         self.init(
-            keyId: ARN.key(region: g.region, account: g.account, keyID: g.keyID), grantId: g.id, name: g.name,
+            keyId: ARN.key(region: g.region, account: g.account, keyID: Key.keyID(fromStorageID: g.keyID)), grantId: g.id, name: g.name,
             creationDate: g.createdAt, granteePrincipal: g.granteePrincipal, retiringPrincipal: g.retiringPrincipal,
             issuingAccount: "arn:aws:iam::\(g.account):root", operations: g.operations,
             constraints: g.constraints.map {

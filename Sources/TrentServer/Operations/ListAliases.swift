@@ -10,7 +10,7 @@ extension Operation {
         let page = try await service.listAliases(keyID: r.keyId, limit: r.limit, marker: r.marker, call: call)
         return KMS.ListAliasesResponse(
             aliases: page.aliases.map {
-                KMS.AliasListEntry(aliasName: $0.name, aliasArn: $0.arn, targetKeyId: $0.targetKeyID, creationDate: $0.createdAt, lastUpdatedDate: $0.updatedAt)
+                KMS.AliasListEntry(aliasName: $0.name, aliasArn: $0.arn, targetKeyId: Key.keyID(fromStorageID: $0.targetKeyID), creationDate: $0.createdAt, lastUpdatedDate: $0.updatedAt)
             },
             nextMarker: page.nextMarker, truncated: page.nextMarker != nil
         )

@@ -40,10 +40,6 @@ def test_unknown_and_missing_targets(server):
     assert_error(raw_call(server, None, {}), "UnknownOperationException")
 
 
-def test_model_operations_not_yet_implemented_say_so(server):
-    status, _, body = raw_call(server, "TrentService.ReplicateKey", {"KeyId": "x", "ReplicaRegion": "eu-west-1"})
-    assert status == 400 and body["__type"] == "UnsupportedOperationException" and "ReplicateKey" in body["message"]
-
 
 def test_missing_members(server):
     assert_error(raw_call(server, "TrentService.DescribeKey", {}), "ValidationException",

@@ -7,8 +7,11 @@ public struct KeyDescription: Sendable, Equatable {
     public let state: KeyState
     /// The current material when it is usable; `nil` when there is none.
     public let currentMaterial: KeyMaterial?
+    /// Primary and replicas, for multi-Region keys.
+    public let multiRegion: KeyService.MultiRegionSet?
 
-    public init(key: Key, currentMaterial: KeyMaterial?, now: Date) {
+    public init(key: Key, currentMaterial: KeyMaterial?, now: Date, multiRegion: KeyService.MultiRegionSet? = nil) {
+        self.multiRegion = multiRegion
         self.key = key
         self.state = key.effectiveState(currentMaterial: currentMaterial, now: now)
         self.currentMaterial = currentMaterial.flatMap { $0.isUsable(at: now) ? $0 : nil }
@@ -31,7 +34,7 @@ public struct KeyDescription: Sendable, Equatable {
             "description": .string(key.description), "keyUsage": .string(key.keyUsage.rawValue),
             "keyState": .string(state.rawValue), "origin": .string(key.origin.rawValue),
             "keyManager": .string("CUSTOMER"), "customerMasterKeySpec": .string(key.keySpec.rawValue),
-            "keySpec": .string(key.keySpec.rawValue), "multiRegion": .bool(false),
+            "keySpec": .string(key.keySpec.rawValue), "multiRegion": .bool(key.isMultiRegion),
         ]
         for (name, values) in [("encryptionAlgorithms", key.encryptionAlgorithms), ("signingAlgorithms", key.signingAlgorithms),
                                ("keyAgreementAlgorithms", key.keyAgreementAlgorithms), ("macAlgorithms", key.macAlgorithms)] {

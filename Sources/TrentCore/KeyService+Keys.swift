@@ -11,8 +11,10 @@ public struct CreateKeyInput: Sendable {
     public var origin: KeyOrigin
     public var policy: String?
     public var tags: [Tag]
+    public var multiRegion: Bool
 
-    public init(description: String, keySpec: KeySpec, keyUsage: KeyUsage, origin: KeyOrigin, policy: String?, tags: [Tag]) {
+    public init(description: String, keySpec: KeySpec, keyUsage: KeyUsage, origin: KeyOrigin, policy: String?, tags: [Tag], multiRegion: Bool = false) {
+        self.multiRegion = multiRegion
         self.description = description
         self.keySpec = keySpec
         self.keyUsage = keyUsage
@@ -25,12 +27,13 @@ public struct CreateKeyInput: Sendable {
 extension KeyService {
     public func createKey(_ input: CreateKeyInput, call: CallContext) async throws -> KeyDescription {
         let now = now()
-        let id = Self.newKeyID()
+        let id = input.multiRegion ? "mrk-" + KeyMaterialID.hex(Self.randomBytes(16)) : Self.newKeyID()
         var key = Key(
             id: id, account: call.account, region: call.region, createdAt: now, description: input.description,
             keySpec: input.keySpec, keyUsage: input.keyUsage, origin: input.origin,
             state: input.origin == .external ? .pendingImport : .enabled,
-            policy: input.policy ?? Self.defaultPolicy(account: call.account), tags: input.tags
+            policy: input.policy ?? Self.defaultPolicy(account: call.account), tags: input.tags,
+            primaryRegion: input.multiRegion ? call.region : nil
         )
         var material: KeyMaterial?
         if input.origin == .awsKMS {
@@ -44,7 +47,9 @@ extension KeyService {
             )
             key.currentMaterialID = materialID
         }
-        let description = KeyDescription(key: key, currentMaterial: material, now: now)
+        let set = input.multiRegion
+            ? MultiRegionSet(primary: .init(arn: key.arn, region: key.region), replicas: [], isPrimary: true) : nil
+        let description = KeyDescription(key: key, currentMaterial: material, now: now, multiRegion: set)
         let record = event(call, at: now, key: key, response: .object(["keyMetadata": description.auditMetadata]))
         let finalKey = key
         let finalMaterial = material
@@ -60,7 +65,9 @@ extension KeyService {
         let now = now()
         return try await store.write { [self] tx in
             let key = try resolve(keyID, form: .keyOrAlias, call: call, in: tx)
-            let description = KeyDescription(key: key, currentMaterial: try currentMaterial(of: key, in: tx), now: now)
+            let description = KeyDescription(
+                key: key, currentMaterial: try currentMaterial(of: key, in: tx), now: now, multiRegion: try multiRegionSet(of: key, in: tx)
+            )
             try tx.append(event(call, at: now, key: key))
             return description
         }
@@ -111,6 +118,9 @@ extension KeyService {
         }
         return try await store.write { [self] tx in
             var key = try settleExpiry(of: try resolve(keyID, form: .keyOnly, call: call, in: tx), now: now, in: tx)
+            if let set = try multiRegionSet(of: key, in: tx), set.isPrimary, !set.replicas.isEmpty {
+                throw KMSError.unsupported("\(key.arn) is the primary key of a multi-Region set with replicas; schedule the deletion of its replicas (or make another region primary) first.")
+            }
             key.state = try KeyLifecycle.next(key.state, on: .scheduleDeletion, arn: key.arn)
             key.deletionDate = now.addingTimeInterval(TimeInterval(days) * 86400)
             key.pendingWindowInDays = days

@@ -18,6 +18,9 @@ extension KeyService {
         guard key.origin == .awsKMS else {
             throw KMSError.unsupported("\(key.arn) origin is \(key.origin.rawValue) which is not valid for this operation.")
         }
+        if key.isMultiRegion, key.primaryRegion != key.region {
+            throw KMSError.unsupported("\(key.arn) is a replica key; rotation is managed on the primary key in \(key.primaryRegion ?? "its primary region").")
+        }
         guard key.state == .enabled else { throw KMSError.invalidState(arn: key.arn, state: key.state) }
         return key
     }
@@ -78,13 +81,15 @@ extension KeyService {
         var key = key
         let secret = SymmetricKey(size: .bits256)
         let materialID = KeyMaterialID.hex(KeyMaterialID.compute(keyID: key.id, material: secret))
-        try tx.save(KeyMaterial(
+        let material = KeyMaterial(
             keyID: key.storageID, id: materialID, origin: .generated,
             sealedMaterial: try sealMaterial(secret, keyID: key.storageID, materialID: materialID),
             expirationModel: nil, validTo: nil, importedAt: nil, createdAt: now, rotationType: type
-        ))
+        )
+        try tx.save(material)
         key.currentMaterialID = materialID
         try tx.update(key)
+        try propagateRotation(of: key, material: material, in: tx)
         return key
     }
 

@@ -86,6 +86,8 @@ enum OperationTable {
         Operation.retireGrant,
         Operation.revokeGrant,
         Operation.getKeyLastUsage,
+        Operation.replicateKey,
+        Operation.updatePrimaryRegion,
     ].map { ($0.name, $0) })
 }
 

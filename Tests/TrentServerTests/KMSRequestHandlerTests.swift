@@ -56,7 +56,7 @@ import TrentStore
         ("TrentService.DescribeKey", "{}", "ValidationException",
          "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null"),
         ("TrentService.DescribeKey", "{\"KeyId\": \"nope\"}", "NotFoundException", "Invalid keyId 'nope'"),
-        ("TrentService.ReplicateKey", "{}", "UnsupportedOperationException", "Trent does not implement ReplicateKey yet."),
+        ("TrentService.CreateCustomKeyStore", "{}", "UnsupportedOperationException", nil),
     ] as [(String?, String, String, String?)])
     func errorsHaveAWSShape(target: String?, body: String, type: String, message: String?) async throws {
         try await Self.makeApp().test(.router) { client in

@@ -31,14 +31,12 @@ extension Operation {
         if r.customKeyStoreId != nil || r.xksKeyId != nil {
             throw KMSError.unsupported("Custom key stores are not supported by Trent.")
         }
-        if r.multiRegion == true {
-            throw KMSError.unsupported("Multi-Region keys are not supported by Trent yet.")
-        }
         if let policy = r.policy { try KeyService.checkPolicy(policy) }
         let tags = (r.tags ?? []).map { Tag(key: $0.tagKey ?? "", value: $0.tagValue ?? "") }
         try KeyService.checkTags(tags)
         let description = try await service.createKey(
-            CreateKeyInput(description: r.description ?? "", keySpec: spec, keyUsage: usage, origin: origin, policy: r.policy, tags: tags),
+            CreateKeyInput(description: r.description ?? "", keySpec: spec, keyUsage: usage, origin: origin, policy: r.policy, tags: tags,
+                           multiRegion: r.multiRegion ?? false),
             call: call
         )
         return KMS.CreateKeyResponse(keyMetadata: KMS.KeyMetadata(description))

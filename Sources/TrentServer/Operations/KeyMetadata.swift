@@ -11,10 +11,21 @@ extension KMS.KeyMetadata {
             validTo: d.validTo, origin: d.key.origin.rawValue, expirationModel: d.expirationModel?.rawValue,
             keyManager: "CUSTOMER", customerMasterKeySpec: d.key.keySpec.rawValue, keySpec: d.key.keySpec.rawValue,
             encryptionAlgorithms: d.key.encryptionAlgorithms, signingAlgorithms: d.key.signingAlgorithms,
-            keyAgreementAlgorithms: d.key.keyAgreementAlgorithms, multiRegion: false,
+            keyAgreementAlgorithms: d.key.keyAgreementAlgorithms, multiRegion: d.key.isMultiRegion,
+            multiRegionConfiguration: d.multiRegion.map(KMS.MultiRegionConfiguration.init),
             pendingDeletionWindowInDays: d.state == .pendingDeletion ? d.key.pendingWindowInDays : nil,
             macAlgorithms: d.key.macAlgorithms,
             currentKeyMaterialId: d.currentMaterial?.id
+        )
+    }
+}
+
+extension KMS.MultiRegionConfiguration {
+    init(_ set: KeyService.MultiRegionSet) {
+        self.init(
+            multiRegionKeyType: set.isPrimary ? "PRIMARY" : "REPLICA",
+            primaryKey: KMS.MultiRegionKey(arn: set.primary.arn, region: set.primary.region),
+            replicaKeys: set.replicas.map { KMS.MultiRegionKey(arn: $0.arn, region: $0.region) }
         )
     }
 }

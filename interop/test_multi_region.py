@@ -1,0 +1,94 @@
+"""Multi-Region keys: one mrk- id in several regions, shared material, primary moves."""
+import os
+
+import pytest
+from botocore.exceptions import ClientError
+
+from byok import byok
+from conftest import make_client
+
+
+def code(e):
+    return e.value.response["Error"]["Code"]
+
+
+def test_replicas_share_material_and_id(server):
+    east, west = make_client(server, region="us-east-1"), make_client(server, region="eu-west-1")
+    primary = east.create_key(MultiRegion=True, Description="mrk")["KeyMetadata"]
+    key_id = primary["KeyId"]
+    assert key_id.startswith("mrk-") and len(key_id) == 36 and primary["MultiRegion"] is True
+    assert primary["MultiRegionConfiguration"] == {
+        "MultiRegionKeyType": "PRIMARY", "PrimaryKey": {"Arn": primary["Arn"], "Region": "us-east-1"}, "ReplicaKeys": []}
+
+    replicated = east.replicate_key(KeyId=key_id, ReplicaRegion="eu-west-1", Tags=[{"TagKey": "r", "TagValue": "west"}])
+    replica = replicated["ReplicaKeyMetadata"]
+    assert replica["KeyId"] == key_id and replica["Arn"] == f"arn:aws:kms:eu-west-1:{primary['AWSAccountId']}:key/{key_id}"
+    assert replica["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
+    assert replicated["ReplicaTags"] == [{"TagKey": "r", "TagValue": "west"}]
+    described = east.describe_key(KeyId=key_id)["KeyMetadata"]["MultiRegionConfiguration"]
+    assert described["ReplicaKeys"] == [{"Arn": replica["Arn"], "Region": "eu-west-1"}]
+
+    # Ciphertext from either region decrypts in the other.
+    ct = east.encrypt(KeyId=key_id, Plaintext=b"from east", EncryptionContext={"c": "1"})["CiphertextBlob"]
+    assert west.decrypt(CiphertextBlob=ct, EncryptionContext={"c": "1"})["Plaintext"] == b"from east"
+    back = west.encrypt(KeyId=replica["Arn"], Plaintext=b"from west")["CiphertextBlob"]
+    assert east.decrypt(CiphertextBlob=back)["Plaintext"] == b"from west"
+
+    # Rotation is managed on the primary and reaches the replica.
+    with pytest.raises(ClientError) as e:
+        west.rotate_key_on_demand(KeyId=key_id)
+    assert code(e) == "UnsupportedOperationException"
+    east.rotate_key_on_demand(KeyId=key_id)
+    rotated = east.encrypt(KeyId=key_id, Plaintext=b"after rotation")["CiphertextBlob"]
+    assert west.decrypt(CiphertextBlob=rotated)["Plaintext"] == b"after rotation"
+    assert east.describe_key(KeyId=key_id)["KeyMetadata"]["CurrentKeyMaterialId"] == \
+        west.describe_key(KeyId=key_id)["KeyMetadata"]["CurrentKeyMaterialId"]
+
+    # Replication rules.
+    with pytest.raises(ClientError) as e:
+        east.replicate_key(KeyId=key_id, ReplicaRegion="eu-west-1")
+    assert code(e) == "AlreadyExistsException"
+    with pytest.raises(ClientError) as e:
+        west.replicate_key(KeyId=key_id, ReplicaRegion="ap-south-1")
+    assert code(e) == "UnsupportedOperationException"
+    single = east.create_key()["KeyMetadata"]["KeyId"]
+    with pytest.raises(ClientError) as e:
+        east.replicate_key(KeyId=single, ReplicaRegion="eu-west-1")
+    assert code(e) == "UnsupportedOperationException"
+    with pytest.raises(ClientError) as e:
+        east.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    assert code(e) == "UnsupportedOperationException"
+
+    # The primary role moves.
+    east.update_primary_region(KeyId=key_id, PrimaryRegion="eu-west-1")
+    assert west.describe_key(KeyId=key_id)["KeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "PRIMARY"
+    assert east.describe_key(KeyId=key_id)["KeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
+    with pytest.raises(ClientError) as e:
+        west.update_primary_region(KeyId=key_id, PrimaryRegion="sa-east-1")
+    assert code(e) == "NotFoundException"
+    east.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    assert west.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"
+
+
+def test_multi_region_imported_material_must_match(server):
+    east, west = make_client(server, region="us-east-1"), make_client(server, region="ap-south-1")
+    key_id = east.create_key(MultiRegion=True, Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    material = os.urandom(32)
+    byok(east, key_id, material)
+    replica = east.replicate_key(KeyId=key_id, ReplicaRegion="ap-south-1")["ReplicaKeyMetadata"]
+    assert replica["KeyState"] == "PendingImport"
+    with pytest.raises(ClientError) as e:
+        byok(west, key_id, os.urandom(32))
+    assert code(e) == "IncorrectKeyMaterialException"
+    byok(west, key_id, material)
+    ct = east.encrypt(KeyId=key_id, Plaintext=b"byok everywhere")["CiphertextBlob"]
+    assert west.decrypt(CiphertextBlob=ct)["Plaintext"] == b"byok everywhere"
+
+
+def test_mrk_identifiers(kms):
+    with pytest.raises(ClientError) as e:
+        kms.describe_key(KeyId="mrk-fake-key-id")
+    assert e.value.response["Error"]["Message"] == "Invalid keyId 'mrk-fake-key-id'"
+    with pytest.raises(ClientError) as e:
+        kms.describe_key(KeyId="mrk-d3b95762d3b95762d3b95762d3b95762")
+    assert code(e) == "NotFoundException" and "does not exist" in e.value.response["Error"]["Message"]

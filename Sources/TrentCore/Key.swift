@@ -30,6 +30,8 @@ public enum KeySpec: String, Sendable, Codable, CaseIterable {
     case eccNistP521 = "ECC_NIST_P521"
     case eccSecgP256k1 = "ECC_SECG_P256K1"
     case eccNistEdwards25519 = "ECC_NIST_EDWARDS25519"
+    case mlDsa65 = "ML_DSA_65"
+    case mlDsa87 = "ML_DSA_87"
 
     /// The asymmetric spec behind this one, for RSA and ECC keys.
     public var asymmetric: AsymmetricKeySpec? { AsymmetricKeySpec(rawValue: rawValue) }
@@ -41,7 +43,7 @@ public enum KeySpec: String, Sendable, Codable, CaseIterable {
         case .hmac224, .hmac256, .hmac384, .hmac512: [.generateVerifyMAC]
         case .rsa2048, .rsa3072, .rsa4096: [.encryptDecrypt, .signVerify]
         case .eccNistP256, .eccNistP384, .eccNistP521: [.signVerify, .keyAgreement]
-        case .eccSecgP256k1, .eccNistEdwards25519: [.signVerify]
+        case .eccSecgP256k1, .eccNistEdwards25519, .mlDsa65, .mlDsa87: [.signVerify]
         }
     }
 

@@ -28,6 +28,7 @@ extension KeyService {
         switch failure {
         case .digestLength: .validation("Digest is invalid length for algorithm \(algorithm).")
         case .unsupported(let message): .unsupported(message)
+        case .invalidMessageType(let message): .validation(message)
         case .malformedKey, .wrongKeyType: .validation("The public key is not a DER-encoded SubjectPublicKeyInfo of the key's spec.")
         case .operationFailed: KMSError(.internal, "The cryptographic operation failed.")
         }

@@ -11,8 +11,13 @@ public enum AsymmetricKeySpec: String, Sendable, CaseIterable {
     case eccNistP521 = "ECC_NIST_P521"
     case eccSecgP256k1 = "ECC_SECG_P256K1"
     case eccNistEdwards25519 = "ECC_NIST_EDWARDS25519"
+    case mlDsa65 = "ML_DSA_65"
+    case mlDsa87 = "ML_DSA_87"
 
-    var kind: OpenSSLKey.Kind {
+    var isMLDSA: Bool { self == .mlDsa65 || self == .mlDsa87 }
+
+    /// The OpenSSL key type behind the spec; `nil` for ML-DSA, which comes from swift-crypto.
+    var kind: OpenSSLKey.Kind? {
         switch self {
         case .rsa2048: .rsa(bits: 2048)
         case .rsa3072: .rsa(bits: 3072)
@@ -22,6 +27,7 @@ public enum AsymmetricKeySpec: String, Sendable, CaseIterable {
         case .eccNistP521: .ec(curve: "P-521")
         case .eccSecgP256k1: .ec(curve: "secp256k1")
         case .eccNistEdwards25519: .ed25519
+        case .mlDsa65, .mlDsa87: nil
         }
     }
 
@@ -43,12 +49,13 @@ public enum SigningAlgorithm: String, Sendable, CaseIterable {
     case ecdsaSHA512 = "ECDSA_SHA_512"
     case ed25519SHA512 = "ED25519_SHA_512"
     case ed25519PHSHA512 = "ED25519_PH_SHA_512"
+    case mlDsaShake256 = "ML_DSA_SHAKE_256"
 
     var hash: OpenSSLHash {
         switch self {
         case .rsassaPSSSHA256, .rsassaPKCS1SHA256, .ecdsaSHA256: .sha256
         case .rsassaPSSSHA384, .rsassaPKCS1SHA384, .ecdsaSHA384: .sha384
-        case .rsassaPSSSHA512, .rsassaPKCS1SHA512, .ecdsaSHA512, .ed25519SHA512, .ed25519PHSHA512: .sha512
+        case .rsassaPSSSHA512, .rsassaPKCS1SHA512, .ecdsaSHA512, .ed25519SHA512, .ed25519PHSHA512, .mlDsaShake256: .sha512
         }
     }
 
@@ -72,6 +79,7 @@ public enum SigningAlgorithm: String, Sendable, CaseIterable {
         case .eccNistP384: [.ecdsaSHA384]
         case .eccNistP521: [.ecdsaSHA512]
         case .eccNistEdwards25519: [.ed25519SHA512, .ed25519PHSHA512]
+        case .mlDsa65, .mlDsa87: [.mlDsaShake256]
         }
     }
 }
@@ -100,42 +108,84 @@ public enum AsymmetricFailure: Error, Sendable, Equatable {
     case wrongKeyType
     case digestLength(expected: Int)
     case unsupported(String)
+    case invalidMessageType(String)
     case operationFailed
 }
 
 /// A KMS asymmetric key: private (held by Trent) or public (a caller's peer key).
 public struct AsymmetricKey: Sendable {
-    private let key: OpenSSLKey
+    private enum Backing: Sendable {
+        case openSSL(OpenSSLKey)
+        case mlDSA(MLDSAKey)
+    }
+
+    private let backing: Backing
     public let spec: AsymmetricKeySpec
+
+    /// The OpenSSL key, for the operations only OpenSSL keys have.
+    private var key: OpenSSLKey {
+        get throws {
+            guard case .openSSL(let key) = backing else { throw AsymmetricFailure.wrongKeyType }
+            return key
+        }
+    }
 
     /// A new key pair of `spec`.
     public static func generate(_ spec: AsymmetricKeySpec) throws -> AsymmetricKey {
-        do { return AsymmetricKey(key: try OpenSSLKey.generate(spec.kind), spec: spec) } catch { throw AsymmetricFailure.operationFailed }
+        do {
+            if spec.isMLDSA { return AsymmetricKey(backing: .mlDSA(try MLDSAKey.generate(spec)), spec: spec) }
+            guard let kind = spec.kind else { throw AsymmetricFailure.wrongKeyType }
+            return AsymmetricKey(backing: .openSSL(try OpenSSLKey.generate(kind)), spec: spec)
+        } catch { throw AsymmetricFailure.operationFailed }
     }
 
-    private init(key: OpenSSLKey, spec: AsymmetricKeySpec) {
-        self.key = key
+    private init(backing: Backing, spec: AsymmetricKeySpec) {
+        self.backing = backing
         self.spec = spec
     }
 
     /// Parses PKCS#8 DER and checks that it is a key of `spec` (type, modulus size or curve).
     public init(pkcs8DER der: Data, spec: AsymmetricKeySpec) throws {
+        if spec.isMLDSA {
+            self.init(backing: .mlDSA(try MLDSAKey.parse(pkcs8: Array(der), spec: spec)), spec: spec)
+            return
+        }
         guard let key = try? OpenSSLKey(pkcs8DER: Array(der)) else { throw AsymmetricFailure.malformedKey }
         guard key.kind == spec.kind else { throw AsymmetricFailure.wrongKeyType }
-        self.init(key: key, spec: spec)
+        self.init(backing: .openSSL(key), spec: spec)
     }
 
     /// Parses a DER SubjectPublicKeyInfo of `spec`.
     public init(publicKeyDER der: Data, spec: AsymmetricKeySpec) throws {
+        if spec.isMLDSA {
+            self.init(backing: .mlDSA(try MLDSAKey.parse(publicKeyDER: Array(der), spec: spec)), spec: spec)
+            return
+        }
         guard let key = try? OpenSSLKey(publicKeyDER: Array(der)) else { throw AsymmetricFailure.malformedKey }
         guard key.kind == spec.kind else { throw AsymmetricFailure.wrongKeyType }
-        self.init(key: key, spec: spec)
+        self.init(backing: .openSSL(key), spec: spec)
     }
 
-    public func pkcs8DER() throws -> Data { Data(try key.pkcs8DER()) }
-    public func publicKeyDER() throws -> Data { Data(try key.publicKeyDER()) }
+    public func pkcs8DER() throws -> Data {
+        switch backing {
+        case .openSSL(let key): Data(try key.pkcs8DER())
+        case .mlDSA(let key): try key.pkcs8DER()
+        }
+    }
+
+    public func publicKeyDER() throws -> Data {
+        switch backing {
+        case .openSSL(let key): Data(try key.publicKeyDER())
+        case .mlDSA(let key): key.publicKeyDER()
+        }
+    }
 
     public func sign(_ message: Data, type: MessageType, algorithm: SigningAlgorithm) throws -> Data {
+        if case .mlDSA(let mldsa) = backing {
+            try Self.checkMLDSA(type)
+            do { return try mldsa.sign(message) } catch { throw AsymmetricFailure.operationFailed }
+        }
+        let key = try self.key
         switch algorithm {
         case .ed25519SHA512:
             guard type == .raw else { throw AsymmetricFailure.unsupported("ED25519_SHA_512 signs RAW messages only.") }
@@ -151,6 +201,11 @@ public struct AsymmetricKey: Sendable {
     }
 
     public func verify(_ signature: Data, message: Data, type: MessageType, algorithm: SigningAlgorithm) throws -> Bool {
+        if case .mlDSA(let mldsa) = backing {
+            try Self.checkMLDSA(type)
+            return mldsa.verify(signature, message: message)
+        }
+        let key = try self.key
         switch algorithm {
         case .ed25519SHA512:
             guard type == .raw else { throw AsymmetricFailure.unsupported("ED25519_SHA_512 signs RAW messages only.") }
@@ -160,6 +215,15 @@ public struct AsymmetricKey: Sendable {
         default:
             let digest = try self.digest(message, type: type, algorithm: algorithm)
             return key.verifyDigest(Array(signature), digest: digest, hash: algorithm.hash, padding: algorithm.padding)
+        }
+    }
+
+    /// ML-DSA signs RAW messages; external mu is not available in swift-crypto, DIGEST not in ML-DSA.
+    private static func checkMLDSA(_ type: MessageType) throws {
+        switch type {
+        case .raw: return
+        case .externalMu: throw AsymmetricFailure.unsupported("EXTERNAL_MU signing is not available in this build of Trent (swift-crypto has no external-mu ML-DSA).")
+        case .digest: throw AsymmetricFailure.invalidMessageType("ML_DSA_SHAKE_256 signs RAW or EXTERNAL_MU messages, not DIGEST.")
         }
     }
 
@@ -175,15 +239,18 @@ public struct AsymmetricKey: Sendable {
     }
 
     public func encrypt(_ plaintext: Data, algorithm: AsymmetricEncryptionAlgorithm) throws -> Data {
+        let key = try self.key
         do { return Data(try key.encryptOAEP(Array(plaintext), hash: algorithm.hash)) } catch { throw AsymmetricFailure.operationFailed }
     }
 
     public func decrypt(_ ciphertext: Data, algorithm: AsymmetricEncryptionAlgorithm) throws -> Data {
+        let key = try self.key
         do { return Data(try key.decryptOAEP(Array(ciphertext), hash: algorithm.hash)) } catch { throw AsymmetricFailure.operationFailed }
     }
 
     /// ECDH with a peer's public key of the same curve.
     public func deriveSharedSecret(with peer: AsymmetricKey) throws -> Data {
-        do { return Data(try key.deriveSharedSecret(with: peer.key)) } catch { throw AsymmetricFailure.operationFailed }
+        let key = try self.key, peerKey = try peer.key
+        do { return Data(try key.deriveSharedSecret(with: peerKey)) } catch { throw AsymmetricFailure.operationFailed }
     }
 }

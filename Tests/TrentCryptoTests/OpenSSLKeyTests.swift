@@ -1,4 +1,6 @@
 import Testing
+import Foundation
+import TrentCrypto
 import TrentOpenSSL
 
 @Suite struct OpenSSLKeyTests {
@@ -41,5 +43,23 @@ import TrentOpenSSL
     @Test func rejectsGarbage() {
         #expect(throws: OpenSSLError.self) { try OpenSSLKey(pkcs8DER: [0x30, 0x03, 0x02, 0x01, 0x00]) }
         #expect(throws: OpenSSLError.self) { try OpenSSLKey(publicKeyDER: []) }
+    }
+}
+
+@Suite struct MLDSATests {
+    @Test(arguments: [AsymmetricKeySpec.mlDsa65, .mlDsa87])
+    func derRoundTripsAndSignatures(spec: AsymmetricKeySpec) throws {
+        let key = try AsymmetricKey.generate(spec)
+        let pkcs8 = try key.pkcs8DER()
+        #expect(pkcs8.count == 54)
+        let reloaded = try AsymmetricKey(pkcs8DER: pkcs8, spec: spec)
+        let publicDER = try reloaded.publicKeyDER()
+        #expect(publicDER == (try key.publicKeyDER()))
+        let publicOnly = try AsymmetricKey(publicKeyDER: publicDER, spec: spec)
+        let signature = try key.sign(Data("m".utf8), type: .raw, algorithm: .mlDsaShake256)
+        #expect(try publicOnly.verify(signature, message: Data("m".utf8), type: .raw, algorithm: .mlDsaShake256))
+        #expect(try !publicOnly.verify(signature, message: Data("n".utf8), type: .raw, algorithm: .mlDsaShake256))
+        #expect(throws: AsymmetricFailure.self) { try AsymmetricKey(pkcs8DER: pkcs8, spec: spec == .mlDsa65 ? .mlDsa87 : .mlDsa65) }
+        #expect(throws: AsymmetricFailure.self) { try key.sign(Data(count: 64), type: .digest, algorithm: .mlDsaShake256) }
     }
 }

@@ -26,12 +26,22 @@ public struct KeyMaterial: Sendable, Equatable, CustomStringConvertible {
     /// When the material was generated or first imported.
     public var createdAt: Date?
     public var rotationType: RotationType?
+    /// Imported with `ImportType` NEW_KEY_MATERIAL: waits for RotateKeyOnDemand to become current.
+    public var pendingRotation: Bool
+    /// When the material became current through a rotation.
+    public var rotatedAt: Date?
+    /// `KeyMaterialDescription`, kept from the last import that gave one.
+    public var materialDescription: String?
 
     public init(
         keyID: String, id: String, origin: Origin, sealedMaterial: Data?,
         expirationModel: ExpirationModel?, validTo: Date?, importedAt: Date?,
-        createdAt: Date? = nil, rotationType: RotationType? = nil
+        createdAt: Date? = nil, rotationType: RotationType? = nil, pendingRotation: Bool = false, rotatedAt: Date? = nil,
+        materialDescription: String? = nil
     ) {
+        self.pendingRotation = pendingRotation
+        self.rotatedAt = rotatedAt
+        self.materialDescription = materialDescription
         self.createdAt = createdAt
         self.rotationType = rotationType
         self.keyID = keyID

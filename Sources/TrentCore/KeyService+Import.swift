@@ -16,11 +16,13 @@ public struct ImportKeyMaterialInput: Sendable {
     public var validTo: Date?
     public var importType: ImportType?
     public var keyMaterialID: String?
+    public var keyMaterialDescription: String?
 
     public init(
         keyID: String, importToken: Data, encryptedKeyMaterial: Data, expirationModel: ExpirationModel?,
-        validTo: Date?, importType: ImportType?, keyMaterialID: String?
+        validTo: Date?, importType: ImportType?, keyMaterialID: String?, keyMaterialDescription: String? = nil
     ) {
+        self.keyMaterialDescription = keyMaterialDescription
         self.keyID = keyID
         self.importToken = importToken
         self.encryptedKeyMaterial = encryptedKeyMaterial
@@ -145,9 +147,6 @@ extension KeyService {
             var key = try resolve(input.keyID, form: .keyOnly, call: call, in: tx)
             try checkImportable(key, now: now)
             key = try settleExpiry(of: key, now: now, in: tx)
-            guard key.state == .pendingImport else {
-                throw KMSError(.invalidState, "\(key.arn) is not pending import. Delete its key material (DeleteImportedKeyMaterial) before importing it again.")
-            }
 
             // The token: ours, for this key, unexpired, unused.
             guard let token = ImportToken.open(input.importToken, macKey: tokenMACKey) else {
@@ -176,33 +175,79 @@ extension KeyService {
             try Self.checkImportedMaterial(plain, for: key.keySpec)
             let secret = SymmetricKey(data: plain)
             let materialID = KeyMaterialID.hex(KeyMaterialID.compute(keyID: key.id, material: secret))
-
-            let previous = try materialsOfSet(key, in: tx)
             if let requested = input.keyMaterialID, requested != materialID {
                 throw KMSError(.incorrectKeyMaterial, "The key material does not match KeyMaterialId \(requested).")
             }
-            if previous.isEmpty {
-                if input.importType == .existingKeyMaterial {
+
+            let own = try tx.materials(keyID: key.storageID)
+            let known = try materialsOfSet(key, in: tx)
+            let importType = input.importType ?? (known.isEmpty ? .newKeyMaterial : .existingKeyMaterial)
+            var material = KeyMaterial(
+                keyID: key.storageID, id: materialID, origin: .imported,
+                sealedMaterial: try sealMaterial(secret, keyID: key.storageID, materialID: materialID),
+                expirationModel: expirationModel, validTo: validTo, importedAt: now, createdAt: now,
+                materialDescription: input.keyMaterialDescription
+            )
+            var becomesCurrent = false
+            switch importType {
+            case .newKeyMaterial:
+                if known.contains(where: { $0.id == materialID }) {
+                    throw KMSError(.incorrectKeyMaterial, "This key material was already imported into \(key.arn); re-import it with ImportType EXISTING_KEY_MATERIAL.")
+                }
+                if own.isEmpty {
+                    guard known.isEmpty else {
+                        throw KMSError(.incorrectKeyMaterial, "A replica of a multi-Region key takes the key material of its set: import it with ImportType EXISTING_KEY_MATERIAL.")
+                    }
+                    becomesCurrent = true
+                } else {
+                    // New material for on-demand rotation: it waits, pending rotation.
+                    guard key.keySpec == .symmetricDefault else {
+                        throw KMSError.unsupported("\(key.arn) is a \(key.keySpec.rawValue) key: asymmetric and HMAC keys cannot change their key material.")
+                    }
+                    guard !key.isMultiRegion else {
+                        throw KMSError.unsupported("Rotating the imported key material of multi-Region keys is not supported by Trent yet.")
+                    }
+                    guard key.state == .enabled || key.state == .disabled else {
+                        throw KMSError(.invalidState, "\(key.arn) is \(key.state == .pendingImport ? "pending import: re-import its current key material first" : "pending deletion").")
+                    }
+                    if own.contains(where: { $0.pendingRotation }) {
+                        throw KMSError(.invalidState, "\(key.arn) already has key material pending rotation. Rotate it (RotateKeyOnDemand) or delete it first.")
+                    }
+                    material.pendingRotation = true
+                }
+            case .existingKeyMaterial:
+                guard !known.isEmpty else {
                     throw KMSError(.incorrectKeyMaterial, "No key material was ever imported into \(key.arn); use ImportType NEW_KEY_MATERIAL.")
                 }
-            } else {
-                if input.importType == .newKeyMaterial {
-                    throw KMSError.unsupported("Importing new key material into \(key.arn), which already has key material, needs on-demand rotation of imported material, which Trent does not support yet. Re-import the same key material with ImportType EXISTING_KEY_MATERIAL.")
-                }
-                guard previous.contains(where: { $0.id == materialID }) else {
+                guard known.contains(where: { $0.id == materialID }) else {
                     throw KMSError(.incorrectKeyMaterial, "The key material is not the key material that was previously imported into \(key.arn).")
+                }
+                if let version = own.first(where: { $0.id == materialID }) {
+                    // The expiry of an import cannot be changed in place: delete, then re-import.
+                    if version.isPresent {
+                        throw KMSError(.invalidState, "\(key.arn) already holds this key material. Delete it (DeleteImportedKeyMaterial) before importing it again.")
+                    }
+                    material.createdAt = version.createdAt
+                    material.rotationType = version.rotationType
+                    material.rotatedAt = version.rotatedAt
+                    material.pendingRotation = version.pendingRotation
+                    material.materialDescription = input.keyMaterialDescription ?? version.materialDescription
+                    becomesCurrent = version.id == key.currentMaterialID
+                } else {
+                    // A multi-Region replica receiving its set's material.
+                    becomesCurrent = key.currentMaterialID == nil
                 }
             }
 
-            let material = KeyMaterial(
-                keyID: key.storageID, id: materialID, origin: .imported,
-                sealedMaterial: try sealMaterial(secret, keyID: key.storageID, materialID: materialID),
-                expirationModel: expirationModel, validTo: validTo, importedAt: now, createdAt: now
-            )
             try tx.save(material)
-            key.currentMaterialID = materialID
-            key.state = try KeyLifecycle.next(key.state, on: .materialImported, arn: key.arn)
-            try tx.update(key)
+            if becomesCurrent {
+                guard key.state == .pendingImport else {
+                    throw KMSError(.invalidState, "\(key.arn) is not pending import.")
+                }
+                key.currentMaterialID = materialID
+                key.state = try KeyLifecycle.next(key.state, on: .materialImported, arn: key.arn)
+                try tx.update(key)
+            }
             try tx.deleteImportParameters(tokenID: token.tokenID)
             try tx.append(event(call, at: now, key: key, response: .object([
                 "keyId": .string(key.arn), "keyMaterialId": .string(materialID),

@@ -42,7 +42,8 @@ extension KeyService {
         var copy = KeyMaterial(
             keyID: key.storageID, id: material.id, origin: material.origin, sealedMaterial: nil,
             expirationModel: material.expirationModel, validTo: material.validTo, importedAt: material.importedAt,
-            createdAt: material.createdAt, rotationType: material.rotationType
+            createdAt: material.createdAt, rotationType: material.rotationType, pendingRotation: material.pendingRotation,
+            rotatedAt: material.rotatedAt, materialDescription: material.materialDescription
         )
         if material.isPresent {
             copy.sealedMaterial = try sealMaterial(try openMaterial(material), keyID: key.storageID, materialID: material.id)

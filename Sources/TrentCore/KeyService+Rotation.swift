@@ -9,13 +9,14 @@ extension KeyService {
     public static let maximumOnDemandRotations = 25
     public static let defaultRotationPeriodInDays = 365
 
-    /// Rotation applies to symmetric keys whose material KMS generated, in state Enabled.
-    private func rotatableKey(_ keyID: String, call: CallContext, now: Date, in tx: any KeyStoreTransaction) throws -> Key {
+    /// Rotation applies to symmetric keys in state Enabled; automatic rotation only to keys whose
+    /// material KMS generated (imported material rotates on demand).
+    private func rotatableKey(_ keyID: String, call: CallContext, now: Date, allowImported: Bool = false, in tx: any KeyStoreTransaction) throws -> Key {
         let key = try settleExpiry(of: try resolve(keyID, form: .keyOnly, call: call, in: tx), now: now, in: tx)
         guard key.keySpec == .symmetricDefault else {
             throw KMSError.unsupported("\(key.arn) key spec is \(key.keySpec.rawValue), which does not support rotation.")
         }
-        guard key.origin == .awsKMS else {
+        guard key.origin == .awsKMS || allowImported else {
             throw KMSError.unsupported("\(key.arn) origin is \(key.origin.rawValue) which is not valid for this operation.")
         }
         if key.isMultiRegion, key.primaryRegion != key.region {
@@ -65,12 +66,28 @@ extension KeyService {
     public func rotateKeyOnDemand(_ keyID: String, call: CallContext) async throws -> Key {
         let now = now()
         return try await store.write { [self] tx in
-            let key = try rotatableKey(keyID, call: call, now: now, in: tx)
-            let onDemand = try tx.materials(keyID: key.storageID).filter { $0.rotationType == .onDemand }.count
-            guard onDemand < Self.maximumOnDemandRotations else {
+            let key = try rotatableKey(keyID, call: call, now: now, allowImported: true, in: tx)
+            let materials = try tx.materials(keyID: key.storageID)
+            guard materials.filter({ $0.rotationType == .onDemand }).count < Self.maximumOnDemandRotations else {
                 throw KMSError(.limitExceeded, "\(key.arn) has reached the limit of \(Self.maximumOnDemandRotations) on-demand rotations.")
             }
-            let rotated = try rotate(key, type: .onDemand, now: now, in: tx)
+            let rotated: Key
+            if key.origin == .external {
+                // Imported material rotates to the material imported with NEW_KEY_MATERIAL.
+                guard var pending = materials.first(where: { $0.pendingRotation }), pending.isUsable(at: now) else {
+                    throw KMSError(.invalidState, "\(key.arn) has no key material pending rotation. Import new key material with ImportType NEW_KEY_MATERIAL first.")
+                }
+                pending.pendingRotation = false
+                pending.rotationType = .onDemand
+                pending.rotatedAt = now
+                try tx.save(pending)
+                var updated = key
+                updated.currentMaterialID = pending.id
+                try tx.update(updated)
+                rotated = updated
+            } else {
+                rotated = try rotate(key, type: .onDemand, now: now, in: tx)
+            }
             try tx.append(event(call, at: now, key: rotated, additional: .object(["keyMaterialId": .string(rotated.currentMaterialID ?? "")])))
             return rotated
         }
@@ -84,7 +101,7 @@ extension KeyService {
         let material = KeyMaterial(
             keyID: key.storageID, id: materialID, origin: .generated,
             sealedMaterial: try sealMaterial(secret, keyID: key.storageID, materialID: materialID),
-            expirationModel: nil, validTo: nil, importedAt: nil, createdAt: now, rotationType: type
+            expirationModel: nil, validTo: nil, importedAt: nil, createdAt: now, rotationType: type, rotatedAt: now
         )
         try tx.save(material)
         key.currentMaterialID = materialID

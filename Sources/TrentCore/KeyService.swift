@@ -81,22 +81,25 @@ public final class KeyService: Sendable {
         return try reader.materials(keyID: key.storageID).first { $0.id == id }
     }
 
-    /// Makes a passed `ValidTo` durable inside a write: deletes the material, moves the key to
-    /// `PendingImport` and records AWS's `DeleteExpiredKeyMaterial` service event.
-    /// Returns the key as it now is.
+    /// Makes a passed `ValidTo` durable inside a write: deletes each expired material version,
+    /// records AWS's `DeleteExpiredKeyMaterial` service event for it, and moves the key to
+    /// `PendingImport` when the current material was among them. Returns the key as it now is.
     @discardableResult
     func settleExpiry(of key: Key, now: Date, in tx: any KeyStoreTransaction) throws -> Key {
-        guard key.origin == .external, var material = try currentMaterial(of: key, in: tx),
-              material.isPresent, let validTo = material.validTo, validTo <= now
-        else { return key }
+        guard key.origin == .external else { return key }
         var key = key
-        material.sealedMaterial = nil
-        try tx.save(material)
-        key.state = try KeyLifecycle.next(key.state, on: .materialDeleted, arn: key.arn)
-        try tx.update(key)
-        try tx.append(Self.serviceEvent(
-            "DeleteExpiredKeyMaterial", key: key, at: now, additional: .object(["keyMaterialId": .string(material.id)])
-        ))
+        for var material in try tx.materials(keyID: key.storageID) {
+            guard material.isPresent, let validTo = material.validTo, validTo <= now else { continue }
+            material.sealedMaterial = nil
+            try tx.save(material)
+            if material.id == key.currentMaterialID {
+                key.state = try KeyLifecycle.next(key.state, on: .materialDeleted, arn: key.arn)
+                try tx.update(key)
+            }
+            try tx.append(Self.serviceEvent(
+                "DeleteExpiredKeyMaterial", key: key, at: now, additional: .object(["keyMaterialId": .string(material.id)])
+            ))
+        }
         return key
     }
 

@@ -50,7 +50,7 @@ public protocol KeyStoreReader {
     func aliases(account: String, region: String, targetKeyID: String?, after: String?, limit: Int) throws -> [Alias]
     func importParameters(tokenID: String) throws -> ImportParameters?
     func auditEvents(_ query: AuditQuery) throws -> [AuditEvent]
-    /// Keys whose current imported material has passed `ValidTo` but is still stored.
+    /// Keys with imported material that has passed `ValidTo` but is still stored.
     func keyIDsWithExpiredMaterial(at now: Date, limit: Int) throws -> [String]
     func keyIDsDueForDeletion(at now: Date, limit: Int) throws -> [String]
     func keyIDsDueForRotation(at now: Date, limit: Int) throws -> [String]

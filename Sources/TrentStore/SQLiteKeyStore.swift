@@ -132,6 +132,13 @@ public final class SQLiteKeyStore: KeyStore {
                 CREATE INDEX keys_by_multi_region_id ON keys(multi_region_id) WHERE multi_region_id IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("0005_imported_material_rotation") { db in
+            try db.execute(sql: """
+                ALTER TABLE key_materials ADD COLUMN pending_rotation INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE key_materials ADD COLUMN rotated_at REAL;
+                ALTER TABLE key_materials ADD COLUMN description TEXT;
+                """)
+        }
         return migrator
     }
 }
@@ -242,28 +249,33 @@ struct SQLiteTransaction: KeyStoreTransaction {
                 validTo: (row["valid_to"] as Double?).map(Date.init(timeIntervalSince1970:)),
                 importedAt: (row["imported_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
                 createdAt: (row["created_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-                rotationType: (row["rotation_type"] as String?).flatMap(KeyMaterial.RotationType.init(rawValue:))
+                rotationType: (row["rotation_type"] as String?).flatMap(KeyMaterial.RotationType.init(rawValue:)),
+                pendingRotation: row["pending_rotation"], rotatedAt: (row["rotated_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                materialDescription: row["description"]
             )
         }
     }
 
     func save(_ material: KeyMaterial) throws {
         try db.execute(sql: """
-            INSERT INTO key_materials (key_id, id, origin, sealed, expiration_model, valid_to, imported_at, created_at, rotation_type)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO key_materials (key_id, id, origin, sealed, expiration_model, valid_to, imported_at, created_at, rotation_type,
+                                       pending_rotation, rotated_at, description)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (key_id, id) DO UPDATE SET sealed = excluded.sealed, expiration_model = excluded.expiration_model,
-                valid_to = excluded.valid_to, imported_at = excluded.imported_at
+                valid_to = excluded.valid_to, imported_at = excluded.imported_at, rotation_type = excluded.rotation_type,
+                pending_rotation = excluded.pending_rotation, rotated_at = excluded.rotated_at, description = excluded.description
             """, arguments: [
                 material.keyID, material.id, material.origin.rawValue, material.sealedMaterial,
                 material.expirationModel?.rawValue, material.validTo?.timeIntervalSince1970,
                 material.importedAt?.timeIntervalSince1970, material.createdAt?.timeIntervalSince1970,
-                material.rotationType?.rawValue,
+                material.rotationType?.rawValue, material.pendingRotation, material.rotatedAt?.timeIntervalSince1970,
+                material.materialDescription,
             ])
     }
 
     func keyIDsWithExpiredMaterial(at now: Date, limit: Int) throws -> [String] {
         try String.fetchAll(db, sql: """
-            SELECT k.id FROM key_materials m JOIN keys k ON k.id = m.key_id AND k.current_material_id = m.id
+            SELECT DISTINCT m.key_id FROM key_materials m
             WHERE m.sealed IS NOT NULL AND m.valid_to IS NOT NULL AND m.valid_to <= ?
             LIMIT ?
             """, arguments: [now.timeIntervalSince1970, limit])

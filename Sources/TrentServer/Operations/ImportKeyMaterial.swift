@@ -16,7 +16,7 @@ extension Operation {
                 keyID: r.keyId!, importToken: r.importToken!, encryptedKeyMaterial: r.encryptedKeyMaterial!,
                 expirationModel: r.expirationModel.flatMap(ExpirationModel.init(rawValue:)), validTo: r.validTo,
                 importType: r.importType.flatMap(ImportKeyMaterialInput.ImportType.init(rawValue:)),
-                keyMaterialID: r.keyMaterialId
+                keyMaterialID: r.keyMaterialId, keyMaterialDescription: r.keyMaterialDescription
             ),
             call: call
         )

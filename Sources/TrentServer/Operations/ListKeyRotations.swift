@@ -16,12 +16,13 @@ extension Operation {
                 let m = entry.material
                 let imported = m.origin == .imported
                 return KMS.RotationsListEntry(
-                    keyId: m.keyID, keyMaterialId: m.id,
+                    keyId: Key.keyID(fromStorageID: m.keyID), keyMaterialId: m.id,
+                    keyMaterialDescription: m.materialDescription,
                     importState: imported ? (m.isPresent ? "IMPORTED" : "PENDING_IMPORT") : nil,
-                    keyMaterialState: entry.isCurrent ? "CURRENT" : "NON_CURRENT",
+                    keyMaterialState: entry.isCurrent ? "CURRENT" : m.pendingRotation ? "PENDING_ROTATION" : "NON_CURRENT",
                     expirationModel: imported ? m.expirationModel?.rawValue : nil,
                     validTo: imported && m.expirationModel == .keyMaterialExpires ? m.validTo : nil,
-                    rotationDate: m.rotationType != nil ? m.createdAt : nil, rotationType: m.rotationType?.rawValue
+                    rotationDate: m.rotationType != nil ? (m.rotatedAt ?? m.createdAt) : nil, rotationType: m.rotationType?.rawValue
                 )
             },
             nextMarker: page.nextMarker, truncated: page.nextMarker != nil

@@ -21,6 +21,8 @@ struct ExpirySweeper: Service {
                             "rotatedKeys": "\(report.rotatedKeys)",
                         ])
                     }
+                } catch is CancellationError {
+                    return
                 } catch {
                     logger.error("sweep failed", metadata: ["error": "\(String(describing: type(of: error)))"])
                 }

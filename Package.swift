@@ -25,10 +25,13 @@ let package = Package(
         // Debian's OpenSSL 3 (libssl-dev) for SHA-224; apart from swift-crypto's BoringSSL headers.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "TrentOpenSSL", dependencies: ["COpenSSL"], swiftSettings: strict),
+        // Debian's libsodium (libsodium-dev) for Ed25519ph.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .target(name: "TrentSodium", dependencies: ["CSodium"], swiftSettings: strict),
         .target(
             name: "TrentCrypto",
             dependencies: [
-                "TrentOpenSSL",
+                "TrentOpenSSL", "TrentSodium",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -68,7 +71,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TrentModelTests", dependencies: ["TrentModel"], swiftSettings: strict),
-        .testTarget(name: "TrentCryptoTests", dependencies: ["TrentCrypto", "TrentOpenSSL"], swiftSettings: strict),
+        .testTarget(name: "TrentCryptoTests", dependencies: ["TrentCrypto", "TrentOpenSSL", "TrentSodium"], swiftSettings: strict),
         .testTarget(
             name: "TrentCoreTests",
             dependencies: ["TrentCore", "TrentStore", "TrentCrypto", "TrentAudit"],

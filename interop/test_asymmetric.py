@@ -96,8 +96,13 @@ def test_imported_signing_keys(kms, spec):
         public.verify(signature, message)
         local = private_key.sign(b"local")
         assert kms.verify(KeyId=key, Message=b"local", Signature=local, SigningAlgorithm="ED25519_SHA_512")["SignatureValid"]
+        ph = kms.sign(KeyId=key, Message=message, SigningAlgorithm="ED25519_PH_SHA_512")["Signature"]
+        assert kms.verify(KeyId=key, Message=message, Signature=ph, SigningAlgorithm="ED25519_PH_SHA_512")["SignatureValid"]
         with pytest.raises(ClientError) as e:
-            kms.sign(KeyId=key, Message=message, SigningAlgorithm="ED25519_PH_SHA_512")
+            kms.verify(KeyId=key, Message=message, Signature=ph, SigningAlgorithm="ED25519_SHA_512")
+        assert code(e) == "KMSInvalidSignatureException"
+        with pytest.raises(ClientError) as e:
+            kms.sign(KeyId=key, Message=hashlib.sha512(message).digest(), MessageType="DIGEST", SigningAlgorithm="ED25519_PH_SHA_512")
         assert code(e) == "UnsupportedOperationException"
         return
     algorithm = SIGNING.get(spec, ["RSASSA_PSS_SHA_256"])[0]
@@ -214,3 +219,14 @@ def test_asymmetric_import_rules(kms):
             byok(kms, p256, wrong, algorithm="RSA_AES_KEY_WRAP_SHA_256")
         assert code(e) == "IncorrectKeyMaterialException"
     assert kms.describe_key(KeyId=p256)["KeyMetadata"]["KeyState"] == "PendingImport"
+
+
+def test_ed25519ph_matches_rfc8032(kms):
+    """RFC 8032 section 7.3: the Ed25519ph signature of "abc" under the RFC's key, through the API."""
+    seed = bytes.fromhex("833fe62409237b9d62ec77587520911e9a759cec1d19755b7da901b96dca3d42")
+    private_key = ed25519.Ed25519PrivateKey.from_private_bytes(seed)
+    key = kms.create_key(KeySpec="ECC_NIST_EDWARDS25519", KeyUsage="SIGN_VERIFY", Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    byok(kms, key, pkcs8(private_key), algorithm="RSAES_OAEP_SHA_256")
+    signature = kms.sign(KeyId=key, Message=b"abc", SigningAlgorithm="ED25519_PH_SHA_512")["Signature"]
+    assert signature.hex() == ("98a70222f0b8121aa9d30f813d683f809e462b469c7ff87639499bb94e6dae41"
+                               "31f85042463c2a355a2003d062adf5aaa10b8c61e636062aaad11c2a26083406")

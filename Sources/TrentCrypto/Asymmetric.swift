@@ -1,5 +1,6 @@
 public import Foundation
 import TrentOpenSSL
+import TrentSodium
 
 /// Asymmetric key specs (AWS names) and the curve or modulus behind each.
 public enum AsymmetricKeySpec: String, Sendable, CaseIterable {
@@ -191,7 +192,11 @@ public struct AsymmetricKey: Sendable {
             guard type == .raw else { throw AsymmetricFailure.unsupported("ED25519_SHA_512 signs RAW messages only.") }
             return Data(try key.signMessage(Array(message)))
         case .ed25519PHSHA512:
-            throw AsymmetricFailure.unsupported("ED25519_PH_SHA_512 (Ed25519ph) is not available in this build of Trent.")
+            try Self.checkEd25519ph(type)
+            guard let seed = try? key.rawPrivateKey(), let signature = Ed25519ph.sign(Array(message), seed: seed) else {
+                throw AsymmetricFailure.operationFailed
+            }
+            return Data(signature)
         default:
             let digest = try self.digest(message, type: type, algorithm: algorithm)
             do { return Data(try key.signDigest(digest, hash: algorithm.hash, padding: algorithm.padding)) } catch {
@@ -211,10 +216,21 @@ public struct AsymmetricKey: Sendable {
             guard type == .raw else { throw AsymmetricFailure.unsupported("ED25519_SHA_512 signs RAW messages only.") }
             return key.verifyMessage(Array(signature), message: Array(message))
         case .ed25519PHSHA512:
-            throw AsymmetricFailure.unsupported("ED25519_PH_SHA_512 (Ed25519ph) is not available in this build of Trent.")
+            try Self.checkEd25519ph(type)
+            guard let publicKey = try? key.rawPublicKey() else { throw AsymmetricFailure.operationFailed }
+            return Ed25519ph.verify(Array(signature), message: Array(message), publicKey: publicKey)
         default:
             let digest = try self.digest(message, type: type, algorithm: algorithm)
             return key.verifyDigest(Array(signature), digest: digest, hash: algorithm.hash, padding: algorithm.padding)
+        }
+    }
+
+    /// Ed25519ph comes from libsodium, which hashes the message itself: RAW only.
+    private static func checkEd25519ph(_ type: MessageType) throws {
+        switch type {
+        case .raw: return
+        case .digest: throw AsymmetricFailure.unsupported("ED25519_PH_SHA_512 over a caller-made DIGEST is not available in Trent: its Ed25519ph (libsodium) signs whole RAW messages only.")
+        case .externalMu: throw AsymmetricFailure.invalidMessageType("EXTERNAL_MU is only for ML-DSA keys.")
         }
     }
 

@@ -63,6 +63,7 @@ public final class OpenSSLKey: @unchecked Sendable {
     private static let nistNames = ["prime256v1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"]
 
     private let pkey: OpaquePointer
+    var pkeyPointer: OpaquePointer { pkey }
     public let isPrivate: Bool
 
     private init(_ pkey: OpaquePointer, isPrivate: Bool) {
@@ -266,5 +267,25 @@ public final class OpenSSLKey: @unchecked Sendable {
         var out = [UInt8](repeating: 0, count: length)
         guard EVP_PKEY_derive(ctx, &out, &length) == 1 else { throw OpenSSLError("EVP_PKEY_derive") }
         return Array(out.prefix(length))
+    }
+}
+
+extension OpenSSLKey {
+    /// The raw 32-byte private key (seed) of an Ed25519 key.
+    public func rawPrivateKey() throws -> [UInt8] {
+        var length = 0
+        guard isPrivate, EVP_PKEY_get_raw_private_key(pkeyPointer, nil, &length) == 1 else { throw OpenSSLError("get_raw_private_key") }
+        var out = [UInt8](repeating: 0, count: length)
+        guard EVP_PKEY_get_raw_private_key(pkeyPointer, &out, &length) == 1 else { throw OpenSSLError("get_raw_private_key") }
+        return out
+    }
+
+    /// The raw 32-byte public key of an Ed25519 key.
+    public func rawPublicKey() throws -> [UInt8] {
+        var length = 0
+        guard EVP_PKEY_get_raw_public_key(pkeyPointer, nil, &length) == 1 else { throw OpenSSLError("get_raw_public_key") }
+        var out = [UInt8](repeating: 0, count: length)
+        guard EVP_PKEY_get_raw_public_key(pkeyPointer, &out, &length) == 1 else { throw OpenSSLError("get_raw_public_key") }
+        return out
     }
 }

@@ -55,10 +55,6 @@ def test_replicas_share_material_and_id(server):
     with pytest.raises(ClientError) as e:
         east.replicate_key(KeyId=single, ReplicaRegion="eu-west-1")
     assert code(e) == "UnsupportedOperationException"
-    with pytest.raises(ClientError) as e:
-        east.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
-    assert code(e) == "UnsupportedOperationException"
-
     # The primary role moves.
     east.update_primary_region(KeyId=key_id, PrimaryRegion="eu-west-1")
     assert west.describe_key(KeyId=key_id)["KeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "PRIMARY"
@@ -92,3 +88,26 @@ def test_mrk_identifiers(kms):
     with pytest.raises(ClientError) as e:
         kms.describe_key(KeyId="mrk-d3b95762d3b95762d3b95762d3b95762")
     assert code(e) == "NotFoundException" and "does not exist" in e.value.response["Error"]["Message"]
+
+
+def test_primary_waits_for_its_replicas(own_server):
+    east, west = make_client(own_server, region="us-east-1"), make_client(own_server, region="eu-central-1")
+    key_id = east.create_key(MultiRegion=True)["KeyMetadata"]["KeyId"]
+    east.replicate_key(KeyId=key_id, ReplicaRegion="eu-central-1")
+    scheduled = east.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    assert scheduled["KeyState"] == "PendingReplicaDeletion" and "DeletionDate" not in scheduled
+    meta = east.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert meta["KeyState"] == "PendingReplicaDeletion" and meta["PendingDeletionWindowInDays"] == 7
+    with pytest.raises(ClientError) as e:
+        east.encrypt(KeyId=key_id, Plaintext=b"x")
+    assert code(e) == "KMSInvalidStateException"
+    west.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    own_server.set_clock(7 * 86400 + 60)
+    own_server.sweep()   # the replica goes
+    own_server.sweep()   # and the primary's own waiting period begins
+    assert east.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    own_server.set_clock(14 * 86400 + 120)
+    own_server.sweep()
+    with pytest.raises(ClientError) as e:
+        east.describe_key(KeyId=key_id)
+    assert code(e) == "NotFoundException"

@@ -54,6 +54,7 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         switch state {
         case .pendingImport: Self(.invalidState, "\(arn) is pending import.")
         case .pendingDeletion: Self(.invalidState, "\(arn) is pending deletion.")
+        case .pendingReplicaDeletion: Self(.invalidState, "\(arn) is pending replica deletion.")
         case .disabled: Self(.disabled, "\(arn) is disabled.")
         case .enabled: Self(.invalidState, "\(arn) is enabled.")
         }

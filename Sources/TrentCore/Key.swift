@@ -8,6 +8,11 @@ public enum KeyState: String, Sendable, CaseIterable, Codable {
     case disabled = "Disabled"
     case pendingDeletion = "PendingDeletion"
     case pendingImport = "PendingImport"
+    /// A multi-Region primary scheduled for deletion while replicas remain.
+    case pendingReplicaDeletion = "PendingReplicaDeletion"
+
+    /// Scheduled for deletion, directly or after its replicas.
+    public var isBeingDeleted: Bool { self == .pendingDeletion || self == .pendingReplicaDeletion }
 }
 
 public enum KeyOrigin: String, Sendable, Codable {

@@ -7,6 +7,10 @@ public enum KeyLifecycle {
         case enable
         case disable
         case scheduleDeletion
+        /// Scheduling the deletion of a multi-Region primary that still has replicas.
+        case scheduleDeletionWithReplicas
+        /// The last replica of a primary pending replica deletion is gone.
+        case replicasDeleted
         case cancelDeletionWithMaterial
         case cancelDeletionWithoutMaterial
     }
@@ -16,7 +20,7 @@ public enum KeyLifecycle {
         case (.materialImported, .pendingImport): return .enabled
         case (.materialImported, _): throw KMSError(.invalidState, "\(arn) is not pending import.")
 
-        case (.materialDeleted, .pendingDeletion): return .pendingDeletion
+        case (.materialDeleted, .pendingDeletion), (.materialDeleted, .pendingReplicaDeletion): return state
         case (.materialDeleted, _): return .pendingImport
 
         case (.enable, .enabled), (.enable, .disabled): return .enabled
@@ -25,11 +29,17 @@ public enum KeyLifecycle {
         case (.disable, .enabled), (.disable, .disabled): return .disabled
         case (.disable, _): throw KMSError.invalidState(arn: arn, state: state)
 
-        case (.scheduleDeletion, .pendingDeletion): throw KMSError.invalidState(arn: arn, state: state)
+        case (.scheduleDeletion, .pendingDeletion), (.scheduleDeletion, .pendingReplicaDeletion),
+             (.scheduleDeletionWithReplicas, .pendingDeletion), (.scheduleDeletionWithReplicas, .pendingReplicaDeletion):
+            throw KMSError.invalidState(arn: arn, state: state)
         case (.scheduleDeletion, _): return .pendingDeletion
+        case (.scheduleDeletionWithReplicas, _): return .pendingReplicaDeletion
 
-        case (.cancelDeletionWithMaterial, .pendingDeletion): return .disabled
-        case (.cancelDeletionWithoutMaterial, .pendingDeletion): return .pendingImport
+        case (.replicasDeleted, .pendingReplicaDeletion): return .pendingDeletion
+        case (.replicasDeleted, _): throw KMSError(.invalidState, "\(arn) is not pending replica deletion.")
+
+        case (.cancelDeletionWithMaterial, .pendingDeletion), (.cancelDeletionWithMaterial, .pendingReplicaDeletion): return .disabled
+        case (.cancelDeletionWithoutMaterial, .pendingDeletion), (.cancelDeletionWithoutMaterial, .pendingReplicaDeletion): return .pendingImport
         case (.cancelDeletionWithMaterial, _), (.cancelDeletionWithoutMaterial, _):
             throw KMSError(.invalidState, "\(arn) is not pending deletion.")
         }

@@ -20,7 +20,7 @@ extension KeyService {
         let now = now()
         try await store.write { [self] tx in
             let key = try resolve(targetKeyID, form: .keyOnly, call: call, in: tx)
-            if key.state == .pendingDeletion { throw KMSError.invalidState(arn: key.arn, state: .pendingDeletion) }
+            if key.state.isBeingDeleted { throw KMSError.invalidState(arn: key.arn, state: key.state) }
             if try tx.alias(account: call.account, region: call.region, name: name) != nil {
                 throw KMSError(.alreadyExists, "An alias with the name \(ARN.alias(region: call.region, account: call.account, aliasName: name)) already exists")
             }
@@ -37,7 +37,7 @@ extension KeyService {
                 throw KMSError.notFound("Alias \(ARN.alias(region: call.region, account: call.account, aliasName: name)) is not found.")
             }
             let key = try resolve(targetKeyID, form: .keyOnly, call: call, in: tx)
-            if key.state == .pendingDeletion { throw KMSError.invalidState(arn: key.arn, state: .pendingDeletion) }
+            if key.state.isBeingDeleted { throw KMSError.invalidState(arn: key.arn, state: key.state) }
             if let current = try tx.key(id: alias.targetKeyID), current.keyUsage != key.keyUsage || current.keySpec != key.keySpec {
                 throw KMSError.validation("Alias \(name) cannot be moved to a key of a different key spec or key usage.")
             }

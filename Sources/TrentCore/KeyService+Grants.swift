@@ -60,7 +60,7 @@ extension KeyService {
         }
         let grantID = try await store.write { [self] tx -> String in
             let key = try resolve(input.keyID, form: .keyOnly, call: call, in: tx)
-            if key.state == .pendingDeletion { throw KMSError.invalidState(arn: key.arn, state: .pendingDeletion) }
+            if key.state.isBeingDeleted { throw KMSError.invalidState(arn: key.arn, state: key.state) }
             let allowed = Grant.allowedOperations(for: key)
             let invalid = input.operations.filter { !allowed.contains($0) }
             guard invalid.isEmpty else {

@@ -114,8 +114,8 @@ extension KeyService {
         guard key.origin == .external else {
             throw KMSError.unsupported("\(key.arn) origin is \(key.origin.rawValue) which is not valid for this operation.")
         }
-        if key.state == .pendingDeletion {
-            throw KMSError.invalidState(arn: key.arn, state: .pendingDeletion)
+        if key.state.isBeingDeleted {
+            throw KMSError.invalidState(arn: key.arn, state: key.state)
         }
     }
 

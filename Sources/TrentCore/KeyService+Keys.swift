@@ -118,18 +118,17 @@ extension KeyService {
         }
         return try await store.write { [self] tx in
             var key = try settleExpiry(of: try resolve(keyID, form: .keyOnly, call: call, in: tx), now: now, in: tx)
-            if let set = try multiRegionSet(of: key, in: tx), set.isPrimary, !set.replicas.isEmpty {
-                throw KMSError.unsupported("\(key.arn) is the primary key of a multi-Region set with replicas; schedule the deletion of its replicas (or make another region primary) first.")
-            }
-            key.state = try KeyLifecycle.next(key.state, on: .scheduleDeletion, arn: key.arn)
-            key.deletionDate = now.addingTimeInterval(TimeInterval(days) * 86400)
+            // A primary with replicas waits for them; its waiting period starts when they are gone.
+            let waitsForReplicas = try multiRegionSet(of: key, in: tx).map { $0.isPrimary && !$0.replicas.isEmpty } ?? false
+            key.state = try KeyLifecycle.next(key.state, on: waitsForReplicas ? .scheduleDeletionWithReplicas : .scheduleDeletion, arn: key.arn)
+            key.deletionDate = waitsForReplicas ? nil : now.addingTimeInterval(TimeInterval(days) * 86400)
             key.pendingWindowInDays = days
             try tx.update(key)
-            try tx.append(event(call, at: now, key: key, response: .object([
-                "keyId": .string(key.arn), "keyState": .string(key.state.rawValue),
-                "deletionDate": .string(AuditDates.format(key.deletionDate!)),
-                "pendingWindowInDays": .number(Double(days)),
-            ])))
+            var response: [String: JSONValue] = [
+                "keyId": .string(key.arn), "keyState": .string(key.state.rawValue), "pendingWindowInDays": .number(Double(days)),
+            ]
+            if let date = key.deletionDate { response["deletionDate"] = .string(AuditDates.format(date)) }
+            try tx.append(event(call, at: now, key: key, response: .object(response)))
             return key
         }
     }

@@ -30,7 +30,7 @@ extension KeyService {
         let now = now()
         return try await store.write { [self] tx in
             var key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
-            if key.state == .pendingDeletion { throw KMSError.invalidState(arn: key.arn, state: .pendingDeletion) }
+            if key.state.isBeingDeleted { throw KMSError.invalidState(arn: key.arn, state: key.state) }
             try change(&key)
             try tx.update(key)
             try tx.append(event(call, at: now, key: key))

@@ -64,7 +64,7 @@ extension KeyService {
         try Self.checkTags(tags)
         return try await store.write { [self] tx in
             let primary = try primaryKey(keyID, call: call, in: tx)
-            if primary.state == .pendingDeletion { throw KMSError.invalidState(arn: primary.arn, state: .pendingDeletion) }
+            if primary.state.isBeingDeleted { throw KMSError.invalidState(arn: primary.arn, state: primary.state) }
             guard replicaRegion != primary.region else {
                 throw KMSError.validation("The replica region \(replicaRegion) must be different from the region of the primary key.")
             }

@@ -22,6 +22,18 @@ extension KeyService {
             }
             if changed { report.expiredMaterials += 1 }
         }
+        // Primaries pending replica deletion start their waiting period once the replicas are gone.
+        let waiting = try await store.read { try $0.keyIDs(in: .pendingReplicaDeletion, limit: batch) }
+        for keyID in waiting {
+            try await store.write { [self] tx in
+                guard var key = try tx.key(id: keyID), key.state == .pendingReplicaDeletion,
+                      let set = try multiRegionSet(of: key, in: tx), set.replicas.isEmpty
+                else { return }
+                key.state = try KeyLifecycle.next(key.state, on: .replicasDeleted, arn: key.arn)
+                key.deletionDate = now.addingTimeInterval(TimeInterval(key.pendingWindowInDays ?? 30) * 86400)
+                try tx.update(key)
+            }
+        }
         let due = try await store.read { try $0.keyIDsDueForDeletion(at: now, limit: batch) }
         for keyID in due {
             let deleted = try await store.write { tx -> Bool in

@@ -54,6 +54,7 @@ public protocol KeyStoreReader {
     func keyIDsWithExpiredMaterial(at now: Date, limit: Int) throws -> [String]
     func keyIDsDueForDeletion(at now: Date, limit: Int) throws -> [String]
     func keyIDsDueForRotation(at now: Date, limit: Int) throws -> [String]
+    func keyIDs(in state: KeyState, limit: Int) throws -> [String]
     /// Grants of a key (or, with `retiringPrincipal`, every grant that principal may retire), by id.
     func grants(account: String, region: String, keyID: String?, retiringPrincipal: String?, after: String?, limit: Int) throws -> [Grant]
     func grant(id: String) throws -> Grant?

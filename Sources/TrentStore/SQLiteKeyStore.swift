@@ -287,6 +287,10 @@ struct SQLiteTransaction: KeyStoreTransaction {
             """, arguments: [now.timeIntervalSince1970, limit])
     }
 
+    func keyIDs(in state: KeyState, limit: Int) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT id FROM keys WHERE state = ? LIMIT ?", arguments: [state.rawValue, limit])
+    }
+
     func keyIDsDueForRotation(at now: Date, limit: Int) throws -> [String] {
         try String.fetchAll(db, sql: """
             SELECT id FROM keys WHERE next_rotation_date IS NOT NULL AND next_rotation_date <= ? AND state = 'Enabled' LIMIT ?

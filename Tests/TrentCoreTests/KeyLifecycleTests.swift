@@ -36,6 +36,24 @@ import Testing
         (.cancelDeletionWithoutMaterial, .enabled, .failure(.invalidState)),
         (.cancelDeletionWithoutMaterial, .disabled, .failure(.invalidState)),
         (.cancelDeletionWithoutMaterial, .pendingImport, .failure(.invalidState)),
+        // Multi-Region primaries that wait for their replicas.
+        (.materialImported, .pendingReplicaDeletion, .failure(.invalidState)),
+        (.materialDeleted, .pendingReplicaDeletion, .success(.pendingReplicaDeletion)),
+        (.enable, .pendingReplicaDeletion, .failure(.invalidState)),
+        (.disable, .pendingReplicaDeletion, .failure(.invalidState)),
+        (.scheduleDeletion, .pendingReplicaDeletion, .failure(.invalidState)),
+        (.scheduleDeletionWithReplicas, .enabled, .success(.pendingReplicaDeletion)),
+        (.scheduleDeletionWithReplicas, .disabled, .success(.pendingReplicaDeletion)),
+        (.scheduleDeletionWithReplicas, .pendingImport, .success(.pendingReplicaDeletion)),
+        (.scheduleDeletionWithReplicas, .pendingDeletion, .failure(.invalidState)),
+        (.scheduleDeletionWithReplicas, .pendingReplicaDeletion, .failure(.invalidState)),
+        (.replicasDeleted, .pendingReplicaDeletion, .success(.pendingDeletion)),
+        (.replicasDeleted, .enabled, .failure(.invalidState)),
+        (.replicasDeleted, .disabled, .failure(.invalidState)),
+        (.replicasDeleted, .pendingImport, .failure(.invalidState)),
+        (.replicasDeleted, .pendingDeletion, .failure(.invalidState)),
+        (.cancelDeletionWithMaterial, .pendingReplicaDeletion, .success(.disabled)),
+        (.cancelDeletionWithoutMaterial, .pendingReplicaDeletion, .success(.pendingImport)),
     ]
 
     @Test func tableCoversEveryEventAndState() {

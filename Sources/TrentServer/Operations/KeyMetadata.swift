@@ -13,7 +13,7 @@ extension KMS.KeyMetadata {
             encryptionAlgorithms: d.key.encryptionAlgorithms, signingAlgorithms: d.key.signingAlgorithms,
             keyAgreementAlgorithms: d.key.keyAgreementAlgorithms, multiRegion: d.key.isMultiRegion,
             multiRegionConfiguration: d.multiRegion.map(KMS.MultiRegionConfiguration.init),
-            pendingDeletionWindowInDays: d.state == .pendingDeletion ? d.key.pendingWindowInDays : nil,
+            pendingDeletionWindowInDays: d.state.isBeingDeleted ? d.key.pendingWindowInDays : nil,
             macAlgorithms: d.key.macAlgorithms,
             currentKeyMaterialId: d.currentMaterial?.id
         )

@@ -78,6 +78,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "TrentStoreTests",
+            dependencies: ["TrentStore", "TrentCore", "TrentCrypto"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "TrentServerTests",
             dependencies: [
                 "TrentServer", "TrentCore", "TrentStore",

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+import TrentCore
+import TrentCrypto
+import TrentStore
+
+/// The contract every `KeyStore` keeps. It runs on SQLite here; the PostgreSQL store (issue 8)
+/// joins the `stores` list.
+@Suite struct KeyStoreContractTests {
+    static func sqlite() throws -> any KeyStore {
+        let directory = NSTemporaryDirectory() + "trent-store-\(UUID())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return try SQLiteKeyStore(path: directory + "/trent.sqlite")
+    }
+
+    static let stores: [@Sendable () throws -> any KeyStore] = [sqlite]
+
+    static func key(_ id: String = UUID().uuidString.lowercased(), region: String = "us-east-1", state: KeyState = .enabled) -> Key {
+        Key(id: id, account: "111122223333", region: region, createdAt: Date(timeIntervalSince1970: 1_800_000_000),
+            description: "d", keySpec: .symmetricDefault, keyUsage: .encryptDecrypt, origin: .external, state: state,
+            policy: "{}", tags: [Tag(key: "k", value: "v")])
+    }
+
+    @Test(arguments: 0..<stores.count)
+    func keysRoundTripAndUpdate(store index: Int) async throws {
+        let store = try Self.stores[index]()
+        var key = Self.key()
+        try await store.write { [key] tx in try tx.insert(key) }
+        let loaded = try await store.read { [key] r in try r.key(id: key.id) }
+        #expect(loaded == key)
+        key.state = .disabled
+        key.description = "changed"
+        key.rotationPeriodInDays = 90
+        key.nextRotationDate = Date(timeIntervalSince1970: 1_900_000_000)
+        try await store.write { [key] tx in try tx.update(key) }
+        let updated = try await store.read { [key] r in try r.key(id: key.id) }
+        #expect(updated == key)
+        try await store.write { [key] tx in try tx.deleteKey(id: key.id) }
+        let deleted = try await store.read { [key] r in try r.key(id: key.id) }
+        #expect(deleted == nil)
+    }
+
+    @Test(arguments: 0..<stores.count)
+    func multiRegionKeysAreStoredPerRegion(store index: Int) async throws {
+        let store = try Self.stores[index]()
+        let id = "mrk-" + String(repeating: "ab", count: 16)
+        var east = Self.key(id, region: "us-east-1"), west = Self.key(id, region: "eu-west-1")
+        east.primaryRegion = "us-east-1"
+        west.primaryRegion = "us-east-1"
+        try await store.write { [east, west] tx in try tx.insert(east); try tx.insert(west) }
+        let set = try await store.read { try $0.multiRegionKeys(id: id, account: "111122223333") }
+        #expect(Set(set.map(\.region)) == ["us-east-1", "eu-west-1"])
+        #expect(try await store.read { try $0.key(id: Key.storageID(id: id, region: "eu-west-1"))?.region } == "eu-west-1")
+    }
+
+    @Test(arguments: 0..<stores.count)
+    func failedTransactionsChangeNothing(store index: Int) async throws {
+        struct Boom: Error {}
+        let store = try Self.stores[index]()
+        let key = Self.key()
+        await #expect(throws: Boom.self) {
+            try await store.write { [key] tx in
+                try tx.insert(key)
+                try tx.append(AuditEvent(eventID: UUID().uuidString, eventTime: Date(), eventName: "CreateKey", eventType: .apiCall,
+                                         account: key.account, region: key.region, requestID: nil, sourceIPAddress: nil, userAgent: nil,
+                                         accessKeyID: nil, readOnly: false, requestParameters: nil, responseElements: nil,
+                                         resourceARNs: [], errorCode: nil, errorMessage: nil, keyID: key.id))
+                throw Boom()
+            }
+        }
+        let none = try await store.read { [key] r in try r.key(id: key.id) }
+        #expect(none == nil)
+        #expect(try await store.read { try $0.auditEvents(AuditQuery()) }.isEmpty)
+    }
+
+    @Test(arguments: 0..<stores.count)
+    func materialsAliasesGrantsAndImportParameters(store index: Int) async throws {
+        let store = try Self.stores[index]()
+        let key = Self.key()
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let material = KeyMaterial(keyID: key.storageID, id: String(repeating: "0", count: 64), origin: .imported,
+                                   sealedMaterial: Data([1, 2, 3]), expirationModel: .keyMaterialExpires, validTo: now, importedAt: now,
+                                   createdAt: now, pendingRotation: true, materialDescription: "m")
+        let alias = Alias(account: key.account, region: key.region, name: "alias/a", targetKeyID: key.storageID, createdAt: now, updatedAt: now)
+        let grant = Grant(id: String(repeating: "1", count: 64), keyID: key.storageID, account: key.account, region: key.region, name: "g",
+                          granteePrincipal: "p", retiringPrincipal: "r", operations: ["Encrypt"],
+                          constraints: .init(encryptionContextSubset: ["a": "b"]), createdAt: now)
+        let parameters = ImportParameters(tokenID: String(repeating: "2", count: 32), keyID: key.storageID, algorithm: .rsaesOAEPSHA256,
+                                          spec: .rsa2048, sealedPrivateKey: Data([9]), expiresAt: now)
+        try await store.write { tx in
+            try tx.insert(key)
+            try tx.save(material)
+            try tx.insert(alias)
+            try tx.insert(grant)
+            try tx.insert(parameters)
+        }
+        #expect(try await store.read { try $0.materials(keyID: key.storageID) } == [material])
+        #expect(try await store.read { try $0.alias(account: key.account, region: key.region, name: "alias/a") } == alias)
+        #expect(try await store.read { try $0.grant(id: grant.id) } == grant)
+        #expect(try await store.read { try $0.importParameters(tokenID: parameters.tokenID) } == parameters)
+        #expect(try await store.read { try $0.keyIDsWithExpiredMaterial(at: now, limit: 10) } == [key.storageID])
+        // Deleting the key takes everything that hangs off it.
+        try await store.write { tx in try tx.deleteKey(id: key.storageID) }
+        #expect(try await store.read { try $0.materials(keyID: key.storageID) }.isEmpty)
+        #expect(try await store.read { try $0.alias(account: key.account, region: key.region, name: "alias/a") } == nil)
+        #expect(try await store.read { try $0.grant(id: grant.id) } == nil)
+        #expect(try await store.read { try $0.importParameters(tokenID: parameters.tokenID) } == nil)
+    }
+
+    @Test(arguments: 0..<stores.count)
+    func pagesAreOrderedAndScoped(store index: Int) async throws {
+        let store = try Self.stores[index]()
+        let keys = (0..<5).map { _ in Self.key() } + [Self.key(region: "eu-west-1")]
+        try await store.write { tx in for key in keys { try tx.insert(key) } }
+        let first = try await store.read { try $0.keys(account: "111122223333", region: "us-east-1", after: nil, limit: 3) }
+        let rest = try await store.read { try $0.keys(account: "111122223333", region: "us-east-1", after: first.last?.id, limit: 10) }
+        #expect((first + rest).map(\.id) == keys.prefix(5).map(\.id).sorted())
+    }
+
+    @Test(arguments: 0..<stores.count)
+    func auditEventsKeepTheirOrder(store index: Int) async throws {
+        let store = try Self.stores[index]()
+        for (n, name) in ["A", "B", "A"].enumerated() {
+            let event = AuditEvent(eventID: "e\(n)", eventTime: Date(timeIntervalSince1970: Double(n)), eventName: name, eventType: .apiCall,
+                                   account: "111122223333", region: "us-east-1", requestID: "r\(n)", sourceIPAddress: nil, userAgent: nil,
+                                   accessKeyID: nil, readOnly: true, requestParameters: .object(["n": .number(Double(n))]),
+                                   responseElements: nil, resourceARNs: [], errorCode: n == 2 ? "X" : nil, errorMessage: nil, keyID: "k")
+            try await store.write { tx in try tx.append(event) }
+        }
+        #expect(try await store.read { try $0.auditEvents(AuditQuery()) }.map(\.eventID) == ["e0", "e1", "e2"])
+        #expect(try await store.read { try $0.auditEvents(AuditQuery(eventName: "A", newestFirst: true)) }.map(\.eventID) == ["e2", "e0"])
+        #expect(try await store.read { try $0.latestSuccessfulEvent(keyID: "k", eventNames: ["A"]) }?.eventID == "e0")
+    }
+}

@@ -93,9 +93,19 @@ public struct AuditQuery: Sendable {
     public var limit: Int
     /// Newest first, as `lookup-events` answers.
     public var newestFirst: Bool
+    public var region: String?
+    public var eventID: String?
+    /// A cursor: only events recorded before (newest first) or after (oldest first) this one.
+    public var afterEventID: String?
 
-    public init(eventName: String? = nil, keyID: String? = nil, from: Date? = nil, to: Date? = nil, limit: Int = 1000, newestFirst: Bool = false) {
+    public init(
+        eventName: String? = nil, keyID: String? = nil, from: Date? = nil, to: Date? = nil, limit: Int = 1000, newestFirst: Bool = false,
+        region: String? = nil, eventID: String? = nil, afterEventID: String? = nil
+    ) {
         self.newestFirst = newestFirst
+        self.region = region
+        self.eventID = eventID
+        self.afterEventID = afterEventID
         self.eventName = eventName
         self.keyID = keyID
         self.from = from

@@ -5,16 +5,18 @@ public import Logging
 import NIOCore
 public import TrentCore
 import TrentModel
+public import TrentAudit
 
 /// Builds the HTTP application around a `KeyService`, so tests can run it in-process.
 public func buildApplication(
     configuration: ServerConfiguration,
     service: KeyService,
+    auditLookup: AuditLookup? = nil,
     testClock: ManualClock? = nil,
     logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(configuration: configuration, service: service, testClock: testClock, logger: logger)
+    let router = buildRouter(configuration: configuration, service: service, auditLookup: auditLookup, testClock: testClock, logger: logger)
     let sweeper = ExpirySweeper(service: service, interval: configuration.sweepInterval, logger: logger)
     let poolFiller = WrappingKeyPoolFiller(pool: service.wrappingKeys)
     return Application(
@@ -27,10 +29,12 @@ public func buildApplication(
 }
 
 public func buildRouter(
-    configuration: ServerConfiguration, service: KeyService, testClock: ManualClock?, logger: Logger
+    configuration: ServerConfiguration, service: KeyService, auditLookup: AuditLookup? = nil, testClock: ManualClock?, logger: Logger
 ) -> Router<TrentRequestContext> {
     let router = Router(context: TrentRequestContext.self)
-    let handler = KMSRequestHandler(service: service, configuration: configuration, logger: logger)
+    let handler = KMSRequestHandler(
+        service: service, configuration: configuration, logger: logger, cloudTrail: CloudTrailLookupHandler(lookup: auditLookup)
+    )
     router.post("/") { request, context in
         await handler.handle(request, context: context)
     }

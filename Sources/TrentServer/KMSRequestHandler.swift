@@ -12,6 +12,7 @@ struct KMSRequestHandler: Sendable {
     let service: KeyService
     let configuration: ServerConfiguration
     let logger: Logger
+    let cloudTrail: CloudTrailLookupHandler
 
     static let targetPrefix = "TrentService."
     static let contentType = "application/x-amz-json-1.1"
@@ -28,6 +29,15 @@ struct KMSRequestHandler: Sendable {
             eventName: operationName.isEmpty ? "Unknown" : String(operationName.prefix(64)), requestParameters: nil
         )
         var request = request
+        if target.hasPrefix(CloudTrailLookupHandler.targetPrefix) {
+            guard let buffer = try? await request.collectBody(upTo: configuration.maximumBodySize) else {
+                return CloudTrailLookupHandler.error("SerializationException", "The request body is too large.", requestID: requestID)
+            }
+            return await cloudTrail.handle(
+                operation: String(target.dropFirst(CloudTrailLookupHandler.targetPrefix.count)), body: Data(buffer: buffer),
+                region: call.region, requestID: requestID
+            )
+        }
         do {
             guard target.hasPrefix(Self.targetPrefix), let operation = OperationTable.operations[operationName] else {
                 if target.hasPrefix(Self.targetPrefix), let reason = UnsupportedOperations.reasons[operationName] {

@@ -433,15 +433,19 @@ struct SQLiteTransaction: KeyStoreTransaction {
 
     func auditEvents(_ query: AuditQuery) throws -> [AuditEvent] {
         let order = query.newestFirst ? "DESC" : "ASC"
+        let cursor = query.newestFirst ? "<" : ">"
         let bodies = try String.fetchAll(db, sql: """
             SELECT body FROM audit_events
             WHERE (? IS NULL OR event_name = ?) AND (? IS NULL OR key_id = ?)
               AND (? IS NULL OR event_time >= ?) AND (? IS NULL OR event_time <= ?)
+              AND (? IS NULL OR event_id = ?) AND (? IS NULL OR json_extract(body, '$.region') = ?)
+              AND (? IS NULL OR seq \(cursor) (SELECT seq FROM audit_events WHERE event_id = ?))
             ORDER BY seq \(order) LIMIT ?
             """, arguments: [
                 query.eventName, query.eventName, query.keyID, query.keyID,
                 query.from?.timeIntervalSince1970, query.from?.timeIntervalSince1970,
-                query.to?.timeIntervalSince1970, query.to?.timeIntervalSince1970, query.limit,
+                query.to?.timeIntervalSince1970, query.to?.timeIntervalSince1970,
+                query.eventID, query.eventID, query.region, query.region, query.afterEventID, query.afterEventID, query.limit,
             ])
         return try bodies.map { try Self.decoder.decode(AuditEvent.self, from: Data($0.utf8)) }
     }

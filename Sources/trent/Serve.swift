@@ -7,6 +7,7 @@ import TrentCore
 import TrentCrypto
 import TrentServer
 import TrentStore
+import TrentAudit
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -87,7 +88,9 @@ struct Serve: AsyncParsableCommand {
         let service = KeyService(store: store, clock: clock, rootKey: rootKey, wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: wrappingKeyPool)))
 
         let settings = configuration
-        let app = buildApplication(configuration: settings, service: service, testClock: testClock, logger: logger) { channel in
+        let app = buildApplication(
+            configuration: settings, service: service, auditLookup: AuditLookup(store: store), testClock: testClock, logger: logger
+        ) { channel in
             let configuration = settings
             let port = channel.localAddress?.port ?? configuration.port
             let endpoint = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"

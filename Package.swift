@@ -42,9 +42,11 @@ let package = Package(
             dependencies: ["TrentModel", "TrentCrypto"],
             swiftSettings: strict
         ),
+        // zlib (zlib1g-dev) for gzip'd audit log files.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "TrentAudit",
-            dependencies: ["TrentCore"],
+            dependencies: ["TrentCore", "TrentCrypto", "CZlib"],
             swiftSettings: strict
         ),
         .target(
@@ -77,6 +79,7 @@ let package = Package(
             dependencies: ["TrentCore", "TrentStore", "TrentCrypto", "TrentAudit"],
             swiftSettings: strict
         ),
+        .testTarget(name: "TrentAuditTests", dependencies: ["TrentAudit"], swiftSettings: strict),
         .testTarget(
             name: "TrentStoreTests",
             dependencies: ["TrentStore", "TrentCore", "TrentCrypto"],

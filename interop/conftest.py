@@ -91,6 +91,14 @@ class TrentServer:
     def sweep(self):
         return json.loads(self._post("/_trent/unsafe/sweep", {}))
 
+    def roll_audit(self):
+        return json.loads(self._post("/_trent/unsafe/roll-audit", {}))
+
+    def audit_validate(self, *args):
+        p = subprocess.run([TRENT_BIN, "audit", "validate", "--data-dir", self.data_dir, *args],
+                           capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout
+
     def _post(self, path, body):
         req = urllib.request.Request(self.endpoint + path, data=json.dumps(body).encode(), method="POST")
         with urllib.request.urlopen(req, timeout=30) as r:

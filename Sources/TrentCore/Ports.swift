@@ -58,6 +58,12 @@ public protocol KeyStoreReader {
     /// Grants of a key (or, with `retiringPrincipal`, every grant that principal may retire), by id.
     func grants(account: String, region: String, keyID: String?, retiringPrincipal: String?, after: String?, limit: Int) throws -> [Grant]
     func grant(id: String) throws -> Grant?
+    /// Audit events in the order they were recorded, after a position of that order.
+    func auditEvents(afterSequence: Int64, limit: Int) throws -> [SequencedAuditEvent]
+    /// The last audit log or digest file written for an account and region.
+    func lastAuditFile(kind: AuditFile.Kind, account: String, region: String) throws -> AuditFile?
+    /// The position up to which audit events are in log files.
+    func lastRolledSequence() throws -> Int64
     /// The newest successful event of one of `eventNames` about a key.
     func latestSuccessfulEvent(keyID: String, eventNames: [String]) throws -> AuditEvent?
 }
@@ -76,6 +82,7 @@ public protocol KeyStoreTransaction: KeyStoreReader {
     func deleteImportParameters(expiredAt now: Date) throws
     func append(_ event: AuditEvent) throws
     func insert(_ grant: Grant) throws
+    func insert(_ file: AuditFile) throws
     func deleteGrant(id: String) throws
 }
 

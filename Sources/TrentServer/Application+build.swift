@@ -12,24 +12,30 @@ public func buildApplication(
     configuration: ServerConfiguration,
     service: KeyService,
     auditLookup: AuditLookup? = nil,
+    auditFiles: AuditLogFiles? = nil,
     testClock: ManualClock? = nil,
     logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(configuration: configuration, service: service, auditLookup: auditLookup, testClock: testClock, logger: logger)
+    let router = buildRouter(
+        configuration: configuration, service: service, auditLookup: auditLookup, auditFiles: auditFiles, testClock: testClock, logger: logger
+    )
     let sweeper = ExpirySweeper(service: service, interval: configuration.sweepInterval, logger: logger)
     let poolFiller = WrappingKeyPoolFiller(pool: service.wrappingKeys)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Trent"),
-        services: [sweeper, poolFiller],
+        services: [sweeper, poolFiller] + (auditFiles.map {
+            [AuditLogRoller(files: $0, clock: testClock ?? SystemClock(), interval: configuration.auditRollInterval, logger: logger)]
+        } ?? []),
         onServerRunning: onServerRunning,
         logger: logger
     )
 }
 
 public func buildRouter(
-    configuration: ServerConfiguration, service: KeyService, auditLookup: AuditLookup? = nil, testClock: ManualClock?, logger: Logger
+    configuration: ServerConfiguration, service: KeyService, auditLookup: AuditLookup? = nil, auditFiles: AuditLogFiles? = nil,
+    testClock: ManualClock?, logger: Logger
 ) -> Router<TrentRequestContext> {
     let router = Router(context: TrentRequestContext.self)
     let handler = KMSRequestHandler(
@@ -48,6 +54,11 @@ public func buildRouter(
             guard let offset = object?["offsetSeconds"] as? Double else { return Response(status: .badRequest) }
             testClock.setOffset(offset)
             return Response(status: .ok)
+        }
+        router.post("/_trent/unsafe/roll-audit") { _, context -> Response in
+            guard context.remoteAddress?.ipAddress.map(isLoopback) ?? true, let auditFiles else { return Response(status: .forbidden) }
+            let written = try await auditFiles.roll(now: testClock.now())
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "{\"files\":\(written)}")))
         }
         router.post("/_trent/unsafe/sweep") { _, context -> Response in
             guard context.remoteAddress?.ipAddress.map(isLoopback) ?? true else { return Response(status: .forbidden) }

@@ -13,6 +13,8 @@ public struct ServerConfiguration: Sendable {
     public var maximumBodySize: Int = 1 << 20
     /// How often the sweeper makes expiry and scheduled deletions durable.
     public var sweepInterval: Duration = .seconds(5)
+    /// How often audit records are rolled into CloudTrail log and digest files.
+    public var auditRollInterval: Duration = .seconds(300)
     /// Enables `POST /_trent/unsafe/clock` to move time (tests only; loopback only).
     public var unsafeTestClock: Bool = false
 

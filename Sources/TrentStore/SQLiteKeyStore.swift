@@ -139,6 +139,22 @@ public final class SQLiteKeyStore: KeyStore {
                 ALTER TABLE key_materials ADD COLUMN description TEXT;
                 """)
         }
+        migrator.registerMigration("0006_audit_files") { db in
+            try db.execute(sql: """
+                CREATE TABLE audit_files (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    kind TEXT NOT NULL,
+                    account TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    first_seq INTEGER NOT NULL,
+                    last_seq INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    signature TEXT,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX audit_files_by_scope ON audit_files(kind, account, region, created_at);
+                """)
+        }
         return migrator
     }
 }
@@ -429,6 +445,37 @@ struct SQLiteTransaction: KeyStoreTransaction {
             ORDER BY seq DESC LIMIT 1
             """, arguments: arguments)
         return try body.map { try Self.decoder.decode(AuditEvent.self, from: Data($0.utf8)) }
+    }
+
+    func auditEvents(afterSequence: Int64, limit: Int) throws -> [SequencedAuditEvent] {
+        try Row.fetchAll(db, sql: "SELECT seq, body FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [afterSequence, limit]).map { row in
+            let body: String = row["body"]
+            return SequencedAuditEvent(sequence: row["seq"], event: try Self.decoder.decode(AuditEvent.self, from: Data(body.utf8)))
+        }
+    }
+
+    func lastAuditFile(kind: AuditFile.Kind, account: String, region: String) throws -> AuditFile? {
+        try Row.fetchOne(db, sql: """
+            SELECT * FROM audit_files WHERE kind = ? AND account = ? AND region = ? ORDER BY last_seq DESC, created_at DESC LIMIT 1
+            """, arguments: [kind.rawValue, account, region]).map { row in
+            AuditFile(
+                name: row["name"], kind: AuditFile.Kind(rawValue: row["kind"]) ?? .log, account: row["account"], region: row["region"],
+                firstSequence: row["first_seq"], lastSequence: row["last_seq"], sha256: row["sha256"], signature: row["signature"],
+                createdAt: Date(timeIntervalSince1970: row["created_at"])
+            )
+        }
+    }
+
+    func lastRolledSequence() throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT MAX(last_seq) FROM audit_files WHERE kind = 'log'") ?? 0
+    }
+
+    func insert(_ file: AuditFile) throws {
+        try db.execute(sql: """
+            INSERT INTO audit_files (name, kind, account, region, first_seq, last_seq, sha256, signature, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [file.name, file.kind.rawValue, file.account, file.region, file.firstSequence, file.lastSequence, file.sha256,
+                             file.signature, file.createdAt.timeIntervalSince1970])
     }
 
     func auditEvents(_ query: AuditQuery) throws -> [AuditEvent] {

@@ -7,7 +7,7 @@ import TrentStore
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read the audit log (CloudTrail records).",
-        subcommands: [Lookup.self]
+        subcommands: [Lookup.self, Validate.self]
     )
 
     struct Lookup: AsyncParsableCommand {
@@ -55,6 +55,34 @@ struct Audit: AsyncParsableCommand {
             let f = ISO8601DateFormatter()
             guard let date = f.date(from: text) else { throw ValidationError("'\(text)' is not an ISO 8601 time") }
             return date
+        }
+    }
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the audit log files and their signed digest chain; exits non-zero on any problem.",
+            discussion: "Like `aws cloudtrail validate-logs`: every digest signed by a published key, each linked to the one before it, every log file present and unchanged, and no log file outside the digests."
+        )
+
+        @Option(name: .customLong("data-dir"), help: "Data directory (TRENT_DATA_DIR; default ~/.local/share/trent).")
+        var dataDir: String?
+
+        @Option(name: .customLong("audit-dir"), help: "The audit directory (default <data-dir>/audit).")
+        var auditDir: String?
+
+        @Option(name: .customLong("from"), help: "Only digests delivered at or after this time (ISO 8601).")
+        var from: String?
+
+        @Option(name: .customLong("to"), help: "Only digests delivered at or before this time (ISO 8601).")
+        var to: String?
+
+        func run() async throws {
+            let directory = auditDir ?? (DataDirectory.resolve(dataDir) as NSString).appendingPathComponent("audit")
+            let report = AuditValidator(directory: directory).validate(from: try from.map(Lookup.date), to: try to.map(Lookup.date))
+            for problem in report.problems { print(problem) }
+            let digestsValid = report.digestsChecked - Set(report.problems.filter { $0.hasPrefix("Digest file") }).count
+            print("Results found: \(max(0, digestsValid))/\(report.digestsChecked) digest files valid, \(report.logFilesChecked) log files checked, \(report.problems.count) problem(s).")
+            if !report.isValid { throw ExitCode(1) }
         }
     }
 }

@@ -41,6 +41,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("wrapping-key-pool"), help: "RSA wrapping key pairs kept ready per key spec for GetParametersForImport (default 2; 0 generates on demand).")
     var wrappingKeyPool: Int = 2
 
+    @Option(name: .customLong("audit-dir"), help: "Where CloudTrail log and digest files go (TRENT_AUDIT_DIR; default <data-dir>/audit).")
+    var auditDir: String?
+
+    @Option(name: .customLong("audit-roll-seconds"), help: "Seconds between deliveries of audit log files (default 300).")
+    var auditRollSeconds: Double = 300
+
     @Flag(name: .customLong("unsafe-test-clock"), help: .hidden)
     var unsafeTestClock = false
 
@@ -64,6 +70,8 @@ struct Serve: AsyncParsableCommand {
         guard (0...64).contains(wrappingKeyPool) else { throw ValidationError("--wrapping-key-pool must be between 0 and 64") }
         guard sweepInterval > 0 else { throw ValidationError("--sweep-interval must be positive") }
         configuration.sweepInterval = .milliseconds(Int64(sweepInterval * 1000))
+        guard auditRollSeconds > 0 else { throw ValidationError("--audit-roll-seconds must be positive") }
+        configuration.auditRollInterval = .milliseconds(Int64(auditRollSeconds * 1000))
 
         var logger = Logger(label: "trent")
         logger.logLevel = .info
@@ -85,11 +93,17 @@ struct Serve: AsyncParsableCommand {
         )
         let rootKey = try RootKey.loadOrCreate(at: (dataDirectory as NSString).appendingPathComponent("root.key"))
         let store = try SQLiteKeyStore(path: DataDirectory.storePath(in: dataDirectory))
+        let auditDirectory = auditDir ?? env["TRENT_AUDIT_DIR"] ?? (dataDirectory as NSString).appendingPathComponent("audit")
+        let auditFiles = try AuditLogFiles(
+            directory: auditDirectory, store: store, rootKey: rootKey,
+            signingKeyPath: (dataDirectory as NSString).appendingPathComponent("audit-signing.key")
+        )
         let service = KeyService(store: store, clock: clock, rootKey: rootKey, wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: wrappingKeyPool)))
 
         let settings = configuration
         let app = buildApplication(
-            configuration: settings, service: service, auditLookup: AuditLookup(store: store), testClock: testClock, logger: logger
+            configuration: settings, service: service, auditLookup: AuditLookup(store: store), auditFiles: auditFiles,
+            testClock: testClock, logger: logger
         ) { channel in
             let configuration = settings
             let port = channel.localAddress?.port ?? configuration.port
@@ -97,6 +111,7 @@ struct Serve: AsyncParsableCommand {
             let banner = """
             Trent is listening on \(endpoint)
               data directory: \(dataDirectory)
+              audit log files: \(auditDirectory)
               account \(configuration.account), default region \(configuration.defaultRegion)
             Point the aws CLI at it:
               aws --endpoint-url \(endpoint) kms list-keys

@@ -1,0 +1,153 @@
+public import Foundation
+import Crypto
+public import TrentCore
+public import TrentCrypto
+
+/// Delivers audit records as CloudTrail does: gzip'd `{"Records":[…]}` log files under
+/// `AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/…json.gz`, and for each delivery a signed
+/// digest file under `AWSLogs/<account>/CloudTrail-Digest/<region>/…` that lists the log files'
+/// SHA-256 and links to the previous digest (hash chain). Signatures are SHA256withRSA over
+/// CloudTrail's signing string; the signature sits beside the digest in `<digest>.sig` (hex), and
+/// the public key in `public-keys/<fingerprint>.der`.
+public struct AuditLogFiles: Sendable {
+    public let directory: String
+    let store: any KeyStore
+    let signingKey: AsymmetricKey
+    public let fingerprint: String
+
+    /// Opens the audit directory; the signing key is created on first use, sealed under the root key.
+    public init(directory: String, store: any KeyStore, rootKey: RootKey, signingKeyPath: String) throws {
+        self.directory = directory
+        self.store = store
+        let fm = FileManager.default
+        if fm.fileExists(atPath: signingKeyPath) {
+            let sealed = try Data(contentsOf: URL(fileURLWithPath: signingKeyPath))
+            signingKey = try AsymmetricKey(pkcs8DER: try rootKey.open(sealed, context: "trent/audit-signing-key/v1"), spec: .rsa2048)
+        } else {
+            let key = try AsymmetricKey.generate(.rsa2048)
+            let sealed = try rootKey.seal(try key.pkcs8DER(), context: "trent/audit-signing-key/v1")
+            try Self.writeDurably(sealed, to: signingKeyPath)
+            signingKey = key
+        }
+        let publicDER = try signingKey.publicKeyDER()
+        fingerprint = Self.hex(SHA256.hash(data: publicDER))
+        let publicPath = "\(directory)/public-keys/\(fingerprint).der"
+        if !fm.fileExists(atPath: publicPath) { try Self.writeDurably(publicDER, to: publicPath) }
+    }
+
+    /// Writes every audit event not yet in a log file; returns how many files it wrote.
+    @discardableResult
+    public func roll(now: Date) async throws -> Int {
+        let after = try await store.read { try $0.lastRolledSequence() }
+        let pending = try await store.read { try $0.auditEvents(afterSequence: after, limit: 50_000) }
+        guard !pending.isEmpty else { return 0 }
+        var groups: [String: [SequencedAuditEvent]] = [:]
+        var order: [String] = []
+        for item in pending {
+            let scope = "\(item.event.account)|\(item.event.region)"
+            if groups[scope] == nil { order.append(scope) }
+            groups[scope, default: []].append(item)
+        }
+        var written = 0
+        for scope in order {
+            let items = groups[scope]!
+            let account = items[0].event.account, region = items[0].event.region
+            let log = try writeLogFile(items, account: account, region: region, now: now)
+            let previous = try await store.read { try $0.lastAuditFile(kind: .digest, account: account, region: region) }
+            let digest = try writeDigest(log: log, events: items, previous: previous, account: account, region: region, now: now)
+            try await store.write { tx in
+                try tx.insert(log)
+                try tx.insert(digest)
+            }
+            written += 2
+        }
+        return written
+    }
+
+    private func writeLogFile(_ items: [SequencedAuditEvent], account: String, region: String, now: Date) throws -> AuditFile {
+        let records = JSONValue.object(["Records": .array(items.map { CloudTrailRecord.render($0.event) })])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let bytes = try Gzip.compress(try encoder.encode(records))
+        let day = Self.format(now, "yyyy/MM/dd")
+        let random = (0..<16).map { _ in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".randomElement()! }
+        let name = "AWSLogs/\(account)/CloudTrail/\(region)/\(day)/\(account)_CloudTrail_\(region)_\(Self.format(now, "yyyyMMdd'T'HHmm'Z'"))_\(String(random)).json.gz"
+        try Self.writeDurably(bytes, to: "\(directory)/\(name)")
+        return AuditFile(
+            name: name, kind: .log, account: account, region: region, firstSequence: items.first!.sequence,
+            lastSequence: items.last!.sequence, sha256: Self.hex(SHA256.hash(data: bytes)), signature: nil, createdAt: now
+        )
+    }
+
+    private func writeDigest(
+        log: AuditFile, events: [SequencedAuditEvent], previous: AuditFile?, account: String, region: String, now: Date
+    ) throws -> AuditFile {
+        let name = "AWSLogs/\(account)/CloudTrail-Digest/\(region)/\(Self.format(now, "yyyy/MM/dd"))/"
+            + "\(account)_CloudTrail-Digest_\(region)_trent_\(region)_\(Self.format(now, "yyyyMMdd'T'HHmmss'Z'"))_\(log.lastSequence).json.gz"
+        let times = events.map(\.event.eventTime)
+        var digest: [String: JSONValue] = [
+            "awsAccountId": .string(account),
+            "digestStartTime": .string(AuditDates.iso8601(previous?.createdAt ?? times.min()!)),
+            "digestEndTime": .string(AuditDates.iso8601(now)),
+            "digestS3Bucket": .string("trent-audit"),
+            "digestS3Object": .string(name),
+            "digestPublicKeyFingerprint": .string(fingerprint),
+            "digestSignatureAlgorithm": .string("SHA256withRSA"),
+            "newestEventTime": .string(AuditDates.iso8601(times.max()!)),
+            "oldestEventTime": .string(AuditDates.iso8601(times.min()!)),
+            "previousDigestS3Bucket": previous == nil ? .null : .string("trent-audit"),
+            "previousDigestS3Object": previous.map { .string($0.name) } ?? .null,
+            "previousDigestHashValue": previous.map { .string($0.sha256) } ?? .null,
+            "previousDigestHashAlgorithm": previous == nil ? .null : .string("SHA-256"),
+            "previousDigestSignature": previous?.signature.map(JSONValue.string) ?? .null,
+            "logFiles": .array([.object([
+                "s3Bucket": .string("trent-audit"), "s3Object": .string(log.name), "hashValue": .string(log.sha256),
+                "hashAlgorithm": .string("SHA-256"), "newestEventTime": .string(AuditDates.iso8601(times.max()!)),
+                "oldestEventTime": .string(AuditDates.iso8601(times.min()!)),
+            ])]),
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let bytes = try Gzip.compress(try encoder.encode(JSONValue.object(digest)))
+        let sha = Self.hex(SHA256.hash(data: bytes))
+        let signingString = Self.signingString(endTime: AuditDates.iso8601(now), object: name, digestSHA256: sha, previousSignature: previous?.signature)
+        let signature = Self.hex(try signingKey.sign(Data(signingString.utf8), type: .raw, algorithm: .rsassaPKCS1SHA256))
+        try Self.writeDurably(bytes, to: "\(directory)/\(name)")
+        try Self.writeDurably(Data(signature.utf8), to: "\(directory)/\(name).sig")
+        return AuditFile(
+            name: name, kind: .digest, account: account, region: region, firstSequence: log.firstSequence,
+            lastSequence: log.lastSequence, sha256: sha, signature: signature, createdAt: now
+        )
+    }
+
+    /// CloudTrail's data signing string.
+    static func signingString(endTime: String, object: String, digestSHA256: String, previousSignature: String?) -> String {
+        "\(endTime)\ntrent-audit/\(object)\n\(digestSHA256)\n\(previousSignature ?? "null")"
+    }
+
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func format(_ date: Date, _ pattern: String) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = pattern
+        return f.string(from: date)
+    }
+
+    /// Writes to a temporary file, syncs it, and renames it into place.
+    static func writeDurably(_ data: Data, to path: String) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let temporary = path + ".tmp"
+        guard fm.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]),
+              let handle = FileHandle(forUpdatingAtPath: temporary)
+        else { throw CocoaError(.fileWriteUnknown) }
+        try handle.synchronize()
+        try handle.close()
+        if fm.fileExists(atPath: path) { try fm.removeItem(atPath: path) }
+        try fm.moveItem(atPath: temporary, toPath: path)
+    }
+}

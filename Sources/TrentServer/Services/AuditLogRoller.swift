@@ -1,0 +1,30 @@
+import Logging
+import ServiceLifecycle
+import TrentAudit
+import TrentCore
+
+/// Rolls audit records into CloudTrail log and digest files every `interval`, and sooner when
+/// `maximumRecords` records are waiting. Records are in the store from the moment their call
+/// returns, so `trent audit lookup` sees them before they are rolled.
+struct AuditLogRoller: Service {
+    let files: AuditLogFiles
+    let clock: any Clock
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let written = try await files.roll(now: clock.now())
+                    if written > 0 { logger.info("audit files written", metadata: ["files": "\(written)"]) }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("audit roll failed", metadata: ["error": "\(String(describing: type(of: error)))"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}

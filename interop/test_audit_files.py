@@ -1,0 +1,114 @@
+"""CloudTrail log files and signed digests: the walkthrough's records in files, and tampering detected."""
+import base64
+import glob
+import gzip
+import json
+import os
+import shutil
+
+import pytest
+
+from byok import byok, wrap
+from conftest import make_client
+
+
+def files(server, kind):
+    pattern = "CloudTrail-Digest" if kind == "digest" else "CloudTrail"
+    found = glob.glob(os.path.join(server.data_dir, "audit", "AWSLogs", "*", pattern, "*", "*", "*", "*", "*.json.gz"))
+    return sorted(found, key=lambda p: (os.path.getmtime(p), p))  # in delivery order
+
+
+def records(path):
+    return json.loads(gzip.decompress(open(path, "rb").read()))["Records"]
+
+
+@pytest.fixture()
+def delivered(own_server):
+    """Three deliveries of a BYOK walkthrough, with a failed import and an expiry among them."""
+    kms = make_client(own_server)
+    material = os.urandom(32)
+    key = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]
+    params = kms.get_parameters_for_import(KeyId=key["KeyId"], WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")
+    own_server.roll_audit()
+    import datetime
+    from botocore.exceptions import ClientError
+    with pytest.raises(ClientError):
+        kms.import_key_material(KeyId=key["KeyId"], ImportToken=params["ImportToken"], EncryptedKeyMaterial=os.urandom(256),
+                                ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+    wrapped = wrap(material, params["PublicKey"], "RSAES_OAEP_SHA_256")
+    kms.import_key_material(KeyId=key["KeyId"], ImportToken=params["ImportToken"], EncryptedKeyMaterial=wrapped,
+                            ExpirationModel="KEY_MATERIAL_EXPIRES",
+                            ValidTo=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1))
+    own_server.roll_audit()
+    own_server.set_clock(7200)
+    own_server.sweep()
+    own_server.roll_audit()
+    return {"key": key, "secrets": [material, params["ImportToken"], wrapped]}
+
+
+def test_records_are_delivered_in_cloudtrail_files(own_server, delivered):
+    logs, digests = files(own_server, "log"), files(own_server, "digest")
+    assert len(logs) == 3 and len(digests) == 3
+    everything = [r for path in logs for r in records(path)]
+    names = [r["eventName"] for r in everything]
+    assert names[:2] == ["CreateKey", "GetParametersForImport"]
+    imports = [r for r in everything if r["eventName"] == "ImportKeyMaterial"]
+    assert imports[0]["errorCode"] == "InvalidCiphertextException" and "errorCode" not in imports[1]
+    assert imports[1]["requestParameters"]["expirationModel"] == "KEY_MATERIAL_EXPIRES"
+    assert any(r["eventName"] == "DeleteExpiredKeyMaterial" and r["eventType"] == "AwsServiceEvent" for r in everything)
+    # The S3 key layout CloudTrail uses.
+    account = delivered["key"]["AWSAccountId"]
+    assert all(f"/AWSLogs/{account}/CloudTrail/us-east-1/" in p and os.path.basename(p).startswith(f"{account}_CloudTrail_us-east-1_") for p in logs)
+    # No secret in any file.
+    raw = b"".join(gzip.decompress(open(p, "rb").read()) for p in logs + digests)
+    for secret in delivered["secrets"]:
+        assert base64.b64encode(secret) not in raw and secret.hex().encode() not in raw
+    code, out = own_server.audit_validate()
+    assert code == 0 and "3/3 digest files valid" in out
+
+
+def rewrite(path, change):
+    data = records(path)
+    change(data)
+    open(path, "wb").write(gzip.compress(json.dumps({"Records": data}).encode()))
+
+
+@pytest.mark.parametrize("tamper,expected", [
+    ("delete-log", "is missing"),
+    ("edit-log", "its hash does not match"),
+    ("insert-log", "is not listed in any digest"),
+    ("delete-digest", "is missing"),
+    ("edit-digest", "signature verification failed"),
+    ("forge-signature", "signature verification failed"),
+    ("reorder-digests", "reordered"),
+])
+def test_tampering_is_detected(own_server, delivered, tamper, expected):
+    logs, digests = files(own_server, "log"), files(own_server, "digest")
+    if tamper == "delete-log":
+        os.remove(logs[1])
+    elif tamper == "edit-log":
+        rewrite(logs[1], lambda r: r[0].update({"eventName": "Innocent"}))
+    elif tamper == "insert-log":
+        shutil.copy(logs[0], logs[0].replace(".json.gz", "X.json.gz"))
+    elif tamper == "delete-digest":
+        os.remove(digests[1])
+    elif tamper == "edit-digest":
+        d = json.loads(gzip.decompress(open(digests[1], "rb").read()))
+        d["logFiles"] = []
+        open(digests[1], "wb").write(gzip.compress(json.dumps(d).encode()))
+    elif tamper == "forge-signature":
+        open(digests[2] + ".sig", "w").write("00" * 256)
+    elif tamper == "reorder-digests":
+        a, b = open(digests[0], "rb").read(), open(digests[1], "rb").read()
+        open(digests[0], "wb").write(b)
+        open(digests[1], "wb").write(a)
+    code, out = own_server.audit_validate()
+    assert code != 0, out
+    assert expected in out, out
+
+
+def test_lookup_sees_records_before_they_are_rolled(own_server):
+    kms = make_client(own_server)
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    assert files(own_server, "log") == []
+    assert own_server.audit_lookup("--key-id", key)[0]["eventName"] == "CreateKey"

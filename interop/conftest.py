@@ -29,8 +29,9 @@ def free_port():
 class TrentServer:
     """One `trent serve` process on a loopback port with its own data directory."""
 
-    def __init__(self, data_dir, clock_offset=0.0, unsafe_clock=True, pool=0):
+    def __init__(self, data_dir, clock_offset=0.0, unsafe_clock=True, pool=0, extra_args=()):
         self.pool = pool
+        self.extra_args = list(extra_args)
         self.data_dir = data_dir
         self.clock_offset = clock_offset
         self.unsafe_clock = unsafe_clock
@@ -50,6 +51,7 @@ class TrentServer:
         ]
         if self.unsafe_clock:
             args += ["--unsafe-test-clock-offset", str(self.clock_offset)]
+        args += self.extra_args
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60

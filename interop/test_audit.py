@@ -70,3 +70,32 @@ def test_every_call_one_record_newest_first(own_server):
     assert names == ["EnableKey", "DisableKey", "CreateKey"]
     create = own_server.audit_lookup("--event-name", "CreateKey")[0]
     assert create["responseElements"]["keyMetadata"]["keyId"] == key
+
+
+def test_lookup_cli_filters_pages_and_formats(own_server):
+    import subprocess
+
+    from conftest import TRENT_BIN
+    kms = make_client(own_server)
+    key = kms.create_key()["KeyMetadata"]
+    kms.encrypt(KeyId=key["KeyId"], Plaintext=b"x")
+    kms.describe_key(KeyId=key["KeyId"])
+
+    def run(*args):
+        return subprocess.run([TRENT_BIN, "audit", "lookup", "--data-dir", own_server.data_dir, *args],
+                              check=True, capture_output=True, text=True).stdout
+
+    assert [r["eventName"] for r in own_server.audit_lookup("--read-only", "true")] == ["DescribeKey", "Encrypt"]
+    assert [r["eventName"] for r in own_server.audit_lookup("--lookup-attribute", f"ResourceName={key['Arn']}")] == \
+        ["DescribeKey", "Encrypt", "CreateKey"]
+    lines = run("--output", "jsonl").splitlines()
+    assert [json.loads(line)["eventName"] for line in lines] == ["DescribeKey", "Encrypt", "CreateKey"]
+    table = run("--output", "table")
+    assert table.splitlines()[0].startswith("TIME") and "Encrypt" in table and key["KeyId"] in table
+    first = json.loads(run("--max-results", "1"))
+    assert len(first["Records"]) == 1 and first["NextToken"]
+    second = json.loads(run("--max-results", "1", "--next-token", first["NextToken"]))
+    assert second["Records"][0]["eventName"] == "Encrypt"
+    bad = subprocess.run([TRENT_BIN, "audit", "lookup", "--data-dir", own_server.data_dir, "--event-name", "A", "--read-only", "true"],
+                         capture_output=True, text=True)
+    assert bad.returncode != 0 and "one filter" in bad.stderr

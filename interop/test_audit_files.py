@@ -112,3 +112,23 @@ def test_lookup_sees_records_before_they_are_rolled(own_server):
     key = kms.create_key()["KeyMetadata"]["KeyId"]
     assert files(own_server, "log") == []
     assert own_server.audit_lookup("--key-id", key)[0]["eventName"] == "CreateKey"
+
+
+def test_rolls_when_enough_records_wait(workdir):
+    import time
+
+    from conftest import TrentServer
+    server = TrentServer(os.path.join(workdir, "rolling"), extra_args=["--audit-roll-seconds", "3600", "--audit-roll-records", "5"])
+    server.start()
+    try:
+        kms = make_client(server)
+        for _ in range(6):
+            kms.create_key()
+        deadline = time.time() + 15
+        while time.time() < deadline and not files(server, "log"):
+            time.sleep(0.3)
+        assert files(server, "log"), server.read_log()
+        code, out = server.audit_validate()
+        assert code == 0, out
+    finally:
+        server.stop()

@@ -35,6 +35,11 @@ public struct AuditLogFiles: Sendable {
         if !fm.fileExists(atPath: publicPath) { try Self.writeDurably(publicDER, to: publicPath) }
     }
 
+    /// Audit events recorded but not yet in a log file.
+    public func pendingRecords() async throws -> Int {
+        try await store.read { try $0.auditEventCount(afterSequence: try $0.lastRolledSequence()) }
+    }
+
     /// Writes every audit event not yet in a log file; returns how many files it wrote.
     @discardableResult
     public func roll(now: Date) async throws -> Int {

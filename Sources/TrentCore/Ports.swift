@@ -64,6 +64,8 @@ public protocol KeyStoreReader {
     func lastAuditFile(kind: AuditFile.Kind, account: String, region: String) throws -> AuditFile?
     /// The position up to which audit events are in log files.
     func lastRolledSequence() throws -> Int64
+    /// How many audit events were recorded after a position.
+    func auditEventCount(afterSequence: Int64) throws -> Int
     /// The newest successful event of one of `eventNames` about a key.
     func latestSuccessfulEvent(keyID: String, eventNames: [String]) throws -> AuditEvent?
 }

@@ -26,7 +26,10 @@ public func buildApplication(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Trent"),
         services: [sweeper, poolFiller] + (auditFiles.map {
-            [AuditLogRoller(files: $0, clock: testClock ?? SystemClock(), interval: configuration.auditRollInterval, logger: logger)]
+            [AuditLogRoller(
+                files: $0, clock: testClock ?? SystemClock(), interval: configuration.auditRollInterval,
+                maximumRecords: configuration.auditRollRecords, logger: logger
+            )]
         } ?? []),
         onServerRunning: onServerRunning,
         logger: logger

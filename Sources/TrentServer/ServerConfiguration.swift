@@ -15,6 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var sweepInterval: Duration = .seconds(5)
     /// How often audit records are rolled into CloudTrail log and digest files.
     public var auditRollInterval: Duration = .seconds(300)
+    /// Roll sooner when this many audit records are waiting.
+    public var auditRollRecords: Int = 1000
     /// Enables `POST /_trent/unsafe/clock` to move time (tests only; loopback only).
     public var unsafeTestClock: Bool = false
 

@@ -466,6 +466,10 @@ struct SQLiteTransaction: KeyStoreTransaction {
         }
     }
 
+    func auditEventCount(afterSequence: Int64) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_events WHERE seq > ?", arguments: [afterSequence]) ?? 0
+    }
+
     func lastRolledSequence() throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT MAX(last_seq) FROM audit_files WHERE kind = 'log'") ?? 0
     }

@@ -12,8 +12,13 @@ struct Audit: AsyncParsableCommand {
 
     struct Lookup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print audit records as CloudTrail JSON ({\"Records\": [...]}), newest first."
+            abstract: "Print audit records (CloudTrail format), newest first, with LookupEvents' filters.",
+            discussion: "One filter at a time, as CloudTrail's LookupEvents: --event-name, --key-id, --read-only, or --lookup-attribute KEY=VALUE (EventId, EventName, ReadOnly, Username, ResourceType, ResourceName, EventSource, AccessKeyId)."
         )
+
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            case json, jsonl, table
+        }
 
         @Option(name: .customLong("data-dir"), help: "Data directory (TRENT_DATA_DIR; default ~/.local/share/trent).")
         var dataDir: String?
@@ -21,8 +26,17 @@ struct Audit: AsyncParsableCommand {
         @Option(name: .customLong("event-name"), help: "Only records of this event, e.g. ImportKeyMaterial.")
         var eventName: String?
 
-        @Option(name: .customLong("key-id"), help: "Only records about this key id.")
+        @Option(name: .customLong("key-id"), help: "Only records about this key (key id or ARN).")
         var keyID: String?
+
+        @Option(name: .customLong("read-only"), help: "Only read-only (true) or only changing (false) calls.")
+        var readOnly: Bool?
+
+        @Option(name: .customLong("lookup-attribute"), help: "A LookupEvents attribute, KEY=VALUE.")
+        var lookupAttribute: String?
+
+        @Option(name: .customLong("region"), help: "Only records of this region (default: all).")
+        var region: String?
 
         @Option(name: .customLong("start-time"), help: "Only records at or after this time (ISO 8601).")
         var startTime: String?
@@ -33,22 +47,72 @@ struct Audit: AsyncParsableCommand {
         @Option(name: .customLong("max-results"), help: "At most this many records (default 1000).")
         var maxResults: Int = 1000
 
+        @Option(name: .customLong("next-token"), help: "Continue a previous lookup (the NextToken it printed).")
+        var nextToken: String?
+
+        @Option(name: .customLong("output"), help: "json ({\"Records\": [...]}), jsonl (a record a line) or table.")
+        var output: Format = .json
+
         func run() async throws {
             let path = DataDirectory.storePath(in: DataDirectory.resolve(dataDir))
             guard FileManager.default.fileExists(atPath: path) else {
                 throw ValidationError("no Trent store at \(path)")
             }
-            let store = try SQLiteKeyStore(path: path)
-            let query = AuditQuery(
-                eventName: eventName, keyID: keyID, from: try startTime.map(Self.date), to: try endTime.map(Self.date),
-                limit: maxResults, newestFirst: true
-            )
-            let events = try await store.read { try $0.auditEvents(query) }
-            print("{\"Records\": [")
-            for (index, event) in events.enumerated() {
-                print(CloudTrailRecord.json(event) + (index == events.count - 1 ? "" : ","))
+            var attributes: [(key: String, value: String)] = []
+            if let eventName { attributes.append(("EventName", eventName)) }
+            if let keyID { attributes.append(("ResourceName", keyID)) }
+            if let readOnly { attributes.append(("ReadOnly", String(readOnly))) }
+            if let lookupAttribute {
+                let parts = lookupAttribute.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw ValidationError("--lookup-attribute takes KEY=VALUE") }
+                attributes.append((parts[0], parts[1]))
             }
-            print("]}")
+            guard attributes.count <= 1 else { throw ValidationError("give one filter at a time, as LookupEvents takes one attribute") }
+            guard maxResults > 0 else { throw ValidationError("--max-results must be positive") }
+
+            let lookup = AuditLookup(store: try SQLiteKeyStore(path: path))
+            var events: [AuditEvent] = []
+            var token = nextToken
+            repeat {
+                let page: AuditLookup.Page
+                do {
+                    page = try await lookup.lookup(
+                        region: region, attribute: attributes.first, start: try startTime.map(Self.date), end: try endTime.map(Self.date),
+                        maxResults: min(50, maxResults - events.count), nextToken: token
+                    )
+                } catch let failure as AuditLookup.Failure {
+                    throw ValidationError("\(failure.type): \(failure.message)")
+                }
+                events += page.events
+                token = page.nextToken
+            } while token != nil && events.count < maxResults
+
+            switch output {
+            case .json:
+                print("{\"Records\": [")
+                for (index, event) in events.enumerated() {
+                    print(CloudTrailRecord.json(event) + (index == events.count - 1 ? "" : ","))
+                }
+                print(token.map { "], \"NextToken\": \"\($0)\"}" } ?? "]}")
+            case .jsonl:
+                for event in events { print(CloudTrailRecord.json(event)) }
+            case .table:
+                print(Self.row(["TIME", "EVENT", "REGION", "RESOURCE", "USER", "ERROR"]))
+                for event in events {
+                    print(Self.row([
+                        AuditDates.iso8601(event.eventTime), event.eventName, event.region,
+                        event.resourceARNs.first.map { String($0.split(separator: "/").last ?? "") } ?? "-",
+                        event.eventType == .apiCall ? "root" : "kms.amazonaws.com", event.errorCode ?? "-",
+                    ]))
+                }
+                if let token { print("NextToken: \(token)") }
+            }
+        }
+
+        static func row(_ cells: [String]) -> String {
+            zip(cells, [21, 34, 15, 40, 18, 0]).map { cell, width in
+                width == 0 ? cell : cell.padding(toLength: max(width, cell.count + 1), withPad: " ", startingAt: 0)
+            }.joined()
         }
 
         static func date(_ text: String) throws -> Date {

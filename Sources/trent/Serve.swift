@@ -47,6 +47,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("audit-roll-seconds"), help: "Seconds between deliveries of audit log files (default 300).")
     var auditRollSeconds: Double = 300
 
+    @Option(name: .customLong("audit-roll-records"), help: "Deliver audit log files as soon as this many records wait (default 1000).")
+    var auditRollRecords: Int = 1000
+
     @Flag(name: .customLong("unsafe-test-clock"), help: .hidden)
     var unsafeTestClock = false
 
@@ -72,6 +75,8 @@ struct Serve: AsyncParsableCommand {
         configuration.sweepInterval = .milliseconds(Int64(sweepInterval * 1000))
         guard auditRollSeconds > 0 else { throw ValidationError("--audit-roll-seconds must be positive") }
         configuration.auditRollInterval = .milliseconds(Int64(auditRollSeconds * 1000))
+        guard auditRollRecords > 0 else { throw ValidationError("--audit-roll-records must be positive") }
+        configuration.auditRollRecords = auditRollRecords
 
         var logger = Logger(label: "trent")
         logger.logLevel = .info

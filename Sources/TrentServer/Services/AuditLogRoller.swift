@@ -10,20 +10,27 @@ struct AuditLogRoller: Service {
     let files: AuditLogFiles
     let clock: any Clock
     let interval: Duration
+    let maximumRecords: Int
     let logger: Logger
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
+            var lastRoll = ContinuousClock.now
             while !Task.isCancelled {
                 do {
-                    let written = try await files.roll(now: clock.now())
-                    if written > 0 { logger.info("audit files written", metadata: ["files": "\(written)"]) }
+                    var due = ContinuousClock.now - lastRoll >= interval
+                    if !due { due = try await files.pendingRecords() >= maximumRecords }
+                    if due {
+                        lastRoll = ContinuousClock.now
+                        let written = try await files.roll(now: clock.now())
+                        if written > 0 { logger.info("audit files written", metadata: ["files": "\(written)"]) }
+                    }
                 } catch is CancellationError {
                     return
                 } catch {
                     logger.error("audit roll failed", metadata: ["error": "\(String(describing: type(of: error)))"])
                 }
-                try? await Task.sleep(for: interval)
+                try? await Task.sleep(for: min(interval, .seconds(1)))
             }
         }
     }

@@ -132,3 +132,37 @@ def test_rolls_when_enough_records_wait(workdir):
         assert code == 0, out
     finally:
         server.stop()
+
+
+def test_cli_walkthrough_records_field_by_field(own_server, tmp_path):
+    """The README walkthrough with the aws CLI, then its ImportKeyMaterial record in the delivered file."""
+    import datetime
+    import subprocess
+
+    from conftest import AwsCli
+    aws = AwsCli(own_server, tmp_path)
+    key = aws.json("kms", "create-key", "--origin", "EXTERNAL")["KeyMetadata"]
+    params = aws.json("kms", "get-parameters-for-import", "--key-id", key["KeyId"],
+                      "--wrapping-algorithm", "RSAES_OAEP_SHA_256", "--wrapping-key-spec", "RSA_2048")
+    (tmp_path / "pub.der").write_bytes(base64.b64decode(params["PublicKey"]))
+    (tmp_path / "token.bin").write_bytes(base64.b64decode(params["ImportToken"]))
+    subprocess.run(["openssl", "rand", "-out", "material.bin", "32"], cwd=tmp_path, check=True)
+    subprocess.run(["openssl", "pkeyutl", "-encrypt", "-in", "material.bin", "-out", "wrapped.bin", "-inkey", "pub.der", "-keyform", "DER",
+                    "-pubin", "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256"],
+                   cwd=tmp_path, check=True)
+    aws.json("kms", "import-key-material", "--key-id", key["KeyId"], "--encrypted-key-material", "fileb://wrapped.bin",
+             "--import-token", "fileb://token.bin", "--expiration-model", "KEY_MATERIAL_EXPIRES", "--valid-to", "2027-09-17T12:00:00-08:00")
+    own_server.roll_audit()
+    record = next(r for path in files(own_server, "log") for r in records(path) if r["eventName"] == "ImportKeyMaterial")
+    assert record["eventVersion"] >= "1.08" and record["eventSource"] == "kms.amazonaws.com"
+    assert record["eventType"] == "AwsApiCall" and record["readOnly"] is False and record["managementEvent"] is True
+    assert record["eventCategory"] == "Management" and record["awsRegion"] == "us-east-1"
+    assert record["recipientAccountId"] == key["AWSAccountId"] and record["userIdentity"]["accountId"] == key["AWSAccountId"]
+    assert record["userAgent"].startswith("aws-cli/") and record["sourceIPAddress"] == "127.0.0.1"
+    assert record["requestParameters"] == {"keyId": key["KeyId"], "expirationModel": "KEY_MATERIAL_EXPIRES",
+                                           "validTo": "Sep 17, 2027, 8:00:00 PM"}
+    assert record["resources"] == [{"accountId": key["AWSAccountId"], "type": "AWS::KMS::Key", "ARN": key["Arn"]}]
+    assert record["requestID"] and record["eventID"] and "errorCode" not in record
+    raw = b"".join(gzip.decompress(open(p, "rb").read()) for p in files(own_server, "log"))
+    for secret in ((tmp_path / "material.bin").read_bytes(), (tmp_path / "token.bin").read_bytes(), (tmp_path / "wrapped.bin").read_bytes()):
+        assert base64.b64encode(secret) not in raw and secret.hex().encode() not in raw

@@ -85,6 +85,7 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         "DescribeKey", "ListKeys", "ListAliases", "Encrypt", "Decrypt", "GetParametersForImport",
         "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncrypt", "GetKeyPolicy", "ListResourceTags",
         "GetPublicKey", "Sign", "Verify", "GenerateMac", "VerifyMac", "GenerateRandom", "ListGrants",
-        "ListKeyPolicies", "GetKeyRotationStatus", "ListKeyRotations",
+        "ListKeyPolicies", "GetKeyRotationStatus", "ListKeyRotations", "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext", "DeriveSharedSecret", "GetKeyLastUsage", "ListRetirableGrants",
     ]
 }

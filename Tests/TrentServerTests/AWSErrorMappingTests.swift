@@ -23,3 +23,15 @@ import TrentModel
         }
     }
 }
+
+@Suite struct ReadOnlyClassificationTests {
+    /// CloudTrail marks reads and cryptographic uses `readOnly`; every implemented operation is
+    /// classified by that rule, so a new operation cannot silently land on the wrong side.
+    @Test func everyOperationIsClassified() {
+        let cryptographic: Set<String> = ["Encrypt", "Decrypt", "ReEncrypt", "Sign", "Verify", "VerifyMac", "DeriveSharedSecret"]
+        for name in OperationTable.operations.keys {
+            let expected = cryptographic.contains(name) || ["Get", "List", "Describe", "Generate"].contains { name.hasPrefix($0) }
+            #expect(AuditEvent.readOnlyEvents.contains(name) == expected, "\(name)")
+        }
+    }
+}

@@ -28,10 +28,12 @@ let package = Package(
         // Debian's libsodium (libsodium-dev) for Ed25519ph.
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(name: "TrentSodium", dependencies: ["CSodium"], swiftSettings: strict),
+        // ML-DSA-44 and external-mu signing from the BoringSSL inside swift-crypto (see its header).
+        .target(name: "CBoringMLDSA", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "TrentCrypto",
             dependencies: [
-                "TrentOpenSSL", "TrentSodium",
+                "TrentOpenSSL", "TrentSodium", "CBoringMLDSA",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -73,7 +75,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TrentModelTests", dependencies: ["TrentModel"], swiftSettings: strict),
-        .testTarget(name: "TrentCryptoTests", dependencies: ["TrentCrypto", "TrentOpenSSL", "TrentSodium"], swiftSettings: strict),
+        .testTarget(name: "TrentCryptoTests", dependencies: ["TrentCrypto", "TrentOpenSSL", "TrentSodium", "CSodium", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(
             name: "TrentCoreTests",
             dependencies: ["TrentCore", "TrentStore", "TrentCrypto", "TrentAudit"],

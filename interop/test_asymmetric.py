@@ -101,9 +101,16 @@ def test_imported_signing_keys(kms, spec):
         with pytest.raises(ClientError) as e:
             kms.verify(KeyId=key, Message=message, Signature=ph, SigningAlgorithm="ED25519_SHA_512")
         assert code(e) == "KMSInvalidSignatureException"
+        # Ed25519 is deterministic: the signature over the caller's SHA-512 digest is the RAW one.
+        digest = hashlib.sha512(message).digest()
+        assert kms.sign(KeyId=key, Message=digest, MessageType="DIGEST", SigningAlgorithm="ED25519_PH_SHA_512")["Signature"] == ph
+        assert kms.verify(KeyId=key, Message=digest, MessageType="DIGEST", Signature=ph, SigningAlgorithm="ED25519_PH_SHA_512")["SignatureValid"]
         with pytest.raises(ClientError) as e:
-            kms.sign(KeyId=key, Message=hashlib.sha512(message).digest(), MessageType="DIGEST", SigningAlgorithm="ED25519_PH_SHA_512")
-        assert code(e) == "UnsupportedOperationException"
+            kms.sign(KeyId=key, Message=digest[:32], MessageType="DIGEST", SigningAlgorithm="ED25519_PH_SHA_512")
+        assert code(e) == "ValidationException"
+        with pytest.raises(ClientError) as e:
+            kms.sign(KeyId=key, Message=digest, MessageType="DIGEST", SigningAlgorithm="ED25519_SHA_512")
+        assert code(e) == "ValidationException"
         return
     algorithm = SIGNING.get(spec, ["RSASSA_PSS_SHA_256"])[0]
     local_verify(public, kms.sign(KeyId=key, Message=message, SigningAlgorithm=algorithm)["Signature"], message, algorithm)
@@ -227,6 +234,9 @@ def test_ed25519ph_matches_rfc8032(kms):
     private_key = ed25519.Ed25519PrivateKey.from_private_bytes(seed)
     key = kms.create_key(KeySpec="ECC_NIST_EDWARDS25519", KeyUsage="SIGN_VERIFY", Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
     byok(kms, key, pkcs8(private_key), algorithm="RSAES_OAEP_SHA_256")
+    expected = ("98a70222f0b8121aa9d30f813d683f809e462b469c7ff87639499bb94e6dae41"
+                "31f85042463c2a355a2003d062adf5aaa10b8c61e636062aaad11c2a26083406")
     signature = kms.sign(KeyId=key, Message=b"abc", SigningAlgorithm="ED25519_PH_SHA_512")["Signature"]
-    assert signature.hex() == ("98a70222f0b8121aa9d30f813d683f809e462b469c7ff87639499bb94e6dae41"
-                               "31f85042463c2a355a2003d062adf5aaa10b8c61e636062aaad11c2a26083406")
+    assert signature.hex() == expected
+    digest = hashlib.sha512(b"abc").digest()
+    assert kms.sign(KeyId=key, Message=digest, MessageType="DIGEST", SigningAlgorithm="ED25519_PH_SHA_512")["Signature"].hex() == expected

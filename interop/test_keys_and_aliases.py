@@ -20,7 +20,7 @@ def test_create_key_shape(kms):
 
 
 @pytest.mark.parametrize("args,expected", [
-    ({"KeySpec": "ML_DSA_44", "KeyUsage": "SIGN_VERIFY"}, "UnsupportedOperationException"),
+    ({"KeySpec": "SM2", "KeyUsage": "SIGN_VERIFY"}, "UnsupportedOperationException"),
     ({"Origin": "AWS_CLOUDHSM"}, "UnsupportedOperationException"),
     ({"Policy": "not json"}, "MalformedPolicyDocumentException"),
     ({"Tags": [{"TagKey": "k", "TagValue": "1"}, {"TagKey": "k", "TagValue": "2"}]}, "TagException"),

@@ -35,6 +35,7 @@ public enum KeySpec: String, Sendable, Codable, CaseIterable {
     case eccNistP521 = "ECC_NIST_P521"
     case eccSecgP256k1 = "ECC_SECG_P256K1"
     case eccNistEdwards25519 = "ECC_NIST_EDWARDS25519"
+    case mlDsa44 = "ML_DSA_44"
     case mlDsa65 = "ML_DSA_65"
     case mlDsa87 = "ML_DSA_87"
 
@@ -48,7 +49,7 @@ public enum KeySpec: String, Sendable, Codable, CaseIterable {
         case .hmac224, .hmac256, .hmac384, .hmac512: [.generateVerifyMAC]
         case .rsa2048, .rsa3072, .rsa4096: [.encryptDecrypt, .signVerify]
         case .eccNistP256, .eccNistP384, .eccNistP521: [.signVerify, .keyAgreement]
-        case .eccSecgP256k1, .eccNistEdwards25519, .mlDsa65, .mlDsa87: [.signVerify]
+        case .eccSecgP256k1, .eccNistEdwards25519, .mlDsa44, .mlDsa65, .mlDsa87: [.signVerify]
         }
     }
 

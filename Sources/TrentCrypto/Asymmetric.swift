@@ -12,12 +12,13 @@ public enum AsymmetricKeySpec: String, Sendable, CaseIterable {
     case eccNistP521 = "ECC_NIST_P521"
     case eccSecgP256k1 = "ECC_SECG_P256K1"
     case eccNistEdwards25519 = "ECC_NIST_EDWARDS25519"
+    case mlDsa44 = "ML_DSA_44"
     case mlDsa65 = "ML_DSA_65"
     case mlDsa87 = "ML_DSA_87"
 
-    var isMLDSA: Bool { self == .mlDsa65 || self == .mlDsa87 }
+    var isMLDSA: Bool { kind == nil }
 
-    /// The OpenSSL key type behind the spec; `nil` for ML-DSA, which comes from swift-crypto.
+    /// The OpenSSL key type behind the spec; `nil` for ML-DSA, which comes from swift-crypto's BoringSSL.
     var kind: OpenSSLKey.Kind? {
         switch self {
         case .rsa2048: .rsa(bits: 2048)
@@ -28,7 +29,7 @@ public enum AsymmetricKeySpec: String, Sendable, CaseIterable {
         case .eccNistP521: .ec(curve: "P-521")
         case .eccSecgP256k1: .ec(curve: "secp256k1")
         case .eccNistEdwards25519: .ed25519
-        case .mlDsa65, .mlDsa87: nil
+        case .mlDsa44, .mlDsa65, .mlDsa87: nil
         }
     }
 
@@ -80,7 +81,7 @@ public enum SigningAlgorithm: String, Sendable, CaseIterable {
         case .eccNistP384: [.ecdsaSHA384]
         case .eccNistP521: [.ecdsaSHA512]
         case .eccNistEdwards25519: [.ed25519SHA512, .ed25519PHSHA512]
-        case .mlDsa65, .mlDsa87: [.mlDsaShake256]
+        case .mlDsa44, .mlDsa65, .mlDsa87: [.mlDsaShake256]
         }
     }
 }
@@ -184,16 +185,17 @@ public struct AsymmetricKey: Sendable {
     public func sign(_ message: Data, type: MessageType, algorithm: SigningAlgorithm) throws -> Data {
         if case .mlDSA(let mldsa) = backing {
             try Self.checkMLDSA(type)
-            do { return try mldsa.sign(message) } catch { throw AsymmetricFailure.operationFailed }
+            if type == .externalMu, message.count != 64 { throw AsymmetricFailure.digestLength(expected: 64) }
+            return try mldsa.sign(message, externalMu: type == .externalMu)
         }
         let key = try self.key
         switch algorithm {
         case .ed25519SHA512:
-            guard type == .raw else { throw AsymmetricFailure.unsupported("ED25519_SHA_512 signs RAW messages only.") }
+            guard type == .raw else { throw AsymmetricFailure.invalidMessageType("The ED25519_SHA_512 signing algorithm supports MessageType RAW only.") }
             return Data(try key.signMessage(Array(message)))
         case .ed25519PHSHA512:
-            try Self.checkEd25519ph(type)
-            guard let seed = try? key.rawPrivateKey(), let signature = Ed25519ph.sign(Array(message), seed: seed) else {
+            let prehash = try self.digest(message, type: type, algorithm: algorithm)
+            guard let seed = try? key.rawPrivateKey(), let signature = Ed25519ph.sign(prehash: prehash, seed: seed) else {
                 throw AsymmetricFailure.operationFailed
             }
             return Data(signature)
@@ -208,37 +210,30 @@ public struct AsymmetricKey: Sendable {
     public func verify(_ signature: Data, message: Data, type: MessageType, algorithm: SigningAlgorithm) throws -> Bool {
         if case .mlDSA(let mldsa) = backing {
             try Self.checkMLDSA(type)
+            if type == .externalMu {
+                throw AsymmetricFailure.unsupported("Verify with MessageType EXTERNAL_MU is not available in Trent: its ML-DSA library verifies whole messages only. Verify the RAW message, or check the signature with the public key from GetPublicKey.")
+            }
             return mldsa.verify(signature, message: message)
         }
         let key = try self.key
         switch algorithm {
         case .ed25519SHA512:
-            guard type == .raw else { throw AsymmetricFailure.unsupported("ED25519_SHA_512 signs RAW messages only.") }
+            guard type == .raw else { throw AsymmetricFailure.invalidMessageType("The ED25519_SHA_512 signing algorithm supports MessageType RAW only.") }
             return key.verifyMessage(Array(signature), message: Array(message))
         case .ed25519PHSHA512:
-            try Self.checkEd25519ph(type)
+            let prehash = try self.digest(message, type: type, algorithm: algorithm)
             guard let publicKey = try? key.rawPublicKey() else { throw AsymmetricFailure.operationFailed }
-            return Ed25519ph.verify(Array(signature), message: Array(message), publicKey: publicKey)
+            return Ed25519ph.verify(Array(signature), prehash: prehash, publicKey: publicKey)
         default:
             let digest = try self.digest(message, type: type, algorithm: algorithm)
             return key.verifyDigest(Array(signature), digest: digest, hash: algorithm.hash, padding: algorithm.padding)
         }
     }
 
-    /// Ed25519ph comes from libsodium, which hashes the message itself: RAW only.
-    private static func checkEd25519ph(_ type: MessageType) throws {
-        switch type {
-        case .raw: return
-        case .digest: throw AsymmetricFailure.unsupported("ED25519_PH_SHA_512 over a caller-made DIGEST is not available in Trent: its Ed25519ph (libsodium) signs whole RAW messages only.")
-        case .externalMu: throw AsymmetricFailure.invalidMessageType("EXTERNAL_MU is only for ML-DSA keys.")
-        }
-    }
-
-    /// ML-DSA signs RAW messages; external mu is not available in swift-crypto, DIGEST not in ML-DSA.
+    /// ML-DSA signs RAW messages or a caller-computed mu; DIGEST is not an ML-DSA input.
     private static func checkMLDSA(_ type: MessageType) throws {
         switch type {
-        case .raw: return
-        case .externalMu: throw AsymmetricFailure.unsupported("EXTERNAL_MU signing is not available in this build of Trent (swift-crypto has no external-mu ML-DSA).")
+        case .raw, .externalMu: return
         case .digest: throw AsymmetricFailure.invalidMessageType("ML_DSA_SHAKE_256 signs RAW or EXTERNAL_MU messages, not DIGEST.")
         }
     }
@@ -250,7 +245,7 @@ public struct AsymmetricKey: Sendable {
             guard message.count == algorithm.digestLength else { throw AsymmetricFailure.digestLength(expected: algorithm.digestLength) }
             return Array(message)
         case .externalMu:
-            throw AsymmetricFailure.unsupported("EXTERNAL_MU is only for ML-DSA keys.")
+            throw AsymmetricFailure.invalidMessageType("MessageType EXTERNAL_MU is only for ML-DSA keys.")
         }
     }
 

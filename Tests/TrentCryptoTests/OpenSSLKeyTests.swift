@@ -1,3 +1,4 @@
+import Crypto
 import Testing
 import Foundation
 import TrentCrypto
@@ -47,7 +48,7 @@ import TrentOpenSSL
 }
 
 @Suite struct MLDSATests {
-    @Test(arguments: [AsymmetricKeySpec.mlDsa65, .mlDsa87])
+    @Test(arguments: [AsymmetricKeySpec.mlDsa44, .mlDsa65, .mlDsa87])
     func derRoundTripsAndSignatures(spec: AsymmetricKeySpec) throws {
         let key = try AsymmetricKey.generate(spec)
         let pkcs8 = try key.pkcs8DER()
@@ -61,5 +62,25 @@ import TrentOpenSSL
         #expect(try !publicOnly.verify(signature, message: Data("n".utf8), type: .raw, algorithm: .mlDsaShake256))
         #expect(throws: AsymmetricFailure.self) { try AsymmetricKey(pkcs8DER: pkcs8, spec: spec == .mlDsa65 ? .mlDsa87 : .mlDsa65) }
         #expect(throws: AsymmetricFailure.self) { try key.sign(Data(count: 64), type: .digest, algorithm: .mlDsaShake256) }
+        #expect(try key.sign(Data(count: 64), type: .externalMu, algorithm: .mlDsaShake256).count == signatureLength[spec])
+        #expect(throws: AsymmetricFailure.digestLength(expected: 64)) { try key.sign(Data(count: 63), type: .externalMu, algorithm: .mlDsaShake256) }
+        #expect(throws: AsymmetricFailure.self) { try key.verify(signature, message: Data(count: 64), type: .externalMu, algorithm: .mlDsaShake256) }
+    }
+
+    private let signatureLength: [AsymmetricKeySpec: Int] = [.mlDsa44: 2420, .mlDsa65: 3309, .mlDsa87: 4627]
+
+    /// The BoringSSL shim and swift-crypto's public ML-DSA-65 agree: same public key from the same
+    /// seed, and each verifies the other's signatures.
+    @Test func shimAgreesWithSwiftCrypto() throws {
+        let key = try AsymmetricKey.generate(.mlDsa65)
+        let seed = try key.pkcs8DER().suffix(32)
+        let reference = try MLDSA65.PrivateKey(seedRepresentation: seed, publicKey: nil)
+        let publicDER = try key.publicKeyDER()
+        #expect(publicDER.suffix(1952) == reference.publicKey.rawRepresentation)
+        let message = Data("cross-checked".utf8)
+        let ours = try key.sign(message, type: .raw, algorithm: .mlDsaShake256)
+        #expect(reference.publicKey.isValidSignature(ours, for: message))
+        let theirs = try reference.signature(for: message)
+        #expect(try key.verify(theirs, message: message, type: .raw, algorithm: .mlDsaShake256))
     }
 }

@@ -15,9 +15,6 @@ extension Operation {
             throw KMSError.validation("You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.")
         }
         let specName = r.keySpec ?? r.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT"
-        if specName == "ML_DSA_44" {
-            throw KMSError.unsupported("KeySpec ML_DSA_44 is not supported by Trent: no library available to it (swift-crypto, OpenSSL 3.0) implements ML-DSA-44. ML_DSA_65 and ML_DSA_87 are supported.")
-        }
         if specName == "SM2" {
             throw KMSError.unsupported("KeySpec SM2 is available only in AWS China Regions.")
         }

@@ -111,3 +111,16 @@ def test_primary_waits_for_its_replicas(own_server):
     with pytest.raises(ClientError) as e:
         east.describe_key(KeyId=key_id)
     assert code(e) == "NotFoundException"
+
+
+def test_key_last_usage_is_per_region(server):
+    """The replicas of a multi-Region key share its id, not their last use."""
+    east, west = make_client(server, region="us-east-1"), make_client(server, region="eu-west-2")
+    key_id = east.create_key(MultiRegion=True)["KeyMetadata"]["KeyId"]
+    east.replicate_key(KeyId=key_id, ReplicaRegion="eu-west-2")
+    east.encrypt(KeyId=key_id, Plaintext=b"used in the east only")
+    assert east.get_key_last_usage(KeyId=key_id)["KeyLastUsage"]["Operation"] == "Encrypt"
+    assert "KeyLastUsage" not in west.get_key_last_usage(KeyId=key_id)
+    west.generate_data_key(KeyId=key_id, KeySpec="AES_128")
+    assert west.get_key_last_usage(KeyId=key_id)["KeyLastUsage"]["Operation"] == "GenerateDataKey"
+    assert east.get_key_last_usage(KeyId=key_id)["KeyLastUsage"]["Operation"] == "Encrypt"

@@ -130,7 +130,7 @@ extension KeyService {
         let now = now()
         return try await store.write { [self] tx in
             let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
-            let last = try tx.latestSuccessfulEvent(keyID: key.id, eventNames: Self.cryptographicOperations)
+            let last = try tx.latestSuccessfulEvent(keyID: key.id, region: key.region, eventNames: Self.cryptographicOperations)
             try tx.append(event(call, at: now, key: key))
             return (key, last)
         }

@@ -66,8 +66,9 @@ public protocol KeyStoreReader {
     func lastRolledSequence() throws -> Int64
     /// How many audit events were recorded after a position.
     func auditEventCount(afterSequence: Int64) throws -> Int
-    /// The newest successful event of one of `eventNames` about a key.
-    func latestSuccessfulEvent(keyID: String, eventNames: [String]) throws -> AuditEvent?
+    /// The newest successful event of one of `eventNames` about a key in `region` (the replicas
+    /// of a multi-Region key share its id, not their use).
+    func latestSuccessfulEvent(keyID: String, region: String, eventNames: [String]) throws -> AuditEvent?
 }
 
 /// One store transaction: everything in it commits together or not at all.

@@ -434,14 +434,16 @@ struct SQLiteTransaction: KeyStoreTransaction {
             """, arguments: [event.eventID, event.eventTime.timeIntervalSince1970, event.eventName, event.keyID, body])
     }
 
-    func latestSuccessfulEvent(keyID: String, eventNames: [String]) throws -> AuditEvent? {
+    func latestSuccessfulEvent(keyID: String, region: String, eventNames: [String]) throws -> AuditEvent? {
         guard !eventNames.isEmpty else { return nil }
         let placeholders = Array(repeating: "?", count: eventNames.count).joined(separator: ", ")
         var arguments: StatementArguments = [keyID]
         arguments += StatementArguments(eventNames)
+        arguments += [region]
         let body = try String.fetchOne(db, sql: """
             SELECT body FROM audit_events
-            WHERE key_id = ? AND event_name IN (\(placeholders)) AND json_extract(body, '$.errorCode') IS NULL
+            WHERE key_id = ? AND event_name IN (\(placeholders)) AND json_extract(body, '$.region') = ?
+              AND json_extract(body, '$.errorCode') IS NULL
             ORDER BY seq DESC LIMIT 1
             """, arguments: arguments)
         return try body.map { try Self.decoder.decode(AuditEvent.self, from: Data($0.utf8)) }

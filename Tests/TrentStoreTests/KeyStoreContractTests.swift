@@ -129,6 +129,7 @@ import TrentStore
         }
         #expect(try await store.read { try $0.auditEvents(AuditQuery()) }.map(\.eventID) == ["e0", "e1", "e2"])
         #expect(try await store.read { try $0.auditEvents(AuditQuery(eventName: "A", newestFirst: true)) }.map(\.eventID) == ["e2", "e0"])
-        #expect(try await store.read { try $0.latestSuccessfulEvent(keyID: "k", eventNames: ["A"]) }?.eventID == "e0")
+        #expect(try await store.read { try $0.latestSuccessfulEvent(keyID: "k", region: "us-east-1", eventNames: ["A"]) }?.eventID == "e0")
+        #expect(try await store.read { try $0.latestSuccessfulEvent(keyID: "k", region: "eu-west-1", eventNames: ["A"]) } == nil)
     }
 }

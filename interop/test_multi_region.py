@@ -124,3 +124,68 @@ def test_key_last_usage_is_per_region(server):
     west.generate_data_key(KeyId=key_id, KeySpec="AES_128")
     assert west.get_key_last_usage(KeyId=key_id)["KeyLastUsage"]["Operation"] == "GenerateDataKey"
     assert east.get_key_last_usage(KeyId=key_id)["KeyLastUsage"]["Operation"] == "Encrypt"
+
+
+def material_states(kms, key_id):
+    rotations = kms.list_key_rotations(KeyId=key_id, IncludeKeyMaterial="ALL_KEY_MATERIAL")["Rotations"]
+    return {r["KeyMaterialId"]: r["KeyMaterialState"] for r in rotations}
+
+
+def test_rotating_imported_material_of_a_multi_region_set(server):
+    """AWS's procedure: NEW_KEY_MATERIAL into the primary, the same material as EXISTING_KEY_MATERIAL
+    into every replica, then RotateKeyOnDemand on the primary rotates the whole set."""
+    east, west, south = (make_client(server, region=r) for r in ("us-east-1", "eu-north-1", "sa-east-1"))
+    key_id = east.create_key(MultiRegion=True, Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    first, second = os.urandom(32), os.urandom(32)
+    first_id = byok(east, key_id, first)["KeyMaterialId"]
+    for region in ("eu-north-1", "sa-east-1"):
+        east.replicate_key(KeyId=key_id, ReplicaRegion=region)
+    byok(west, key_id, first)
+    byok(south, key_id, first)
+    old = east.encrypt(KeyId=key_id, Plaintext=b"before rotation")["CiphertextBlob"]
+
+    # New material goes into the primary only.
+    with pytest.raises(ClientError) as e:
+        byok(west, key_id, second, ImportType="NEW_KEY_MATERIAL", ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+    assert code(e) == "UnsupportedOperationException"
+    second_id = byok(east, key_id, second, ImportType="NEW_KEY_MATERIAL", ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")["KeyMaterialId"]
+    assert material_states(east, key_id) == {first_id: "CURRENT", second_id: "PENDING_MULTI_REGION_IMPORT_AND_ROTATION"}
+
+    byok(west, key_id, second, ImportType="EXISTING_KEY_MATERIAL", ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+    assert material_states(west, key_id) == {first_id: "CURRENT", second_id: "PENDING_ROTATION"}
+    with pytest.raises(ClientError) as e:  # the southern replica lacks it still
+        east.rotate_key_on_demand(KeyId=key_id)
+    assert code(e) == "KMSInvalidStateException"
+    assert material_states(east, key_id)[second_id] == "PENDING_MULTI_REGION_IMPORT_AND_ROTATION"
+
+    byok(south, key_id, second, ImportType="EXISTING_KEY_MATERIAL", ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+    assert material_states(east, key_id)[second_id] == "PENDING_ROTATION"
+    with pytest.raises(ClientError) as e:
+        west.rotate_key_on_demand(KeyId=key_id)
+    assert code(e) == "UnsupportedOperationException"
+    east.rotate_key_on_demand(KeyId=key_id)
+    for kms in (east, west, south):
+        assert material_states(kms, key_id) == {first_id: "NON_CURRENT", second_id: "CURRENT"}
+        assert kms.decrypt(CiphertextBlob=old)["Plaintext"] == b"before rotation"
+    new = south.encrypt(KeyId=key_id, Plaintext=b"after rotation")["CiphertextBlob"]
+    assert west.decrypt(CiphertextBlob=new)["Plaintext"] == b"after rotation"
+    assert east.decrypt(CiphertextBlob=new)["Plaintext"] == b"after rotation"
+
+
+def test_deleting_pending_material_of_a_primary_deletes_the_replicas_copies(server):
+    east, west = make_client(server, region="us-east-1"), make_client(server, region="ca-central-1")
+    key_id = east.create_key(MultiRegion=True, Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    first, second = os.urandom(32), os.urandom(32)
+    byok(east, key_id, first)
+    east.replicate_key(KeyId=key_id, ReplicaRegion="ca-central-1")
+    byok(west, key_id, first)
+    second_id = byok(east, key_id, second, ImportType="NEW_KEY_MATERIAL", ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")["KeyMaterialId"]
+    byok(west, key_id, second, ImportType="EXISTING_KEY_MATERIAL", ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+    east.delete_imported_key_material(KeyId=key_id, KeyMaterialId=second_id)
+    imports = {r["KeyMaterialId"]: r["ImportState"] for r in
+               west.list_key_rotations(KeyId=key_id, IncludeKeyMaterial="ALL_KEY_MATERIAL")["Rotations"]}
+    assert imports[second_id] == "PENDING_IMPORT"
+    assert west.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"  # its current material stays
+    with pytest.raises(ClientError) as e:
+        east.rotate_key_on_demand(KeyId=key_id)
+    assert code(e) == "KMSInvalidStateException"

@@ -204,8 +204,8 @@ extension KeyService {
                     guard key.keySpec == .symmetricDefault else {
                         throw KMSError.unsupported("\(key.arn) is a \(key.keySpec.rawValue) key: asymmetric and HMAC keys cannot change their key material.")
                     }
-                    guard !key.isMultiRegion else {
-                        throw KMSError.unsupported("Rotating the imported key material of multi-Region keys is not supported by Trent yet.")
+                    if key.isMultiRegion, key.primaryRegion != key.region {
+                        throw KMSError.unsupported("\(key.arn) is a replica key: import new key material into the primary key in \(key.primaryRegion ?? "its primary region"), then import the same material here with ImportType EXISTING_KEY_MATERIAL.")
                     }
                     guard key.state == .enabled || key.state == .disabled else {
                         throw KMSError(.invalidState, "\(key.arn) is \(key.state == .pendingImport ? "pending import: re-import its current key material first" : "pending deletion").")
@@ -234,8 +234,22 @@ extension KeyService {
                     material.materialDescription = input.keyMaterialDescription ?? version.materialDescription
                     becomesCurrent = version.id == key.currentMaterialID
                 } else {
-                    // A multi-Region replica receiving its set's material.
-                    becomesCurrent = key.currentMaterialID == nil
+                    // A multi-Region key receiving its set's material: current if it is the
+                    // primary's current material, waiting if the primary's is pending rotation,
+                    // otherwise an older version (for old ciphertexts).
+                    let primary = try tx.key(id: Key.storageID(id: key.id, region: key.primaryRegion ?? key.region))
+                    let reference = try primary.flatMap { try tx.materials(keyID: $0.storageID).first { $0.id == materialID } }
+                    material.createdAt = reference?.createdAt ?? now
+                    material.rotationType = reference?.rotationType
+                    material.rotatedAt = reference?.rotatedAt
+                    if reference?.pendingRotation == true {
+                        if own.contains(where: { $0.pendingRotation }) {
+                            throw KMSError(.invalidState, "\(key.arn) already has key material pending rotation.")
+                        }
+                        material.pendingRotation = true
+                    } else {
+                        becomesCurrent = key.currentMaterialID == nil && (primary?.currentMaterialID ?? materialID) == materialID
+                    }
                 }
             }
 
@@ -272,6 +286,15 @@ extension KeyService {
             if var material = materials.first(where: { $0.id == targetID }), material.isPresent {
                 material.sealedMaterial = nil
                 try tx.save(material)
+            }
+            // Material pending rotation in a multi-Region primary goes from its replicas too.
+            if let pending = materials.first(where: { $0.id == targetID && $0.pendingRotation }), key.isMultiRegion, key.primaryRegion == key.region {
+                for replica in try tx.multiRegionKeys(id: key.id, account: key.account) where replica.region != key.region {
+                    if var copy = try tx.materials(keyID: replica.storageID).first(where: { $0.id == pending.id }), copy.isPresent {
+                        copy.sealedMaterial = nil
+                        try tx.save(copy)
+                    }
+                }
             }
             if targetID == key.currentMaterialID {
                 key.state = try KeyLifecycle.next(key.state, on: .materialDeleted, arn: key.arn)

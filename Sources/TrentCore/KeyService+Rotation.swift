@@ -74,17 +74,35 @@ extension KeyService {
             let rotated: Key
             if key.origin == .external {
                 // Imported material rotates to the material imported with NEW_KEY_MATERIAL.
-                guard var pending = materials.first(where: { $0.pendingRotation }), pending.isUsable(at: now) else {
+                guard let pending = materials.first(where: { $0.pendingRotation }), pending.isUsable(at: now) else {
                     throw KMSError(.invalidState, "\(key.arn) has no key material pending rotation. Import new key material with ImportType NEW_KEY_MATERIAL first.")
                 }
-                pending.pendingRotation = false
-                pending.rotationType = .onDemand
-                pending.rotatedAt = now
-                try tx.save(pending)
-                var updated = key
-                updated.currentMaterialID = pending.id
-                try tx.update(updated)
-                rotated = updated
+                // Every key of a multi-Region set must hold the new material before any rotates.
+                var set = [(key, pending)]
+                if key.isMultiRegion {
+                    for replica in try tx.multiRegionKeys(id: key.id, account: key.account) where replica.region != key.region {
+                        guard let copy = try tx.materials(keyID: replica.storageID).first(where: { $0.id == pending.id && $0.pendingRotation }),
+                              copy.isUsable(at: now)
+                        else {
+                            throw KMSError(.invalidState, "\(key.arn) cannot rotate: its replica in \(replica.region) does not hold key material \(pending.id). Import it there with ImportType EXISTING_KEY_MATERIAL first.")
+                        }
+                        set.append((replica, copy))
+                    }
+                }
+                var updatedPrimary = key
+                for (var member, var material) in set {
+                    material.pendingRotation = false
+                    material.rotationType = .onDemand
+                    material.rotatedAt = now
+                    try tx.save(material)
+                    member.currentMaterialID = material.id
+                    if member.state == .pendingImport {
+                        member.state = try KeyLifecycle.next(member.state, on: .materialImported, arn: member.arn)
+                    }
+                    try tx.update(member)
+                    if member.region == key.region { updatedPrimary = member }
+                }
+                rotated = updatedPrimary
             } else {
                 rotated = try rotate(key, type: .onDemand, now: now, in: tx)
             }
@@ -132,8 +150,17 @@ extension KeyService {
     }
 
     public struct RotationEntry: Sendable {
+        public enum State: String, Sendable {
+            case current = "CURRENT"
+            case nonCurrent = "NON_CURRENT"
+            case pendingRotation = "PENDING_ROTATION"
+            /// In a multi-Region primary: some replica still lacks the material.
+            case pendingMultiRegionImportAndRotation = "PENDING_MULTI_REGION_IMPORT_AND_ROTATION"
+        }
+
         public let material: KeyMaterial
-        public let isCurrent: Bool
+        public let state: State
+        public var isCurrent: Bool { state == .current }
     }
 
     public struct RotationPage: Sendable {
@@ -157,7 +184,16 @@ extension KeyService {
                 start = index + 1
             }
             let rest = Array(materials[start...])
-            let page = rest.prefix(limit).map { RotationEntry(material: $0, isCurrent: $0.id == key.currentMaterialID) }
+            let replicas = key.isMultiRegion && key.primaryRegion == key.region
+                ? try tx.multiRegionKeys(id: key.id, account: key.account).filter { $0.region != key.region } : []
+            let page = try rest.prefix(limit).map { material -> RotationEntry in
+                if material.id == key.currentMaterialID { return RotationEntry(material: material, state: .current) }
+                guard material.pendingRotation else { return RotationEntry(material: material, state: .nonCurrent) }
+                let everywhere = try replicas.allSatisfy { replica in
+                    try tx.materials(keyID: replica.storageID).contains { $0.id == material.id && $0.isPresent }
+                }
+                return RotationEntry(material: material, state: everywhere ? .pendingRotation : .pendingMultiRegionImportAndRotation)
+            }
             try tx.append(event(call, at: now, key: key))
             return RotationPage(entries: page, nextMarker: rest.count > limit ? page.last?.material.id : nil)
         }

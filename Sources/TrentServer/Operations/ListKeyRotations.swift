@@ -19,7 +19,7 @@ extension Operation {
                     keyId: Key.keyID(fromStorageID: m.keyID), keyMaterialId: m.id,
                     keyMaterialDescription: m.materialDescription,
                     importState: imported ? (m.isPresent ? "IMPORTED" : "PENDING_IMPORT") : nil,
-                    keyMaterialState: entry.isCurrent ? "CURRENT" : m.pendingRotation ? "PENDING_ROTATION" : "NON_CURRENT",
+                    keyMaterialState: entry.state.rawValue,
                     expirationModel: imported ? m.expirationModel?.rawValue : nil,
                     validTo: imported && m.expirationModel == .keyMaterialExpires ? m.validTo : nil,
                     rotationDate: m.rotationType != nil ? (m.rotatedAt ?? m.createdAt) : nil, rotationType: m.rotationType?.rawValue

@@ -39,6 +39,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // SigV4 signing and verification, credentials, identities.
+        .target(
+            name: "TrentAuth",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .target(
             name: "TrentCore",
             dependencies: ["TrentModel", "TrentCrypto"],
@@ -75,6 +81,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TrentModelTests", dependencies: ["TrentModel"], swiftSettings: strict),
+        .testTarget(name: "TrentAuthTests", dependencies: ["TrentAuth"], swiftSettings: strict),
         .testTarget(name: "TrentCryptoTests", dependencies: ["TrentCrypto", "TrentOpenSSL", "TrentSodium", "CSodium", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(
             name: "TrentCoreTests",

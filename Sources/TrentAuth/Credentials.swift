@@ -1,0 +1,223 @@
+public import Foundation
+
+/// Who signed a request, as CloudTrail's `userIdentity` and key policies name it.
+public struct Principal: Sendable, Equatable, Hashable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        case root = "Root"
+        case user = "IAMUser"
+        case assumedRole = "AssumedRole"
+    }
+
+    public var kind: Kind
+    public var account: String
+    /// The user's or role's name (nil for the account root).
+    public var name: String?
+    /// The role session's name.
+    public var sessionName: String?
+
+    public init(kind: Kind, account: String, name: String? = nil, sessionName: String? = nil) {
+        self.kind = kind
+        self.account = account
+        self.name = name
+        self.sessionName = sessionName
+    }
+
+    public static func root(_ account: String) -> Principal { Principal(kind: .root, account: account) }
+
+    /// `arn:aws:iam::A:root`, `arn:aws:iam::A:user/N`, `arn:aws:sts::A:assumed-role/R/S`.
+    public var arn: String {
+        switch kind {
+        case .root: "arn:aws:iam::\(account):root"
+        case .user: "arn:aws:iam::\(account):user/\(name ?? "")"
+        case .assumedRole: "arn:aws:sts::\(account):assumed-role/\(name ?? "")/\(sessionName ?? "")"
+        }
+    }
+
+    /// The ARN a policy's `Principal` names for this caller: the role's ARN for a role session.
+    public var policyARN: String {
+        kind == .assumedRole ? "arn:aws:iam::\(account):role/\(name ?? "")" : arn
+    }
+
+    /// A stable id in the shape of IAM's (`AIDA…` users, `AROA…:session` roles, the account for root).
+    public var principalID: String {
+        switch kind {
+        case .root: account
+        case .user: "AIDA" + Self.stableID(arn)
+        case .assumedRole: "AROA" + Self.stableID(policyARN) + ":" + (sessionName ?? "")
+        }
+    }
+
+    private static func stableID(_ text: String) -> String {
+        String(SigV4.hexSHA256(Data(text.utf8)).uppercased().prefix(17))
+    }
+}
+
+/// The credentials file (JSON, documented in docs/credentials.md): accounts with their root,
+/// users and roles, each with access keys; users and roles may carry IAM identity policies.
+public struct CredentialsFile: Sendable, Codable, Equatable {
+    public struct AccessKey: Sendable, Codable, Equatable {
+        public var accessKeyId: String
+        public var secretAccessKey: String
+        /// Temporary credentials (role sessions) carry a session token and may expire.
+        public var sessionToken: String?
+        public var expiration: Date?
+        /// The role session's name (roles only).
+        public var sessionName: String?
+
+        public init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil, expiration: Date? = nil, sessionName: String? = nil) {
+            self.accessKeyId = accessKeyId
+            self.secretAccessKey = secretAccessKey
+            self.sessionToken = sessionToken
+            self.expiration = expiration
+            self.sessionName = sessionName
+        }
+    }
+
+    public struct Identity: Sendable, Codable, Equatable {
+        public var accessKeys: [AccessKey]
+        /// IAM identity policy documents (JSON text), evaluated with key policies.
+        public var policies: [String]?
+
+        public init(accessKeys: [AccessKey], policies: [String]? = nil) {
+            self.accessKeys = accessKeys
+            self.policies = policies
+        }
+    }
+
+    public struct Account: Sendable, Codable, Equatable {
+        public var root: Identity?
+        public var users: [String: Identity]?
+        public var roles: [String: Identity]?
+
+        public init(root: Identity? = nil, users: [String: Identity]? = nil, roles: [String: Identity]? = nil) {
+            self.root = root
+            self.users = users
+            self.roles = roles
+        }
+    }
+
+    public var version: Int
+    public var accounts: [String: Account]
+
+    public init(version: Int = 1, accounts: [String: Account]) {
+        self.version = version
+        self.accounts = accounts
+    }
+
+    /// Reads and checks a credentials file.
+    public static func load(path: String) throws -> CredentialsFile {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let file: CredentialsFile
+        do { file = try decoder.decode(CredentialsFile.self, from: data) } catch {
+            throw CredentialsError("\(path) is not a valid credentials file: \(Self.describe(error))")
+        }
+        try file.check()
+        return file
+    }
+
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(self)
+    }
+
+    /// Account ids of 12 digits, names IAM allows, access key ids unique across the file.
+    public func check() throws {
+        guard version == 1 else { throw CredentialsError("unsupported credentials file version \(version) (this Trent reads version 1)") }
+        var seen = Set<String>()
+        for (account, entry) in accounts {
+            guard account.count == 12, account.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw CredentialsError("account id '\(account)' must be 12 digits")
+            }
+            let named = (entry.users ?? [:]).map { ("user", $0.key, $0.value) } + (entry.roles ?? [:]).map { ("role", $0.key, $0.value) }
+            for (kind, name, _) in named {
+                guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+=,.@_-".contains($0)) }) else {
+                    throw CredentialsError("\(kind) name '\(name)' in account \(account) is not a valid IAM name")
+                }
+            }
+            let identities = [entry.root].compactMap { $0 } + named.map(\.2)
+            for key in identities.flatMap(\.accessKeys) {
+                guard key.accessKeyId.count >= 16, key.accessKeyId.count <= 128, key.accessKeyId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                    throw CredentialsError("access key id '\(key.accessKeyId.prefix(32))' must be 16 to 128 letters and digits")
+                }
+                guard key.secretAccessKey.count >= 16 else {
+                    throw CredentialsError("the secret of access key \(key.accessKeyId) is shorter than 16 characters")
+                }
+                guard seen.insert(key.accessKeyId).inserted else {
+                    throw CredentialsError("access key id \(key.accessKeyId) appears more than once")
+                }
+            }
+        }
+    }
+
+    /// A file with one administrator user, `admin`, in `account`, allowed every KMS action by an
+    /// identity policy (the default key policy delegates to IAM), with a fresh access key.
+    public static func administrator(account: String) -> CredentialsFile {
+        let key = AccessKey(accessKeyId: "AKIA" + randomCharacters(16, from: "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+                            secretAccessKey: randomCharacters(40, from: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"))
+        let policy = #"{"Version":"2012-10-17","Statement":[{"Sid":"Administrator","Effect":"Allow","Action":"kms:*","Resource":"*"}]}"#
+        return CredentialsFile(accounts: [account: Account(users: ["admin": Identity(accessKeys: [key], policies: [policy])])])
+    }
+
+    static func randomCharacters(_ count: Int, from alphabet: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let characters = Array(alphabet)
+        return String((0..<count).map { _ in characters[Int(generator.next(upperBound: UInt64(characters.count)))] })
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            "missing '\(key.stringValue)' at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context), DecodingError.dataCorrupted(let context):
+            "\(context.debugDescription) at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        default: "not JSON"
+        }
+    }
+}
+
+public struct CredentialsError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// One access key's owner, resolved from the credentials file.
+public struct KnownAccessKey: Sendable {
+    public let key: CredentialsFile.AccessKey
+    public let principal: Principal
+    /// The IAM identity policies of the user or role (JSON text).
+    public let identityPolicies: [String]
+}
+
+/// The credentials file indexed by access key id.
+public struct CredentialStore: Sendable {
+    public let file: CredentialsFile
+    private let byAccessKey: [String: KnownAccessKey]
+
+    public init(_ file: CredentialsFile) {
+        self.file = file
+        var index: [String: KnownAccessKey] = [:]
+        for (account, entry) in file.accounts {
+            for key in entry.root?.accessKeys ?? [] {
+                index[key.accessKeyId] = KnownAccessKey(key: key, principal: .root(account), identityPolicies: [])
+            }
+            for (name, user) in entry.users ?? [:] {
+                for key in user.accessKeys {
+                    index[key.accessKeyId] = KnownAccessKey(key: key, principal: Principal(kind: .user, account: account, name: name), identityPolicies: user.policies ?? [])
+                }
+            }
+            for (name, role) in entry.roles ?? [:] {
+                for key in role.accessKeys {
+                    let principal = Principal(kind: .assumedRole, account: account, name: name, sessionName: key.sessionName ?? "session")
+                    index[key.accessKeyId] = KnownAccessKey(key: key, principal: principal, identityPolicies: role.policies ?? [])
+                }
+            }
+        }
+        byAccessKey = index
+    }
+
+    public func accessKey(_ id: String) -> KnownAccessKey? { byAccessKey[id] }
+}

@@ -1,0 +1,218 @@
+public import Foundation
+
+/// Why a request was not authenticated: AWS's error type (`__type`) and message.
+public struct AuthError: Error, Sendable, Equatable {
+    public let type: String
+    public let message: String
+
+    public init(_ type: String, _ message: String) {
+        self.type = type
+        self.message = message
+    }
+
+    public static let missing = AuthError("MissingAuthenticationTokenException", "Missing Authentication Token")
+    public static let unrecognizedClient = AuthError("UnrecognizedClientException", "The security token included in the request is invalid.")
+    public static let expiredToken = AuthError("ExpiredTokenException", "The security token included in the request is expired")
+    public static let signatureMismatch = AuthError(
+        "InvalidSignatureException",
+        "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+    )
+
+    static func incomplete(_ message: String) -> AuthError { AuthError("IncompleteSignatureException", message) }
+    static func invalid(_ message: String) -> AuthError { AuthError("InvalidSignatureException", message) }
+}
+
+/// What a SigV4-signed request claims: who signed it, for which scope, over which headers.
+public struct SignatureClaim: Sendable, Equatable {
+    public var accessKeyID: String
+    /// `YYYYMMDD` of the credential scope.
+    public var scopeDate: String
+    public var region: String
+    public var service: String
+    public var signedHeaders: [String]
+    public var signature: String
+    /// The request time as signed (`X-Amz-Date` or `Date`), and its text.
+    public var requestTime: Date
+    public var amzDate: String
+    public var securityToken: String?
+    /// Seconds a presigned URL stays valid; `nil` for the Authorization header form.
+    public var expires: Int?
+
+    public var presigned: Bool { expires != nil }
+    public var scope: String { SigV4.scope(date: scopeDate, region: region, service: service) }
+}
+
+/// Verifies SigV4 requests: header form (`Authorization: AWS4-HMAC-SHA256 …`) and presigned
+/// query form (`X-Amz-Signature=…`), with the SDKs' canonical request and a clock skew window.
+public enum SigV4Verifier {
+    public static let allowedSkew: TimeInterval = 15 * 60
+    public static let maximumPresignedExpiry = 604_800
+
+    /// The claim a request makes; `nil` when it carries no SigV4 authentication at all.
+    public static func claim(of request: SignableRequest) throws(AuthError) -> SignatureClaim? {
+        let authorization = request.values(of: "authorization")
+        let query = request.queryItems
+        if let header = authorization.first {
+            guard authorization.count == 1 else { throw .incomplete("The request carries more than one Authorization header.") }
+            return try headerClaim(header, request: request)
+        }
+        if query.contains(where: { $0.name == "X-Amz-Signature" || $0.name == "X-Amz-Credential" || $0.name == "X-Amz-Algorithm" }) {
+            return try queryClaim(query)
+        }
+        return nil
+    }
+
+    private static func headerClaim(_ header: String, request: SignableRequest) throws(AuthError) -> SignatureClaim {
+        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        guard let space = trimmed.firstIndex(of: " ") else {
+            throw .incomplete("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters.")
+        }
+        let scheme = String(trimmed[..<space])
+        guard scheme == SigV4.algorithm else {
+            throw .incomplete("Unsupported AWS 'algorithm': '\(scheme.prefix(32))'. Only \(SigV4.algorithm) is supported.")
+        }
+        var fields: [String: String] = [:]
+        for part in trimmed[space...].split(separator: ",") {
+            let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard pair.count == 2 else {
+                throw .incomplete("'\(pair[0].prefix(64))' not a valid key=value pair (missing equal-sign) in Authorization header.")
+            }
+            fields[String(pair[0])] = String(pair[1])
+        }
+        var missing: [String] = []
+        for name in ["Credential", "Signature", "SignedHeaders"] where fields[name] == nil {
+            missing.append("Authorization header requires '\(name)' parameter.")
+        }
+        let amzDate = request.values(of: "x-amz-date").first
+        let httpDate = request.values(of: "date").first
+        if amzDate == nil, httpDate == nil {
+            missing.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+        }
+        guard missing.isEmpty, let credential = fields["Credential"], let signature = fields["Signature"],
+              let signedHeaders = fields["SignedHeaders"]
+        else { throw .incomplete(missing.joined(separator: " ")) }
+
+        let requestTime: Date, dateText: String
+        if let amzDate {
+            guard let time = SigV4.parseAmzDate(amzDate) else {
+                throw .incomplete("Date must be in ISO-8601 'basic format'. Got '\(amzDate.prefix(40))'. See http://en.wikipedia.org/wiki/ISO_8601")
+            }
+            (requestTime, dateText) = (time, amzDate)
+        } else {
+            guard let httpDate, let time = parseHTTPDate(httpDate) else {
+                throw .incomplete("Date must be in RFC 1123 format when X-Amz-Date is absent.")
+            }
+            (requestTime, dateText) = (time, SigV4.amzDate(time))
+        }
+        let signed = signedHeaders.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+        let dateHeader = amzDate != nil ? "x-amz-date" : "date"
+        return try makeClaim(
+            credential: credential, signedHeaders: signed, signature: signature, requestTime: requestTime, amzDate: dateText,
+            securityToken: request.values(of: "x-amz-security-token").first, expires: nil, dateHeader: dateHeader
+        )
+    }
+
+    private static func queryClaim(_ query: [(name: String, value: String)]) throws(AuthError) -> SignatureClaim {
+        func value(_ name: String) -> String? { query.first { $0.name == name }?.value }
+        var missing: [String] = []
+        for name in ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date", "X-Amz-Expires"]
+        where value(name) == nil {
+            missing.append("AWS query-string parameters must include '\(name)'.")
+        }
+        guard missing.isEmpty, let algorithm = value("X-Amz-Algorithm"), let credential = value("X-Amz-Credential"),
+              let signature = value("X-Amz-Signature"), let signedHeaders = value("X-Amz-SignedHeaders"),
+              let amzDate = value("X-Amz-Date"), let expiresText = value("X-Amz-Expires")
+        else { throw .incomplete(missing.joined(separator: " ") + " Re-examine the query-string parameters.") }
+        guard algorithm == SigV4.algorithm else {
+            throw .incomplete("X-Amz-Algorithm only supports \"\(SigV4.algorithm)\"")
+        }
+        guard let requestTime = SigV4.parseAmzDate(amzDate) else {
+            throw .incomplete("X-Amz-Date must be in ISO-8601 'basic format'. Got '\(amzDate.prefix(40))'.")
+        }
+        guard let expires = Int(expiresText), (1...maximumPresignedExpiry).contains(expires) else {
+            throw .incomplete("X-Amz-Expires must be a number of seconds between 1 and \(maximumPresignedExpiry).")
+        }
+        return try makeClaim(
+            credential: credential, signedHeaders: signedHeaders.split(separator: ";", omittingEmptySubsequences: false).map(String.init),
+            signature: signature, requestTime: requestTime, amzDate: amzDate, securityToken: value("X-Amz-Security-Token"),
+            expires: expires, dateHeader: nil
+        )
+    }
+
+    private static func makeClaim(
+        credential: String, signedHeaders: [String], signature: String, requestTime: Date, amzDate: String,
+        securityToken: String?, expires: Int?, dateHeader: String?
+    ) throws(AuthError) -> SignatureClaim {
+        let parts = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 5, !parts[0].isEmpty else {
+            throw .incomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '\(credential.prefix(200))'")
+        }
+        guard parts[4] == SigV4.terminator else {
+            throw .invalid("Credential should be scoped with a valid terminator: 'aws4_request', not '\(parts[4].prefix(32))'.")
+        }
+        guard parts[1] == String(amzDate.prefix(8)) else {
+            throw .invalid("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(parts[1].prefix(16))' != '\(amzDate.prefix(8))', from '\(amzDate)'.")
+        }
+        let region = parts[2]
+        guard !region.isEmpty, region.count <= 32, region.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+            throw .invalid("Credential should be scoped to a valid region, not '\(region.prefix(32))'.")
+        }
+        guard !signedHeaders.isEmpty, signedHeaders.allSatisfy({ !$0.isEmpty && $0 == $0.lowercased() }),
+              signedHeaders == signedHeaders.sorted(), Set(signedHeaders).count == signedHeaders.count
+        else {
+            throw .incomplete("SignedHeaders must be a ';'-separated, sorted list of lower-case header names.")
+        }
+        guard signedHeaders.contains("host") else {
+            throw .invalid("'Host' must be a signed header.")
+        }
+        if let dateHeader, !signedHeaders.contains(dateHeader) {
+            throw .invalid("'\(dateHeader == "date" ? "Date" : "X-Amz-Date")' must be a signed header.")
+        }
+        guard signature.count == 64, signature.allSatisfy({ $0.isHexDigit }) else { throw .signatureMismatch }
+        return SignatureClaim(
+            accessKeyID: parts[0], scopeDate: parts[1], region: region, service: parts[3], signedHeaders: signedHeaders,
+            signature: signature.lowercased(), requestTime: requestTime, amzDate: amzDate, securityToken: securityToken, expires: expires
+        )
+    }
+
+    /// Checks the claim's service and time, then the signature itself under `secret`.
+    public static func verify(_ request: SignableRequest, claim: SignatureClaim, secret: String, now: Date, service: String) throws(AuthError) {
+        guard claim.service == service else {
+            throw .invalid("Credential should be scoped to correct service: '\(service)'. ")
+        }
+        let nowText = SigV4.amzDate(now)
+        if let expires = claim.expires {
+            if now > claim.requestTime.addingTimeInterval(TimeInterval(expires)) {
+                throw .invalid("Signature expired: \(claim.amzDate) is now earlier than \(SigV4.amzDate(now.addingTimeInterval(-TimeInterval(expires)))) (\(nowText) - \(expires) sec.)")
+            }
+        } else if claim.requestTime < now.addingTimeInterval(-allowedSkew) {
+            throw .invalid("Signature expired: \(claim.amzDate) is now earlier than \(SigV4.amzDate(now.addingTimeInterval(-allowedSkew))) (\(nowText) - 15 min.)")
+        }
+        if claim.requestTime > now.addingTimeInterval(allowedSkew) {
+            throw .invalid("Signature not yet current: \(claim.amzDate) is still later than \(SigV4.amzDate(now.addingTimeInterval(allowedSkew))) (\(nowText) + 15 min.)")
+        }
+        let bodyHash = SigV4.hexSHA256(request.body)
+        if let declared = request.values(of: "x-amz-content-sha256").first, declared.lowercased() != bodyHash {
+            throw .invalid("The provided 'x-amz-content-sha256' header does not match what was computed.")
+        }
+        // The payload is always signed (the SDKs sign it for every service but S3, presigned too).
+        let canonical = SigV4.canonicalRequest(
+            request, signedHeaders: claim.signedHeaders, payloadHash: bodyHash,
+            excludingQuery: claim.presigned ? ["X-Amz-Signature"] : []
+        )
+        let expected = SigV4.signature(
+            stringToSign: SigV4.stringToSign(amzDate: claim.amzDate, scope: claim.scope, canonicalRequest: canonical),
+            key: SigV4.signingKey(secret: secret, date: claim.scopeDate, region: claim.region, service: claim.service)
+        )
+        guard SigV4.constantTimeEquals(expected, claim.signature) else { throw .signatureMismatch }
+    }
+
+    /// RFC 1123 (`Sun, 29 Nov 2026 02:25:57 GMT`), the `Date` header's form.
+    static func parseHTTPDate(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text)
+    }
+}

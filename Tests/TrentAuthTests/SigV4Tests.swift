@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+import TrentAuth
+
+/// Requests signed by botocore (an independent SigV4 implementation), with the secret
+/// "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" of access key AKIDEXAMPLE at 20261129T023629Z.
+struct Vector: Sendable {
+    let method: String, path: String, query: String
+    let headers: [(name: String, value: String)]
+    let body: String
+
+    var request: SignableRequest {
+        SignableRequest(method: method, path: path, query: query, headers: headers, body: Data(body.utf8))
+    }
+}
+
+let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+let signedAt = SigV4.parseAmzDate("20261129T023629Z")!
+let botocoreVectors: [Vector] = [
+        Vector(method: "POST", path: "/", query: "", headers: [("host", "127.0.0.1:4599"), ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "TrentService.CreateKey"), ("X-Amz-Date", "20261129T023629Z"), ("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261129/eu-west-1/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0be9407841c26dcb0e5815b2d08d901275e338bb3fcdc45230ec88200fa2fd37"), ("Content-Length", "22")], body: "{\"Description\":\"a  b\"}"),
+        Vector(method: "POST", path: "/a%20b/./c/../d", query: "z=1&a=%2F%20x&a=0&b", headers: [("host", "localhost"), ("Content-Type", "x"), ("X-Extra", "  two   spaces  "), ("X-Amz-Date", "20261129T023629Z"), ("X-Amz-Security-Token", "TOKEN/+="), ("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261129/us-east-1/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-extra, Signature=e9cb290f9b314a919f5bd007c7befaa81658d629ab6f8b33fce1b4bcf64f92db"), ("Content-Length", "0")], body: ""),
+        Vector(method: "POST", path: "/", query: "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20261129%2Fus-east-1%2Fkms%2Faws4_request&X-Amz-Date=20261129T023629Z&X-Amz-Expires=300&X-Amz-SignedHeaders=content-type%3Bhost%3Bx-amz-target&X-Amz-Signature=de2f2eba706690fa299403f256537d734a0a135eabe999052370b9ae9885aae1", headers: [("host", "127.0.0.1:4599"), ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "TrentService.ListKeys"), ("Content-Length", "0")], body: ""),
+]
+
+@Suite struct SigV4Tests {
+    /// The signing-key derivation example of AWS's SigV4 documentation.
+    @Test func signingKeyMatchesAWSDocumentation() {
+        let key = SigV4.signingKey(secret: secret, date: "20150830", region: "us-east-1", service: "iam")
+        let hex = key.withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+        #expect(hex == "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9")
+    }
+
+    @Test(arguments: 0..<botocoreVectors.count)
+    func verifiesBotocoreSignatures(index: Int) throws {
+        let request = botocoreVectors[index].request
+        let claim = try #require(try SigV4Verifier.claim(of: request))
+        #expect(claim.accessKeyID == "AKIDEXAMPLE")
+        try SigV4Verifier.verify(request, claim: claim, secret: secret, now: signedAt, service: "kms")
+        #expect(throws: AuthError.signatureMismatch) {
+            try SigV4Verifier.verify(request, claim: claim, secret: secret + "x", now: signedAt, service: "kms")
+        }
+    }
+
+    @Test func ourSignerMatchesBotocore() {
+        let vector = botocoreVectors[0]
+        var request = vector.request
+        let expected = request.values(of: "authorization").first
+        request.headers.removeAll { ["authorization", "x-amz-date", "content-length"].contains($0.name.lowercased()) }
+        SigV4Signer.sign(&request, credentials: AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: secret), region: "eu-west-1", service: "kms", now: signedAt)
+        #expect(request.values(of: "authorization").first == expected)
+    }
+
+    @Test func ourPresignedRequestsVerify() throws {
+        var request = SignableRequest(method: "POST", path: "/", query: "", headers: [("Host", "127.0.0.1:4599")], body: Data("{}".utf8))
+        SigV4Signer.presign(&request, credentials: AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: secret), region: "us-east-1", service: "kms", now: signedAt, expires: 60)
+        let claim = try #require(try SigV4Verifier.claim(of: request))
+        #expect(claim.presigned && claim.expires == 60)
+        try SigV4Verifier.verify(request, claim: claim, secret: secret, now: signedAt.addingTimeInterval(59), service: "kms")
+        #expect(throws: AuthError.self) { try SigV4Verifier.verify(request, claim: claim, secret: secret, now: signedAt.addingTimeInterval(61), service: "kms") }
+    }
+
+    /// Any change after signing — body, a signed header, the path, the query — breaks the signature.
+    @Test func alterationsAreDetected() throws {
+        let original = botocoreVectors[1].request
+        var alterations: [SignableRequest] = []
+        var r = original; r.body = Data("x".utf8); alterations.append(r)
+        r = original; r.headers = r.headers.map { $0.name == "X-Extra" ? ($0.name, "other") : $0 }; alterations.append(r)
+        r = original; r.path = "/a%20b/d/e"; alterations.append(r)
+        r = original; r.query = "z=2&a=%2F%20x&a=0&b"; alterations.append(r)
+        r = original; r.method = "PUT"; alterations.append(r)
+        for request in alterations {
+            let claim = try #require(try SigV4Verifier.claim(of: request))
+            #expect(throws: AuthError.signatureMismatch) { try SigV4Verifier.verify(request, claim: claim, secret: secret, now: signedAt, service: "kms") }
+        }
+    }
+
+    @Test func clockSkewAndScope() throws {
+        let request = botocoreVectors[0].request
+        let claim = try #require(try SigV4Verifier.claim(of: request))
+        try SigV4Verifier.verify(request, claim: claim, secret: secret, now: signedAt.addingTimeInterval(14 * 60), service: "kms")
+        try SigV4Verifier.verify(request, claim: claim, secret: secret, now: signedAt.addingTimeInterval(-14 * 60), service: "kms")
+        #expect(throws: AuthError.self) { try SigV4Verifier.verify(request, claim: claim, secret: secret, now: signedAt.addingTimeInterval(16 * 60), service: "kms") }
+        #expect(throws: AuthError.self) { try SigV4Verifier.verify(request, claim: claim, secret: secret, now: signedAt.addingTimeInterval(-16 * 60), service: "kms") }
+        do {
+            try SigV4Verifier.verify(request, claim: claim, secret: secret, now: signedAt, service: "dynamodb")
+            Issue.record("a kms-scoped signature must not pass for another service")
+        } catch {
+            #expect(error.type == "InvalidSignatureException" && error.message.contains("dynamodb"))
+        }
+    }
+
+    @Test func malformedAuthorizationIsIncomplete() throws {
+        func claim(_ authorization: String, date: Bool = true) -> AuthError? {
+            var headers: [(name: String, value: String)] = [("Host", "h"), ("Authorization", authorization)]
+            if date { headers.append(("X-Amz-Date", "20261129T023629Z")) }
+            do { _ = try SigV4Verifier.claim(of: SignableRequest(method: "POST", path: "/", query: "", headers: headers, body: Data())); return nil } catch { return error }
+        }
+        let good = "AWS4-HMAC-SHA256 Credential=AK/20261129/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + String(repeating: "a", count: 64)
+        #expect(claim(good) == nil)
+        #expect(claim(good, date: false)?.type == "IncompleteSignatureException")
+        #expect(claim("AWS4-HMAC-SHA256 Credential=AK/20261129/us-east-1/kms/aws4_request, Signature=00")?.type == "IncompleteSignatureException")
+        #expect(claim("AWS4-HMAC-SHA256 Credential=AK/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=00")?.type == "IncompleteSignatureException")
+        #expect(claim("Basic dXNlcjpwYXNz")?.type == "IncompleteSignatureException")
+        #expect(claim(good.replacingOccurrences(of: "20261129/", with: "20261128/"))?.type == "InvalidSignatureException")
+        #expect(claim(good.replacingOccurrences(of: "host;x-amz-date", with: "x-amz-date"))?.type == "InvalidSignatureException")
+        #expect(claim(good.replacingOccurrences(of: "host;x-amz-date", with: "host"))?.type == "InvalidSignatureException")
+    }
+
+    @Test func constantTimeEquality() {
+        #expect(SigV4.constantTimeEquals("abc", "abc"))
+        #expect(!SigV4.constantTimeEquals("abc", "abd"))
+        #expect(!SigV4.constantTimeEquals("abc", "abcd"))
+    }
+}

@@ -47,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "TrentCore",
-            dependencies: ["TrentModel", "TrentCrypto"],
+            dependencies: ["TrentModel", "TrentCrypto", "TrentAuth"],
             swiftSettings: strict
         ),
         // zlib (zlib1g-dev) for gzip'd audit log files.

@@ -17,7 +17,50 @@ from botocore.config import Config
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRENT_BIN = os.environ.get("TRENT_BIN", os.path.join(ROOT, ".build", "debug", "trent"))
 REGION = "us-east-1"
+ACCOUNT = "111122223333"
+OTHER_ACCOUNT = "444455556666"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
+ADMIN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]})
+# Identities every test server knows (docs/credentials.md describes the format).
+IDENTITIES = {
+    "admin": {"AWS_ACCESS_KEY_ID": CREDENTIALS["AWS_ACCESS_KEY_ID"], "AWS_SECRET_ACCESS_KEY": CREDENTIALS["AWS_SECRET_ACCESS_KEY"]},
+    "root": {"AWS_ACCESS_KEY_ID": "AKIAROOTKEY000000001", "AWS_SECRET_ACCESS_KEY": "root-secret-0000000000000000000000000000"},
+    "alice": {"AWS_ACCESS_KEY_ID": "AKIAALICE00000000001", "AWS_SECRET_ACCESS_KEY": "alice-secret-000000000000000000000000000"},
+    "deployer": {"AWS_ACCESS_KEY_ID": "ASIADEPLOYER00000001", "AWS_SECRET_ACCESS_KEY": "deployer-secret-000000000000000000000000",
+                 "AWS_SESSION_TOKEN": "deployer-session-token-FwoGZXIvYXdzEJr//////////wEaDA=="},
+    "expired": {"AWS_ACCESS_KEY_ID": "ASIAEXPIRED000000001", "AWS_SECRET_ACCESS_KEY": "expired-secret-00000000000000000000000000",
+                "AWS_SESSION_TOKEN": "expired-session-token"},
+    "other-admin": {"AWS_ACCESS_KEY_ID": "AKIAOTHERADMIN000001", "AWS_SECRET_ACCESS_KEY": "other-admin-secret-000000000000000000000"},
+}
+
+
+def access_key(name, **extra):
+    i = IDENTITIES[name]
+    key = {"accessKeyId": i["AWS_ACCESS_KEY_ID"], "secretAccessKey": i["AWS_SECRET_ACCESS_KEY"]}
+    if "AWS_SESSION_TOKEN" in i:
+        key["sessionToken"] = i["AWS_SESSION_TOKEN"]
+    key.update(extra)
+    return key
+
+
+CREDENTIALS_FILE = {
+    "version": 1,
+    "accounts": {
+        ACCOUNT: {
+            "root": {"accessKeys": [access_key("root")]},
+            "users": {
+                "admin": {"accessKeys": [access_key("admin")], "policies": [ADMIN_POLICY]},
+                "alice": {"accessKeys": [access_key("alice")]},
+            },
+            "roles": {
+                "deployer": {"accessKeys": [access_key("deployer", sessionName="ci-run", expiration="2099-01-01T00:00:00Z"),
+                                            access_key("expired", sessionName="old", expiration="2020-01-01T00:00:00Z")],
+                             "policies": [ADMIN_POLICY]},
+            },
+        },
+        OTHER_ACCOUNT: {"users": {"admin": {"accessKeys": [access_key("other-admin")], "policies": [ADMIN_POLICY]}}},
+    },
+}
 
 
 def free_port():
@@ -43,8 +86,17 @@ class TrentServer:
     def endpoint(self):
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def credentials_path(self):
+        return os.path.join(self.data_dir, "credentials.json")
+
     def start(self):
         self.port = free_port()
+        os.makedirs(self.data_dir, mode=0o700, exist_ok=True)
+        if "--dev-accept-any-credentials" not in self.extra_args and not os.path.exists(self.credentials_path):
+            fd = os.open(self.credentials_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                json.dump(CREDENTIALS_FILE, f)
         args = [
             TRENT_BIN, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", self.data_dir,
             "--sweep-interval", "0.2", "--wrapping-key-pool", str(self.pool),
@@ -135,10 +187,12 @@ def own_server(workdir):
     s.stop()
 
 
-def make_client(server, region=REGION, validate=True):
+def make_client(server, region=REGION, validate=True, identity="admin"):
+    i = IDENTITIES[identity]
     return boto3.client(
         "kms", endpoint_url=server.endpoint, region_name=region,
-        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"], aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_access_key_id=i["AWS_ACCESS_KEY_ID"], aws_secret_access_key=i["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=i.get("AWS_SESSION_TOKEN"),
         config=Config(retries={"max_attempts": 1}, parameter_validation=validate),
     )
 
@@ -174,16 +228,27 @@ def aws(server, tmp_path):
     return AwsCli(server, tmp_path)
 
 
-def raw_call(server, target, body, headers=None, region=REGION):
-    """POSTs bytes as an SDK would, without client-side validation. Returns (status, headers, json)."""
-    h = {
-        "Content-Type": "application/x-amz-json-1.1",
-        "Authorization": f"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261129/{region}/kms/aws4_request, SignedHeaders=host, Signature=00",
-    }
+def signed_headers(server, data, headers, region=REGION, identity="admin", path="/"):
+    """Headers signed with botocore's SigV4 (the SDKs' own signer) over exactly these bytes."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    i = IDENTITIES[identity]
+    request = AWSRequest(method="POST", url=server.endpoint + path, data=data, headers=headers)
+    SigV4Auth(Credentials(i["AWS_ACCESS_KEY_ID"], i["AWS_SECRET_ACCESS_KEY"], i.get("AWS_SESSION_TOKEN")), "kms", region).add_auth(request)
+    return dict(request.headers)
+
+
+def raw_call(server, target, body, headers=None, region=REGION, sign=True):
+    """POSTs bytes as an SDK would, signed, without client-side validation. Returns (status, headers, json).
+    Headers given in `headers` are set after signing (to tamper with a signed request)."""
+    h = {"Content-Type": "application/x-amz-json-1.1"}
     if target is not None:
         h["X-Amz-Target"] = target
-    h.update(headers or {})
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    if sign:
+        h = signed_headers(server, data, h, region=region)
+    h.update(headers or {})
     req = urllib.request.Request(server.endpoint + "/", data=data, headers=h, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=60) as r:

@@ -33,7 +33,7 @@ def test_lookup_events_with_the_cli_and_boto3(own_server, tmp_path):
     assert failed["errorCode"] == "IncorrectKeyMaterialException" and "errorCode" not in succeeded
     assert events[1]["Resources"] == [{"ResourceType": "AWS::KMS::Key", "ResourceName": key["Arn"]}]
     assert events[1]["ReadOnly"] == "false" and events[1]["EventSource"] == "kms.amazonaws.com"
-    assert events[1]["Username"] == "root" and events[1]["AccessKeyId"] == CREDENTIALS["AWS_ACCESS_KEY_ID"]
+    assert events[1]["Username"] == "admin" and events[1]["AccessKeyId"] == CREDENTIALS["AWS_ACCESS_KEY_ID"]
 
     ct = cloudtrail(own_server)
     by_resource = ct.lookup_events(LookupAttributes=[{"AttributeKey": "ResourceName", "AttributeValue": key["Arn"]}])["Events"]

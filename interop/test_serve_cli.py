@@ -1,9 +1,17 @@
 """`trent serve` as a user starts it: flags, TRENT_* variables, the start-up banner, --help."""
+import json
 import os
+import re
 import signal
 import socket
+import stat
 import subprocess
 import time
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from conftest import TRENT_BIN, free_port, make_client
 
@@ -42,11 +50,58 @@ def test_environment_variables_and_banner(tmp_path):
         assert str(data_dir) in banner
         assert f"aws --endpoint-url http://127.0.0.1:{port} kms list-keys" in banner
         assert (data_dir / "trent.sqlite").exists() and (data_dir / "root.key").exists()
-        key = make_client(Started(f"http://127.0.0.1:{port}"), region="eu-west-3").create_key()["KeyMetadata"]
+        # First start: an administrator key in credentials.json (0600), its exports printed once.
+        exports = dict(re.findall(r"export (AWS_\w+)=(\S+)", banner))
+        assert set(exports) == {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"}
+        credentials = data_dir / "credentials.json"
+        assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+        stored = json.loads(credentials.read_text())["accounts"]["123456789012"]["users"]["admin"]["accessKeys"][0]
+        assert stored == {"accessKeyId": exports["AWS_ACCESS_KEY_ID"], "secretAccessKey": exports["AWS_SECRET_ACCESS_KEY"]}
+        kms = boto3.client("kms", endpoint_url=f"http://127.0.0.1:{port}", region_name="eu-west-3",
+                           aws_access_key_id=exports["AWS_ACCESS_KEY_ID"], aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
+                           config=Config(retries={"max_attempts": 1}))
+        key = kms.create_key()["KeyMetadata"]
         assert key["AWSAccountId"] == "123456789012" and ":eu-west-3:" in key["Arn"]
+        # Keys of the test suite's own credentials file mean nothing here.
+        with pytest.raises(ClientError) as e:
+            make_client(Started(f"http://127.0.0.1:{port}"), region="eu-west-3").list_keys()
+        assert e.value.response["Error"]["Code"] == "UnrecognizedClientException"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+    # Second start: the same file, no secret printed.
+    proc = start(["--wrapping-key-pool", "0"], env, tmp_path / "log2")
+    try:
+        banner = wait_for_banner(tmp_path / "log2", proc)
+        assert "AWS_SECRET_ACCESS_KEY" not in banner and exports["AWS_SECRET_ACCESS_KEY"] not in banner
+        assert str(data_dir / "credentials.json") in banner
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def test_dev_accept_any_credentials(tmp_path):
+    port = free_port()
+    proc = start(["--port", str(port), "--data-dir", str(tmp_path / "dev"), "--wrapping-key-pool", "0",
+                  "--dev-accept-any-credentials"], dict(os.environ), tmp_path / "log")
+    try:
+        banner = wait_for_banner(tmp_path / "log", proc)
+        assert "SIGNATURES ARE NOT CHECKED" in banner and "NOT CHECKED" in banner
+        assert not (tmp_path / "dev" / "credentials.json").exists()
+        kms = boto3.client("kms", endpoint_url=f"http://127.0.0.1:{port}", region_name="ap-southeast-2",
+                           aws_access_key_id="test", aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
+        key = kms.create_key()["KeyMetadata"]
+        assert key["AWSAccountId"] == "111122223333" and ":ap-southeast-2:" in key["Arn"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def test_a_broken_credentials_file_stops_the_start(tmp_path):
+    (tmp_path / "creds.json").write_text('{"version": 1, "accounts": {"12": {}}}')
+    p = subprocess.run([TRENT_BIN, "serve", "--data-dir", str(tmp_path / "d"), "--credentials", str(tmp_path / "creds.json")],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0 and "12 digits" in p.stderr
 
 
 def test_flags_win_over_environment(tmp_path):
@@ -67,7 +122,8 @@ def test_flags_win_over_environment(tmp_path):
 def test_help_documents_the_options():
     out = subprocess.run([TRENT_BIN, "serve", "--help"], capture_output=True, text=True, check=True).stdout
     for option in ("--host", "--port", "--data-dir", "--account-id", "--default-region", "--sweep-interval",
-                   "--wrapping-key-pool", "TRENT_HOST", "TRENT_PORT", "TRENT_DATA_DIR"):
+                   "--wrapping-key-pool", "TRENT_HOST", "TRENT_PORT", "TRENT_DATA_DIR", "--credentials",
+                   "--dev-accept-any-credentials", "TRENT_CREDENTIALS"):
         assert option in out
     assert "unsafe" not in out
 

@@ -65,8 +65,15 @@ public struct AuditLookup: Sendable {
         return Page(events: found, nextToken: more ? found.last.map { Data($0.eventID.utf8).base64EncodedString() } : nil)
     }
 
+    /// CloudTrail's `Username`: "root", the IAM user's name, or the role session's name.
     static func username(_ event: AuditEvent) -> String? {
-        event.eventType == .apiCall ? "root" : nil
+        guard event.eventType == .apiCall else { return nil }
+        let principal = event.principal ?? .root(event.account)
+        return switch principal.kind {
+        case .root: "root"
+        case .user: principal.name
+        case .assumedRole: principal.sessionName
+        }
     }
 
     static func matches(_ event: AuditEvent, _ attribute: (key: String, value: String)?) -> Bool {

@@ -27,12 +27,25 @@ public enum CloudTrailRecord {
         ]
         switch event.eventType {
         case .apiCall:
+            let principal = event.principal ?? .root(event.account)
             var identity: [String: JSONValue] = [
-                "type": .string("Root"),
-                "principalId": .string(event.account),
-                "arn": .string("arn:aws:iam::\(event.account):root"),
-                "accountId": .string(event.account),
+                "type": .string(principal.kind.rawValue),
+                "principalId": .string(principal.principalID),
+                "arn": .string(principal.arn),
+                "accountId": .string(principal.account),
             ]
+            switch principal.kind {
+            case .root: break
+            case .user: identity["userName"] = .string(principal.name ?? "")
+            case .assumedRole:
+                identity["sessionContext"] = .object([
+                    "sessionIssuer": .object([
+                        "type": .string("Role"), "principalId": .string(String(principal.principalID.prefix { $0 != ":" })),
+                        "arn": .string(principal.policyARN), "accountId": .string(principal.account), "userName": .string(principal.name ?? ""),
+                    ]),
+                    "attributes": .object(["mfaAuthenticated": .string("false")]),
+                ])
+            }
             if let accessKeyID = event.accessKeyID { identity["accessKeyId"] = .string(accessKeyID) }
             record["userIdentity"] = .object(identity)
             record["sourceIPAddress"] = .string(event.sourceIPAddress ?? "")

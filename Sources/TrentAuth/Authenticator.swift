@@ -24,22 +24,21 @@ public struct Authenticator: Sendable {
 
     public let mode: Mode
     public let store: CredentialStore
-    public let service: String
 
-    public init(mode: Mode, store: CredentialStore, service: String = "kms") {
+    public init(mode: Mode, store: CredentialStore) {
         self.mode = mode
         self.store = store
-        self.service = service
     }
 
-    public func authenticate(_ request: SignableRequest, now: Date) throws(AuthError) -> Authenticated {
+    /// `service` is the signing name the request must be scoped to (`kms`, or `cloudtrail` for LookupEvents).
+    public func authenticate(_ request: SignableRequest, service: String, now: Date) throws(AuthError) -> Authenticated {
         switch mode {
         case .acceptAnyCredentials(let account):
-            let claim = try? SigV4Verifier.claim(of: request)
-            let known = claim.flatMap { store.accessKey($0.accessKeyID) }
+            let scope = SigV4Verifier.credentialScope(of: request)
+            let known = scope.accessKeyID.flatMap { store.accessKey($0) }
             return Authenticated(
-                principal: known?.principal ?? .root(account), accessKeyID: claim?.accessKeyID, region: claim?.region,
-                identityPolicies: known?.identityPolicies ?? [], temporary: claim?.securityToken != nil
+                principal: known?.principal ?? .root(account), accessKeyID: scope.accessKeyID, region: scope.region,
+                identityPolicies: known?.identityPolicies ?? [], temporary: known?.key.sessionToken != nil
             )
         case .verify:
             guard let claim = try SigV4Verifier.claim(of: request) else { throw .missing }

@@ -117,6 +117,18 @@ public struct CredentialsFile: Sendable, Codable, Equatable {
         return file
     }
 
+    /// Writes the file with mode 0600 (written in full and synced, then moved into place).
+    public func write(to path: String) throws {
+        let fm = FileManager.default
+        let temporary = path + ".tmp-\(UUID().uuidString)"
+        guard fm.createFile(atPath: temporary, contents: try encoded(), attributes: [.posixPermissions: 0o600]),
+              let handle = FileHandle(forUpdatingAtPath: temporary)
+        else { throw CredentialsError("cannot create credentials file \(path)") }
+        try handle.synchronize()
+        try handle.close()
+        try fm.moveItem(atPath: temporary, toPath: path)
+    }
+
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -48,6 +48,24 @@ public enum SigV4Verifier {
     public static let allowedSkew: TimeInterval = 15 * 60
     public static let maximumPresignedExpiry = 604_800
 
+    /// Access key and region of the credential scope, read leniently (nothing else need be
+    /// well-formed): what `--dev-accept-any-credentials` goes by.
+    public static func credentialScope(of request: SignableRequest) -> (accessKeyID: String?, region: String?) {
+        var credential: Substring?
+        if let authorization = request.values(of: "authorization").first, let range = authorization.range(of: "Credential=") {
+            credential = authorization[range.upperBound...].prefix { $0 != "," && $0 != " " }
+        } else if let query = request.queryItems.first(where: { $0.name == "X-Amz-Credential" }) {
+            credential = Substring(query.value)
+        }
+        guard let credential else { return (nil, nil) }
+        let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
+        let accessKeyID = parts.first.map { String($0.prefix(128)) }
+        guard parts.count == 5, !parts[2].isEmpty, parts[2].count <= 32,
+              parts[2].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
+        else { return (accessKeyID, nil) }
+        return (accessKeyID, String(parts[2]))
+    }
+
     /// The claim a request makes; `nil` when it carries no SigV4 authentication at all.
     public static func claim(of request: SignableRequest) throws(AuthError) -> SignatureClaim? {
         let authorization = request.values(of: "authorization")

@@ -1,4 +1,5 @@
 public import Foundation
+public import TrentAuth
 
 /// Who made a call and how: what an audit record says of the caller.
 public struct CallContext: Sendable {
@@ -11,11 +12,21 @@ public struct CallContext: Sendable {
     public var eventName: String
     /// What AWS records of this request (never plaintext, ciphertext, key material or tokens).
     public var requestParameters: JSONValue?
+    /// The authenticated caller; the account root when not given.
+    public var principal: Principal
+    /// The caller's IAM identity policies (JSON text), evaluated with key policies and grants.
+    public var identityPolicies: [String]
+    /// The caller used temporary credentials.
+    public var temporaryCredentials: Bool
 
     public init(
         account: String, region: String, requestID: String, sourceIPAddress: String, userAgent: String,
-        accessKeyID: String?, eventName: String, requestParameters: JSONValue?
+        accessKeyID: String?, eventName: String, requestParameters: JSONValue?,
+        principal: Principal? = nil, identityPolicies: [String] = [], temporaryCredentials: Bool = false
     ) {
+        self.principal = principal ?? .root(account)
+        self.identityPolicies = identityPolicies
+        self.temporaryCredentials = temporaryCredentials
         self.account = account
         self.region = region
         self.requestID = requestID
@@ -53,13 +64,16 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     public var errorMessage: String?
     /// The key the event concerns, for lookup by key.
     public var keyID: String?
+    /// Who called (API calls); records written before authentication existed have none (root).
+    public var principal: Principal?
 
     public init(
         eventID: String, eventTime: Date, eventName: String, eventType: EventType, account: String, region: String,
         requestID: String?, sourceIPAddress: String?, userAgent: String?, accessKeyID: String?, readOnly: Bool,
         requestParameters: JSONValue?, responseElements: JSONValue?, additionalEventData: JSONValue? = nil,
-        resourceARNs: [String], errorCode: String?, errorMessage: String?, keyID: String?
+        resourceARNs: [String], errorCode: String?, errorMessage: String?, keyID: String?, principal: Principal? = nil
     ) {
+        self.principal = principal
         self.eventID = eventID
         self.eventTime = eventTime
         self.eventName = eventName

@@ -124,7 +124,8 @@ public final class KeyService: Sendable {
             sourceIPAddress: call.sourceIPAddress, userAgent: call.userAgent, accessKeyID: call.accessKeyID,
             readOnly: AuditEvent.readOnlyEvents.contains(call.eventName),
             requestParameters: call.requestParameters, responseElements: response, additionalEventData: additional,
-            resourceARNs: key.map { [$0.arn] } ?? [], errorCode: nil, errorMessage: nil, keyID: key?.id
+            resourceARNs: key.map { [$0.arn] } ?? [], errorCode: nil, errorMessage: nil, keyID: key?.id,
+            principal: call.principal
         )
     }
 

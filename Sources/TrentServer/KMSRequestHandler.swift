@@ -3,6 +3,7 @@ import Hummingbird
 import HTTPTypes
 import Logging
 import NIOCore
+import TrentAuth
 import TrentCore
 import TrentModel
 
@@ -21,20 +22,32 @@ struct KMSRequestHandler: Sendable {
         let requestID = UUID().uuidString.lowercased()
         let target = request.headers[HTTPField.Name("X-Amz-Target")!] ?? ""
         let operationName = target.hasPrefix(Self.targetPrefix) ? String(target.dropFirst(Self.targetPrefix.count)) : target
-        let credential = Self.credentialScope(request)
-        var call = CallContext(
-            account: configuration.account, region: credential.region ?? configuration.defaultRegion,
-            requestID: requestID, sourceIPAddress: context.remoteAddress?.ipAddress ?? "127.0.0.1",
-            userAgent: request.headers[.userAgent] ?? "", accessKeyID: credential.accessKeyID,
-            eventName: operationName.isEmpty ? "Unknown" : String(operationName.prefix(64)), requestParameters: nil
-        )
         var request = request
+        // The body first: the signature covers it.
+        let body: Data
+        do {
+            body = Data(buffer: try await request.collectBody(upTo: configuration.maximumBodySize))
+        } catch {
+            return Self.errorResponse(KMSError(.serialization, "The request body is larger than \(configuration.maximumBodySize) bytes."), requestID: requestID)
+        }
+        let caller: Authenticated
+        do {
+            // Signatures are checked against real time, whatever the test clock says.
+            let signingName = target.hasPrefix(CloudTrailLookupHandler.targetPrefix) ? "cloudtrail" : "kms"
+            caller = try configuration.authenticator.authenticate(Self.signable(request, body: body), service: signingName, now: Date())
+        } catch {
+            return Self.authErrorResponse(error, requestID: requestID)
+        }
+        var call = CallContext(
+            account: caller.principal.account, region: caller.region ?? configuration.defaultRegion,
+            requestID: requestID, sourceIPAddress: context.remoteAddress?.ipAddress ?? "127.0.0.1",
+            userAgent: request.headers[.userAgent] ?? "", accessKeyID: caller.accessKeyID.map { String($0.prefix(128)) },
+            eventName: operationName.isEmpty ? "Unknown" : String(operationName.prefix(64)), requestParameters: nil,
+            principal: caller.principal, identityPolicies: caller.identityPolicies, temporaryCredentials: caller.temporary
+        )
         if target.hasPrefix(CloudTrailLookupHandler.targetPrefix) {
-            guard let buffer = try? await request.collectBody(upTo: configuration.maximumBodySize) else {
-                return CloudTrailLookupHandler.error("SerializationException", "The request body is too large.", requestID: requestID)
-            }
             return await cloudTrail.handle(
-                operation: String(target.dropFirst(CloudTrailLookupHandler.targetPrefix.count)), body: Data(buffer: buffer),
+                operation: String(target.dropFirst(CloudTrailLookupHandler.targetPrefix.count)), body: body,
                 region: call.region, requestID: requestID
             )
         }
@@ -48,13 +61,7 @@ struct KMSRequestHandler: Sendable {
                 }
                 throw KMSError(.unknownOperation, "")
             }
-            let buffer: ByteBuffer
-            do {
-                buffer = try await request.collectBody(upTo: configuration.maximumBodySize)
-            } catch {
-                throw KMSError(.serialization, "The request body is larger than \(configuration.maximumBodySize) bytes.")
-            }
-            let prepared = try operation.prepare(Data(buffer: buffer))
+            let prepared = try operation.prepare(body)
             call.requestParameters = prepared.requestParameters
             let body = try await prepared.execute(call, service)
             return Self.response(.ok, body: body, requestID: requestID)
@@ -87,21 +94,23 @@ struct KMSRequestHandler: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    /// Access key and region from the SigV4 credential scope (header or presigned query form).
-    /// Signatures are not verified yet: any credentials are accepted.
-    static func credentialScope(_ request: Request) -> (accessKeyID: String?, region: String?) {
-        var credential: Substring?
-        if let authorization = request.headers[.authorization], let range = authorization.range(of: "Credential=") {
-            credential = authorization[range.upperBound...].prefix { $0 != "," && $0 != " " }
-        } else if let query = request.uri.queryParameters.get("X-Amz-Credential") {
-            credential = Substring(query.removingPercentEncoding ?? query)
-        }
-        guard let credential else { return (nil, nil) }
-        let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 5, !parts[2].isEmpty, parts[2].count <= 32,
-              parts[2].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" })
-        else { return (parts.first.map(String.init), nil) }
-        return (String(parts[0].prefix(128)), String(parts[2]))
+    /// The request as SigV4 sees it: the raw path and query, every header, `host` from the authority.
+    static func signable(_ request: Request, body: Data) -> SignableRequest {
+        let target = request.head.path ?? "/"
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        var headers = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
+        if let authority = request.head.authority { headers.append((name: "host", value: authority)) }
+        return SignableRequest(
+            method: request.method.rawValue, path: String(parts[0]), query: parts.count > 1 ? String(parts[1]) : "",
+            headers: headers, body: body
+        )
+    }
+
+    static func authErrorResponse(_ error: AuthError, requestID: String) -> Response {
+        let body = (try? JSONSerialization.data(withJSONObject: ["__type": error.type, "message": error.message], options: [.sortedKeys])) ?? Data()
+        var response = response(.badRequest, body: body, requestID: requestID)
+        response.headers[HTTPField.Name("x-amzn-ErrorType")!] = error.type
+        return response
     }
 }
 

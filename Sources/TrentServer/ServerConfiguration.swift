@@ -1,11 +1,13 @@
 import Foundation
+public import TrentAuth
 
 /// Everything `trent serve` can be told.
 public struct ServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     public var port: Int = 4599
     public var dataDirectory: String
-    /// The account that owns every key while credentials are not checked.
+    /// The account of the administrator created on first start, and of callers whose access key
+    /// is unknown under `--dev-accept-any-credentials`.
     public var account: String = "111122223333"
     /// The region of requests that carry no SigV4 credential scope.
     public var defaultRegion: String = "us-east-1"
@@ -20,7 +22,11 @@ public struct ServerConfiguration: Sendable {
     /// Enables `POST /_trent/unsafe/clock` to move time (tests only; loopback only).
     public var unsafeTestClock: Bool = false
 
-    public init(dataDirectory: String) {
+    /// Who may call: SigV4 against the credentials file, or (development) anyone.
+    public var authenticator: Authenticator
+
+    public init(dataDirectory: String, authenticator: Authenticator) {
         self.dataDirectory = dataDirectory
+        self.authenticator = authenticator
     }
 }

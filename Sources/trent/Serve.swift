@@ -8,13 +8,16 @@ import TrentCrypto
 import TrentServer
 import TrentStore
 import TrentAudit
+import TrentAuth
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the KMS server (AWS KMS JSON 1.1 API on POST /).",
         discussion: """
         Every option can also be set with an environment variable (TRENT_HOST, TRENT_PORT, \
-        TRENT_DATA_DIR, TRENT_ACCOUNT_ID, TRENT_DEFAULT_REGION); a flag wins over the variable.
+        TRENT_DATA_DIR, TRENT_ACCOUNT_ID, TRENT_DEFAULT_REGION, TRENT_CREDENTIALS); a flag wins over \
+        the variable. Requests must be signed (AWS SigV4) with an access key of the credentials file; \
+        on first start Trent creates one with an administrator key and prints how to use it.
         State lives in <data-dir>/trent.sqlite (SQLite, WAL); key material in it is sealed under \
         <data-dir>/root.key, created with mode 0600 on first start.
         """
@@ -50,6 +53,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("audit-roll-records"), help: "Deliver audit log files as soon as this many records wait (default 1000).")
     var auditRollRecords: Int = 1000
 
+    @Option(help: "The credentials file: accounts, users, roles, access keys (TRENT_CREDENTIALS; default <data-dir>/credentials.json, created on first start).")
+    var credentials: String?
+
+    @Flag(name: .customLong("dev-accept-any-credentials"), help: "Development only: accept any signature without checking it (the region and access key are still read from it).")
+    var devAcceptAnyCredentials = false
+
     @Flag(name: .customLong("unsafe-test-clock"), help: .hidden)
     var unsafeTestClock = false
 
@@ -59,13 +68,35 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let dataDirectory = DataDirectory.resolve(dataDir)
-        var configuration = ServerConfiguration(dataDirectory: dataDirectory)
+        try FileManager.default.createDirectory(
+            atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+        )
+        let account = accountID ?? env["TRENT_ACCOUNT_ID"] ?? "111122223333"
+        let credentialsPath = credentials ?? env["TRENT_CREDENTIALS"] ?? (dataDirectory as NSString).appendingPathComponent("credentials.json")
+        var createdAdministrator: CredentialsFile.AccessKey?
+        let credentialsFile: CredentialsFile
+        if FileManager.default.fileExists(atPath: credentialsPath) {
+            do { credentialsFile = try CredentialsFile.load(path: credentialsPath) } catch let error as CredentialsError {
+                throw ValidationError(error.description)
+            }
+        } else if devAcceptAnyCredentials {
+            credentialsFile = CredentialsFile(accounts: [:])
+        } else {
+            credentialsFile = CredentialsFile.administrator(account: account)
+            try credentialsFile.write(to: credentialsPath)
+            createdAdministrator = credentialsFile.accounts[account]?.users?["admin"]?.accessKeys.first
+        }
+        let authenticator = Authenticator(
+            mode: devAcceptAnyCredentials ? .acceptAnyCredentials(defaultAccount: account) : .verify,
+            store: CredentialStore(credentialsFile)
+        )
+        var configuration = ServerConfiguration(dataDirectory: dataDirectory, authenticator: authenticator)
         configuration.host = host ?? env["TRENT_HOST"] ?? configuration.host
         guard let port = port ?? env["TRENT_PORT"].map({ Int($0) ?? -1 }) ?? Optional(configuration.port), (0...65535).contains(port) else {
             throw ValidationError("TRENT_PORT must be a port number")
         }
         configuration.port = port
-        configuration.account = accountID ?? env["TRENT_ACCOUNT_ID"] ?? configuration.account
+        configuration.account = account
         configuration.defaultRegion = defaultRegion ?? env["TRENT_DEFAULT_REGION"] ?? configuration.defaultRegion
         guard configuration.account.count == 12, configuration.account.allSatisfy(\.isNumber) else {
             throw ValidationError("the account id must be 12 digits")
@@ -80,6 +111,9 @@ struct Serve: AsyncParsableCommand {
 
         var logger = Logger(label: "trent")
         logger.logLevel = .info
+        if devAcceptAnyCredentials {
+            logger.warning("--dev-accept-any-credentials: SIGNATURES ARE NOT CHECKED. Anyone who can reach this port can use every key. Never use this outside development.")
+        }
 
         var testClock: ManualClock?
         let clock: any TrentCore.Clock
@@ -93,9 +127,6 @@ struct Serve: AsyncParsableCommand {
             clock = SystemClock()
         }
 
-        try FileManager.default.createDirectory(
-            atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
-        )
         let rootKey = try RootKey.loadOrCreate(at: (dataDirectory as NSString).appendingPathComponent("root.key"))
         let store = try SQLiteKeyStore(path: DataDirectory.storePath(in: dataDirectory))
         let auditDirectory = auditDir ?? env["TRENT_AUDIT_DIR"] ?? (dataDirectory as NSString).appendingPathComponent("audit")
@@ -106,6 +137,7 @@ struct Serve: AsyncParsableCommand {
         let service = KeyService(store: store, clock: clock, rootKey: rootKey, wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: wrappingKeyPool)))
 
         let settings = configuration
+        let administrator = createdAdministrator
         let app = buildApplication(
             configuration: settings, service: service, auditLookup: AuditLookup(store: store), auditFiles: auditFiles,
             testClock: testClock, logger: logger
@@ -113,11 +145,25 @@ struct Serve: AsyncParsableCommand {
             let configuration = settings
             let port = channel.localAddress?.port ?? configuration.port
             let endpoint = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
-            let banner = """
+            var banner = """
             Trent is listening on \(endpoint)
               data directory: \(dataDirectory)
               audit log files: \(auditDirectory)
+              credentials: \(devAcceptAnyCredentials ? "NOT CHECKED (--dev-accept-any-credentials)" : credentialsPath)
               account \(configuration.account), default region \(configuration.defaultRegion)
+
+            """
+            if let key = administrator {
+                banner += """
+                Created \(credentialsPath) (mode 0600) with an administrator access key for account \(configuration.account).
+                Use it in this shell (shown once; it stays in that file):
+                  export AWS_ACCESS_KEY_ID=\(key.accessKeyId)
+                  export AWS_SECRET_ACCESS_KEY=\(key.secretAccessKey)
+                  export AWS_DEFAULT_REGION=\(configuration.defaultRegion)
+
+                """
+            }
+            banner += """
             Point the aws CLI at it:
               aws --endpoint-url \(endpoint) kms list-keys
 

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Testing
+import TrentAuth
 import TrentCore
 import TrentCrypto
 @testable import TrentServer
@@ -13,14 +14,24 @@ import TrentStore
 
 /// The HTTP layer in-process: targets, bodies, headers and error shapes.
 @Suite struct KMSRequestHandlerTests {
-    static func makeApp() throws -> some ApplicationProtocol {
+    static let administrator = AWSCredentials(accessKeyID: "AKIATESTADMIN0000001", secretAccessKey: "test-secret-of-the-administrator-key")
+    static let credentials = CredentialsFile(accounts: ["111122223333": .init(users: ["admin": .init(
+        accessKeys: [.init(accessKeyId: administrator.accessKeyID, secretAccessKey: administrator.secretAccessKey)]
+    )])])
+
+    static func makeApp(checkSignatures: Bool = false) throws -> some ApplicationProtocol {
         let directory = NSTemporaryDirectory() + "trent-server-test-\(UUID())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let service = KeyService(
             store: try SQLiteKeyStore(path: directory + "/trent.sqlite"), clock: SystemClock(),
             rootKey: RootKey(SymmetricKey(size: .bits256)), wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: 0))
         )
-        return buildApplication(configuration: ServerConfiguration(dataDirectory: directory), service: service, logger: Logger(label: "test"))
+        let authenticator = Authenticator(
+            mode: checkSignatures ? .verify : .acceptAnyCredentials(defaultAccount: "111122223333"), store: CredentialStore(credentials)
+        )
+        return buildApplication(
+            configuration: ServerConfiguration(dataDirectory: directory, authenticator: authenticator), service: service, logger: Logger(label: "test")
+        )
     }
 
     static func headers(_ target: String?) -> HTTPFields {
@@ -70,13 +81,57 @@ import TrentStore
         }
     }
 
-    @Test func credentialScopeParsing() {
+    /// Headers of a request signed with `credentials` as the SDKs sign it (host as the test client sends it).
+    static func signed(_ target: String, body: String, credentials: AWSCredentials = administrator, region: String = "eu-central-1", at time: Date = Date()) -> HTTPFields {
+        var request = SignableRequest(
+            method: "POST", path: "/", query: "",
+            headers: [("host", "localhost"), ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", target)], body: Data(body.utf8)
+        )
+        SigV4Signer.sign(&request, credentials: credentials, region: region, service: "kms", now: time)
+        var fields = HTTPFields()
+        for (name, value) in request.headers where name != "host" { fields[HTTPField.Name(name)!] = value }
+        return fields
+    }
+
+    @Test func developmentModeReadsTheScopeLeniently() {
         let request = { (auth: String) in
-            Request(head: .init(method: .post, scheme: "http", authority: "x", path: "/", headerFields: [.authorization: auth]), body: .init(buffer: ByteBuffer()))
+            SignableRequest(method: "POST", path: "/", query: "", headers: [("Authorization", auth)], body: Data())
         }
-        let parsed = KMSRequestHandler.credentialScope(request("AWS4-HMAC-SHA256 Credential=AKID/20261129/ap-south-1/kms/aws4_request, SignedHeaders=host, Signature=0"))
+        let parsed = SigV4Verifier.credentialScope(of: request("AWS4-HMAC-SHA256 Credential=AKID/20261129/ap-south-1/kms/aws4_request, SignedHeaders=host, Signature=0"))
         #expect(parsed.accessKeyID == "AKID" && parsed.region == "ap-south-1")
-        #expect(KMSRequestHandler.credentialScope(request("AWS4-HMAC-SHA256 Credential=AKID/x/../kms")).region == nil)
-        #expect(KMSRequestHandler.credentialScope(request("garbage")).region == nil)
+        #expect(SigV4Verifier.credentialScope(of: request("AWS4-HMAC-SHA256 Credential=AKID/x/../kms")).region == nil)
+        #expect(SigV4Verifier.credentialScope(of: request("garbage")).region == nil)
+    }
+
+    @Test func signedRequestsPassAndOthersAreRefused() async throws {
+        let wrongSecret = AWSCredentials(accessKeyID: Self.administrator.accessKeyID, secretAccessKey: "not-the-secret-of-this-access-key")
+        let unknown = AWSCredentials(accessKeyID: "AKIAUNKNOWNKEY000000", secretAccessKey: Self.administrator.secretAccessKey)
+        let cases: [(HTTPFields, HTTPResponse.Status, String?)] = [
+            (Self.signed("TrentService.ListKeys", body: "{}"), .ok, nil),
+            (Self.signed("TrentService.ListKeys", body: "{}", credentials: wrongSecret), .badRequest, "InvalidSignatureException"),
+            (Self.signed("TrentService.ListKeys", body: "{}", credentials: unknown), .badRequest, "UnrecognizedClientException"),
+            (Self.signed("TrentService.ListKeys", body: "{\"Limit\": 5}"), .badRequest, "InvalidSignatureException"),
+            (Self.signed("TrentService.ListKeys", body: "{}", at: Date().addingTimeInterval(-20 * 60)), .badRequest, "InvalidSignatureException"),
+            (Self.headers("TrentService.ListKeys").removing(.authorization), .badRequest, "MissingAuthenticationTokenException"),
+        ]
+        try await Self.makeApp(checkSignatures: true).test(.router) { client in
+            for (headers, status, type) in cases {
+                try await client.execute(uri: "/", method: .post, headers: headers, body: ByteBuffer(string: "{}")) { response in
+                    #expect(response.status == status)
+                    if let type {
+                        let object = try Self.json(response.body)
+                        #expect(object["__type"] as? String == type)
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension HTTPFields {
+    func removing(_ name: HTTPField.Name) -> HTTPFields {
+        var copy = self
+        copy[name] = nil
+        return copy
     }
 }

@@ -30,6 +30,8 @@ IDENTITIES = {
                  "AWS_SESSION_TOKEN": "deployer-session-token-FwoGZXIvYXdzEJr//////////wEaDA=="},
     "expired": {"AWS_ACCESS_KEY_ID": "ASIAEXPIRED000000001", "AWS_SECRET_ACCESS_KEY": "expired-secret-00000000000000000000000000",
                 "AWS_SESSION_TOKEN": "expired-session-token"},
+    "bob": {"AWS_ACCESS_KEY_ID": "AKIABOB0000000000001", "AWS_SECRET_ACCESS_KEY": "bob-secret-00000000000000000000000000000"},
+    "carol": {"AWS_ACCESS_KEY_ID": "AKIACAROL00000000001", "AWS_SECRET_ACCESS_KEY": "carol-secret-0000000000000000000000000000"},
     "other-admin": {"AWS_ACCESS_KEY_ID": "AKIAOTHERADMIN000001", "AWS_SECRET_ACCESS_KEY": "other-admin-secret-000000000000000000000"},
 }
 
@@ -51,6 +53,16 @@ CREDENTIALS_FILE = {
             "users": {
                 "admin": {"accessKeys": [access_key("admin")], "policies": [ADMIN_POLICY]},
                 "alice": {"accessKeys": [access_key("alice")]},
+                # Encrypt and Decrypt only with encryption context app=demo; describe and list anything.
+                "bob": {"accessKeys": [access_key("bob")], "policies": [json.dumps({"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": ["kms:Describe*", "kms:List*"], "Resource": "*"},
+                    {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": f"arn:aws:kms:*:{ACCOUNT}:key/*",
+                     "Condition": {"StringEquals": {"kms:EncryptionContext:app": "demo"}}}]})]},
+                # Everything but Decrypt, and no deletion windows shorter than 30 days.
+                "carol": {"accessKeys": [access_key("carol")], "policies": [ADMIN_POLICY, json.dumps({"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"},
+                    {"Effect": "Deny", "Action": "kms:ScheduleKeyDeletion", "Resource": "*",
+                     "Condition": {"NumericLessThan": {"kms:ScheduleKeyDeletionPendingWindowInDays": 30}}}]})]},
             },
             "roles": {
                 "deployer": {"accessKeys": [access_key("deployer", sessionName="ci-run", expiration="2099-01-01T00:00:00Z"),

@@ -52,7 +52,9 @@ def test_key_policy(kms):
     assert default["Statement"][0]["Principal"] == {"AWS": f"arn:aws:iam::{meta['AWSAccountId']}:root"}
     assert default["Statement"][0]["Action"] == "kms:*"
     assert kms.list_key_policies(KeyId=meta["KeyId"])["PolicyNames"] == ["default"]
-    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"}]})
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{meta['AWSAccountId']}:root"}, "Action": "kms:*", "Resource": "*"},
+        {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"}]})
     kms.put_key_policy(KeyId=meta["KeyId"], PolicyName="default", Policy=policy)
     assert json.loads(kms.get_key_policy(KeyId=meta["KeyId"])["Policy"]) == json.loads(policy)
     for bad in ("{", "[]", json.dumps({"Version": "2012-10-17"})):

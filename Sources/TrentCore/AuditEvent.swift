@@ -18,6 +18,10 @@ public struct CallContext: Sendable {
     public var identityPolicies: [String]
     /// The caller used temporary credentials.
     public var temporaryCredentials: Bool
+    /// The request's condition keys (`kms:EncryptionContext:…`, `kms:GrantOperations`, …) for policies.
+    public var conditions: [String: [String]] = [:]
+    /// The request's encryption context, for grant constraints.
+    public var encryptionContext: [String: String] = [:]
 
     public init(
         account: String, region: String, requestID: String, sourceIPAddress: String, userAgent: String,

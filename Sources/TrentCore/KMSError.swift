@@ -28,6 +28,7 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidGrantID
         case dryRun
         case limitExceeded
+        case accessDenied
         case `internal`
     }
 

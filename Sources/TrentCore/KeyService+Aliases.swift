@@ -55,8 +55,10 @@ extension KeyService {
             guard let alias = try tx.alias(account: call.account, region: call.region, name: name) else {
                 throw KMSError.notFound("Alias \(ARN.alias(region: call.region, account: call.account, aliasName: name)) is not found.")
             }
+            let target = try tx.key(id: alias.targetKeyID)
+            if let target { try authorize(call, key: target, in: tx) }
             try tx.deleteAlias(account: call.account, region: call.region, name: name)
-            try tx.append(event(call, at: now, key: try tx.key(id: alias.targetKeyID)))
+            try tx.append(event(call, at: now, key: target))
         }
     }
 
@@ -74,7 +76,8 @@ extension KeyService {
         return try await store.write { [self] tx in
             var targetKeyID: String?
             if let keyID {
-                targetKeyID = try resolve(keyID, form: .keyOnly, call: call, in: tx).storageID
+                // ListAliases is authorized by IAM alone (see KMSRequestHandler).
+                targetKeyID = try resolve(keyID, form: .keyOnly, call: call, authorizing: false, in: tx).storageID
             }
             let aliases = try tx.aliases(account: call.account, region: call.region, targetKeyID: targetKeyID, after: marker, limit: limit + 1)
             try tx.append(event(call, at: now, key: nil))

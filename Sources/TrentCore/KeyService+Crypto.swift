@@ -100,6 +100,11 @@ extension KeyService {
                                            material: secret, encryptionContext: encryptionContext)
     }
 
+    /// Decrypt needs kms:Decrypt on the ciphertext's key; ReEncrypt kms:ReEncryptFrom.
+    private func sourceAction(_ call: CallContext) -> String {
+        call.eventName == "ReEncrypt" ? "kms:ReEncryptFrom" : "kms:" + call.eventName
+    }
+
     /// Opens a ciphertext. Symmetric: the envelope names its key and material, which must be
     /// usable now. RSA: the request names the key (`KeyId` is required) and the algorithm.
     func open(
@@ -108,7 +113,7 @@ extension KeyService {
     ) throws -> DecryptResult {
         var requested: Key?
         if let requestedKeyID {
-            requested = try resolve(requestedKeyID, form: .keyOrAlias, call: call, in: tx)
+            requested = try resolve(requestedKeyID, form: .keyOrAlias, call: call, action: sourceAction(call), in: tx)
             if requested?.keyUsage != .encryptDecrypt {
                 throw KMSError(.incorrectKey, "The key ID in the request does not identify a CMK that can perform this operation.")
             }
@@ -138,6 +143,7 @@ extension KeyService {
         else {
             throw KMSError.invalidCiphertext()
         }
+        if requested == nil { try authorize(call, key: key, action: sourceAction(call), in: tx) }
         _ = try Self.encryptionAlgorithm(algorithm, for: key)
         let state = key.effectiveState(currentMaterial: try currentMaterial(of: key, in: tx), now: now)
         guard state == .enabled else { throw KMSError.invalidState(arn: key.arn, state: state) }

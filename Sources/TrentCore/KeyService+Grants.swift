@@ -148,12 +148,19 @@ extension KeyService {
         }
         try await store.write { [self] tx in
             var key: Key?
-            if let keyID { key = try resolve(keyID, form: .keyOnly, call: call, in: tx) }
+            if let keyID { key = try resolve(keyID, form: .keyOnly, call: call, authorizing: false, in: tx) }
             guard let grant = try tx.grant(id: targetID), grant.account == call.account, grant.region == call.region,
                   key == nil || grant.keyID == key?.storageID
             else {
                 throw KMSError.notFound("Grant ID \(targetID) not found")
             }
+            // RetireGrant: the retiring principal, or the grantee when the grant includes
+            // RetireGrant, may retire it; otherwise (and for RevokeGrant) the key's policies decide.
+            let caller = [call.principal.arn, call.principal.policyARN]
+            let mayRetire = call.eventName == "RetireGrant"
+                && (grant.retiringPrincipal.map(caller.contains) == true
+                    || (caller.contains(grant.granteePrincipal) && grant.operations.contains("RetireGrant")))
+            if !mayRetire, let target = try key ?? tx.key(id: grant.keyID) { try authorize(call, key: target, in: tx) }
             if dryRun { throw Self.dryRunError }
             try tx.deleteGrant(id: grant.id)
             try tx.append(event(call, at: now, key: try key ?? tx.key(id: grant.keyID)))

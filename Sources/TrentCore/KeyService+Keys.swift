@@ -10,6 +10,7 @@ public struct CreateKeyInput: Sendable {
     public var keyUsage: KeyUsage
     public var origin: KeyOrigin
     public var policy: String?
+    public var bypassPolicyLockoutSafetyCheck = false
     public var tags: [Tag]
     public var multiRegion: Bool
 
@@ -35,6 +36,7 @@ extension KeyService {
             policy: input.policy ?? Self.defaultPolicy(account: call.account), tags: input.tags,
             primaryRegion: input.multiRegion ? call.region : nil
         )
+        if let policy = input.policy { try checkLockout(policy, key: key, call: call, bypass: input.bypassPolicyLockoutSafetyCheck) }
         var material: KeyMaterial?
         if input.origin == .awsKMS {
             let spec = input.keySpec

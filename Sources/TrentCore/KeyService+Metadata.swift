@@ -1,4 +1,5 @@
 import Foundation
+import TrentAuth
 
 /// Description, tags and key policy: the parts of a key that are not cryptographic.
 extension KeyService {
@@ -17,11 +18,8 @@ extension KeyService {
 
     /// Checks a key policy document: a JSON object with a `Statement`.
     public static func checkPolicy(_ policy: String) throws {
-        guard let data = policy.data(using: .utf8),
-              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-        else { throw KMSError(.malformedPolicyDocument, "The key policy is not a valid JSON policy document.") }
-        guard object["Statement"] != nil else {
-            throw KMSError(.malformedPolicyDocument, "The key policy must contain a Statement.")
+        do { _ = try PolicyDocument.parse(policy, requirePrincipal: true) } catch {
+            throw KMSError(.malformedPolicyDocument, error.message)
         }
     }
 
@@ -101,10 +99,13 @@ extension KeyService {
         }
     }
 
-    public func putKeyPolicy(_ keyID: String, policyName: String?, policy: String, call: CallContext) async throws {
+    public func putKeyPolicy(_ keyID: String, policyName: String?, policy: String, bypassLockoutCheck: Bool = false, call: CallContext) async throws {
         try Self.checkPolicyName(policyName)
         try Self.checkPolicy(policy)
-        _ = try await modifyKey(keyID, call: call) { $0.policy = policy }
+        _ = try await modifyKey(keyID, call: call) { [self] key in
+            try checkLockout(policy, key: key, call: call, bypass: bypassLockoutCheck)
+            key.policy = policy
+        }
     }
 
     public func listKeyPolicies(_ keyID: String, call: CallContext) async throws -> [String] {

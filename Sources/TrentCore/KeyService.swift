@@ -45,7 +45,11 @@ public final class KeyService: Sendable {
     }
 
     /// Finds the key a `KeyId` parameter names in the caller's account and region.
-    func resolve(_ raw: String, form: KeyIDForm, call: CallContext, in reader: any KeyStoreReader) throws -> Key {
+    /// Finds the key a request names and checks that the caller may perform `action` (default:
+    /// the call's own) on it; `authorizing: false` leaves authorization to the caller.
+    func resolve(
+        _ raw: String, form: KeyIDForm, call: CallContext, action: String? = nil, authorizing: Bool = true, in reader: any KeyStoreReader
+    ) throws -> Key {
         let reference = KeyReference(parsing: raw)
         let storageID: String
         switch reference {
@@ -73,6 +77,7 @@ public final class KeyService: Sendable {
         guard let key = try reader.key(id: storageID), key.account == call.account, key.region == call.region else {
             throw KMSError.keyNotFound(arn: ARN.key(region: call.region, account: call.account, keyID: Key.keyID(fromStorageID: storageID)))
         }
+        if authorizing { try authorize(call, key: key, action: action, in: reader) }
         return key
     }
 

@@ -16,7 +16,8 @@ import TrentStore
 @Suite struct KMSRequestHandlerTests {
     static let administrator = AWSCredentials(accessKeyID: "AKIATESTADMIN0000001", secretAccessKey: "test-secret-of-the-administrator-key")
     static let credentials = CredentialsFile(accounts: ["111122223333": .init(users: ["admin": .init(
-        accessKeys: [.init(accessKeyId: administrator.accessKeyID, secretAccessKey: administrator.secretAccessKey)]
+        accessKeys: [.init(accessKeyId: administrator.accessKeyID, secretAccessKey: administrator.secretAccessKey)],
+        policies: [#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}"#]
     )])])
 
     static func makeApp(checkSignatures: Bool = false) throws -> some ApplicationProtocol {

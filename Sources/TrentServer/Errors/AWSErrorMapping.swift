@@ -30,6 +30,7 @@ public enum AWSErrorMapping {
         case .invalidGrantID: "InvalidGrantIdException"
         case .dryRun: "DryRunOperationException"
         case .limitExceeded: "LimitExceededException"
+        case .accessDenied: "AccessDeniedException"
         case .internal: "KMSInternalException"
         }
     }
@@ -39,5 +40,5 @@ public enum AWSErrorMapping {
     }
 
     /// Errors of the JSON protocol itself, which are not in the KMS model's error list.
-    public static let protocolErrors: Set<String> = ["ValidationException", "SerializationException", "UnknownOperationException"]
+    public static let protocolErrors: Set<String> = ["ValidationException", "SerializationException", "UnknownOperationException", "AccessDeniedException"]
 }

@@ -37,11 +37,10 @@ extension Operation {
         if let policy = r.policy { try KeyService.checkPolicy(policy) }
         let tags = (r.tags ?? []).map { Tag(key: $0.tagKey ?? "", value: $0.tagValue ?? "") }
         try KeyService.checkTags(tags)
-        let description = try await service.createKey(
-            CreateKeyInput(description: r.description ?? "", keySpec: spec, keyUsage: usage, origin: origin, policy: r.policy, tags: tags,
-                           multiRegion: r.multiRegion ?? false),
-            call: call
-        )
+        var input = CreateKeyInput(description: r.description ?? "", keySpec: spec, keyUsage: usage, origin: origin, policy: r.policy, tags: tags,
+                                   multiRegion: r.multiRegion ?? false)
+        input.bypassPolicyLockoutSafetyCheck = r.bypassPolicyLockoutSafetyCheck ?? false
+        let description = try await service.createKey(input, call: call)
         return KMS.CreateKeyResponse(keyMetadata: KMS.KeyMetadata(description))
     }
 }

@@ -9,7 +9,9 @@ extension Operation {
             "bypassPolicyLockoutSafetyCheck": AuditParameters.bool(r.bypassPolicyLockoutSafetyCheck),
         ])
     }) { r, call, service in
-        try await service.putKeyPolicy(r.keyId!, policyName: r.policyName, policy: r.policy!, call: call)
+        try await service.putKeyPolicy(
+            r.keyId!, policyName: r.policyName, policy: r.policy!, bypassLockoutCheck: r.bypassPolicyLockoutSafetyCheck ?? false, call: call
+        )
         return EmptyResponse()
     }
 }

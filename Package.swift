@@ -67,6 +67,7 @@ let package = Package(
             dependencies: [
                 "TrentCore", "TrentModel", "TrentAudit", "TrentStore", "TrentCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -95,8 +95,16 @@ class TrentServer:
         self.log_path = data_dir.rstrip("/") + ".log"
 
     @property
+    def tls(self):
+        return "--tls-cert" in self.extra_args
+
+    @property
+    def ca_bundle(self):
+        return self.extra_args[self.extra_args.index("--tls-cert") + 1] if self.tls else None
+
+    @property
     def endpoint(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def credentials_path(self):
@@ -204,7 +212,7 @@ def make_client(server, region=REGION, validate=True, identity="admin"):
     return boto3.client(
         "kms", endpoint_url=server.endpoint, region_name=region,
         aws_access_key_id=i["AWS_ACCESS_KEY_ID"], aws_secret_access_key=i["AWS_SECRET_ACCESS_KEY"],
-        aws_session_token=i.get("AWS_SESSION_TOKEN"),
+        aws_session_token=i.get("AWS_SESSION_TOKEN"), verify=getattr(server, "ca_bundle", None),
         config=Config(retries={"max_attempts": 1}, parameter_validation=validate),
     )
 
@@ -224,7 +232,8 @@ class AwsCli:
                         AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_PAGER="")
 
     def run(self, *args, check=True):
-        p = subprocess.run(["aws", "--endpoint-url", self.server.endpoint, "--output", "json", *args],
+        tls = ["--ca-bundle", self.server.ca_bundle] if getattr(self.server, "ca_bundle", None) else []
+        p = subprocess.run(["aws", "--endpoint-url", self.server.endpoint, *tls, "--output", "json", *args],
                            cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=120)
         if check and p.returncode != 0:
             raise AssertionError(f"aws {' '.join(args)} failed ({p.returncode}): {p.stderr}")

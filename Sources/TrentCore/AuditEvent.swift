@@ -20,6 +20,8 @@ public struct CallContext: Sendable {
     public var temporaryCredentials: Bool
     /// The request's condition keys (`kms:EncryptionContext:…`, `kms:GrantOperations`, …) for policies.
     public var conditions: [String: [String]] = [:]
+    /// The request came over TLS (`aws:SecureTransport`).
+    public var secureTransport = false
     /// The request's encryption context, for grant constraints.
     public var encryptionContext: [String: String] = [:]
 

@@ -70,7 +70,7 @@ extension KeyService {
         if principal.kind == .user, let name = principal.name { context["aws:username"] = [name] }
         context["aws:sourceip"] = [call.sourceIPAddress]
         context["aws:requestedregion"] = [call.region]
-        context["aws:securetransport"] = ["false"]
+        context["aws:securetransport"] = [call.secureTransport ? "true" : "false"]
         context["aws:multifactorauthpresent"] = ["false"]
         context["aws:tokenissuetime"] = call.temporaryCredentials ? [AuditDates.iso8601(now())] : nil
         context["aws:currenttime"] = [AuditDates.iso8601(now())]

@@ -3,6 +3,8 @@ public import Hummingbird
 import HTTPTypes
 public import Logging
 import NIOCore
+import NIOSSL
+import HummingbirdTLS
 public import TrentCore
 import TrentModel
 public import TrentAudit
@@ -16,7 +18,7 @@ public func buildApplication(
     testClock: ManualClock? = nil,
     logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
-) -> some ApplicationProtocol {
+) throws -> some ApplicationProtocol {
     let router = buildRouter(
         configuration: configuration, service: service, auditLookup: auditLookup, auditFiles: auditFiles, testClock: testClock, logger: logger
     )
@@ -24,6 +26,7 @@ public func buildApplication(
     let poolFiller = WrappingKeyPoolFiller(pool: service.wrappingKeys)
     return Application(
         router: router,
+        server: try configuration.tls.map { try .tls(.http1(), tlsConfiguration: try tlsConfiguration($0)) } ?? .http1(),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Trent"),
         services: [sweeper, poolFiller] + (auditFiles.map {
             [AuditLogRoller(
@@ -71,6 +74,27 @@ public func buildRouter(
         }
     }
     return router
+}
+
+/// TLS 1.2 or later with the given PEM certificate chain and private key.
+func tlsConfiguration(_ files: ServerConfiguration.TLSFiles) throws -> TLSConfiguration {
+    let chain: [NIOSSLCertificate]
+    let key: NIOSSLPrivateKey
+    do { chain = try NIOSSLCertificate.fromPEMFile(files.certificateChain) } catch {
+        throw TLSSetupError("cannot read a PEM certificate chain from \(files.certificateChain)")
+    }
+    do { key = try NIOSSLPrivateKey(file: files.privateKey, format: .pem) } catch {
+        throw TLSSetupError("cannot read a PEM private key from \(files.privateKey)")
+    }
+    guard !chain.isEmpty else { throw TLSSetupError("\(files.certificateChain) holds no certificate") }
+    var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+    configuration.minimumTLSVersion = .tlsv12
+    return configuration
+}
+
+public struct TLSSetupError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }
 
 private func isLoopback(_ address: String) -> Bool {

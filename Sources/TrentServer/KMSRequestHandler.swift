@@ -45,6 +45,7 @@ struct KMSRequestHandler: Sendable {
             eventName: operationName.isEmpty ? "Unknown" : String(operationName.prefix(64)), requestParameters: nil,
             principal: caller.principal, identityPolicies: caller.identityPolicies, temporaryCredentials: caller.temporary
         )
+        call.secureTransport = configuration.tls != nil
         if target.hasPrefix(CloudTrailLookupHandler.targetPrefix) {
             return await cloudTrail.handle(
                 operation: String(target.dropFirst(CloudTrailLookupHandler.targetPrefix.count)), body: body,

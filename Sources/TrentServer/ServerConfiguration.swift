@@ -22,6 +22,18 @@ public struct ServerConfiguration: Sendable {
     /// Enables `POST /_trent/unsafe/clock` to move time (tests only; loopback only).
     public var unsafeTestClock: Bool = false
 
+    /// HTTPS: PEM certificate chain and private key files (TLS 1.2 and later only).
+    public struct TLSFiles: Sendable {
+        public var certificateChain: String
+        public var privateKey: String
+        public init(certificateChain: String, privateKey: String) {
+            self.certificateChain = certificateChain
+            self.privateKey = privateKey
+        }
+    }
+
+    public var tls: TLSFiles?
+
     /// Who may call: SigV4 against the credentials file, or (development) anyone.
     public var authenticator: Authenticator
 

@@ -56,6 +56,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The credentials file: accounts, users, roles, access keys (TRENT_CREDENTIALS; default <data-dir>/credentials.json, created on first start).")
     var credentials: String?
 
+    @Option(name: .customLong("tls-cert"), help: "Serve HTTPS (TLS 1.2+) with this PEM certificate chain (TRENT_TLS_CERT; needs --tls-key).")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert (TRENT_TLS_KEY).")
+    var tlsKey: String?
+
     @Flag(name: .customLong("dev-accept-any-credentials"), help: "Development only: accept any signature without checking it (the region and access key are still read from it).")
     var devAcceptAnyCredentials = false
 
@@ -97,6 +103,11 @@ struct Serve: AsyncParsableCommand {
         }
         configuration.port = port
         configuration.account = account
+        switch (tlsCert ?? env["TRENT_TLS_CERT"], tlsKey ?? env["TRENT_TLS_KEY"]) {
+        case (nil, nil): break
+        case (let cert?, let key?): configuration.tls = .init(certificateChain: cert, privateKey: key)
+        default: throw ValidationError("--tls-cert and --tls-key go together")
+        }
         configuration.defaultRegion = defaultRegion ?? env["TRENT_DEFAULT_REGION"] ?? configuration.defaultRegion
         guard configuration.account.count == 12, configuration.account.allSatisfy(\.isNumber) else {
             throw ValidationError("the account id must be 12 digits")
@@ -138,13 +149,13 @@ struct Serve: AsyncParsableCommand {
 
         let settings = configuration
         let administrator = createdAdministrator
-        let app = buildApplication(
+        let app = try buildApplication(
             configuration: settings, service: service, auditLookup: AuditLookup(store: store), auditFiles: auditFiles,
             testClock: testClock, logger: logger
         ) { channel in
             let configuration = settings
             let port = channel.localAddress?.port ?? configuration.port
-            let endpoint = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
+            let endpoint = "\(configuration.tls == nil ? "http" : "https")://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
             var banner = """
             Trent is listening on \(endpoint)
               data directory: \(dataDirectory)
@@ -165,7 +176,7 @@ struct Serve: AsyncParsableCommand {
             }
             banner += """
             Point the aws CLI at it:
-              aws --endpoint-url \(endpoint) kms list-keys
+              aws --endpoint-url \(endpoint)\(configuration.tls.map { " --ca-bundle \($0.certificateChain)" } ?? "") kms list-keys
 
             """
             FileHandle.standardOutput.write(Data(banner.utf8))

@@ -30,7 +30,7 @@ import TrentStore
         let authenticator = Authenticator(
             mode: checkSignatures ? .verify : .acceptAnyCredentials(defaultAccount: "111122223333"), store: CredentialStore(credentials)
         )
-        return buildApplication(
+        return try buildApplication(
             configuration: ServerConfiguration(dataDirectory: directory, authenticator: authenticator), service: service, logger: Logger(label: "test")
         )
     }

@@ -187,3 +187,26 @@ def test_malformed_policies(kms, document):
     with pytest.raises(ClientError) as e:
         kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(document))
     assert code(e) == "MalformedPolicyDocumentException"
+
+
+def test_cross_account_use_by_key_arn(server):
+    from conftest import OTHER_ACCOUNT
+    admin, other = make_client(server), make_client(server, identity="other-admin")
+    private = admin.create_key()["KeyMetadata"]
+    shared = admin.create_key(Policy=policy(
+        ADMIN_STATEMENT,
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"},
+         "Action": ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"], "Resource": "*"},
+    ))["KeyMetadata"]
+    # By bare key id, another account's key does not exist; by ARN its policy decides.
+    with pytest.raises(ClientError) as e:
+        other.describe_key(KeyId=shared["KeyId"])
+    assert code(e) == "NotFoundException"
+    assert other.describe_key(KeyId=shared["Arn"])["KeyMetadata"]["AWSAccountId"] == ACCOUNT
+    blob = other.encrypt(KeyId=shared["Arn"], Plaintext=b"across accounts")["CiphertextBlob"]
+    assert admin.decrypt(CiphertextBlob=blob)["Plaintext"] == b"across accounts"
+    assert other.decrypt(CiphertextBlob=blob)["Plaintext"] == b"across accounts"
+    message = denied(other.encrypt, KeyId=private["Arn"], Plaintext=b"x")
+    assert message.startswith(f"User: arn:aws:iam::{OTHER_ACCOUNT}:user/admin is not authorized to perform: kms:Encrypt")
+    denied(other.generate_data_key, KeyId=shared["Arn"], KeySpec="AES_256")  # not in the key policy
+    denied(other.decrypt, CiphertextBlob=admin.encrypt(KeyId=private["KeyId"], Plaintext=b"x")["CiphertextBlob"])

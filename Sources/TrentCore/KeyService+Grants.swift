@@ -72,7 +72,7 @@ extension KeyService {
             if input.dryRun { throw Self.dryRunError }
             // A retried CreateGrant with the same name and parameters returns the same grant.
             if let name = input.name,
-               let existing = try tx.grants(account: call.account, region: call.region, keyID: key.storageID, retiringPrincipal: nil, after: nil, limit: .max)
+               let existing = try tx.grants(account: key.account, region: key.region, keyID: key.storageID, retiringPrincipal: nil, after: nil, limit: .max)
                 .first(where: { $0.name == name && $0.granteePrincipal == input.granteePrincipal
                     && $0.retiringPrincipal == input.retiringPrincipal && $0.operations == input.operations
                     && $0.constraints == input.constraints })
@@ -82,7 +82,7 @@ extension KeyService {
             }
             let id = KeyMaterialID.hex(Self.randomBytes(32))
             try tx.insert(Grant(
-                id: id, keyID: key.storageID, account: call.account, region: call.region, name: input.name,
+                id: id, keyID: key.storageID, account: key.account, region: key.region, name: input.name,
                 granteePrincipal: input.granteePrincipal, retiringPrincipal: input.retiringPrincipal,
                 operations: input.operations, constraints: input.constraints, createdAt: now
             ))
@@ -104,7 +104,7 @@ extension KeyService {
         return try await store.write { [self] tx in
             let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
             if let grantID, !Self.isWellFormedGrantID(grantID) { throw KMSError(.invalidGrantID, "Invalid grant ID \(grantID)") }
-            var grants = try tx.grants(account: call.account, region: call.region, keyID: key.storageID, retiringPrincipal: nil, after: marker, limit: .max)
+            var grants = try tx.grants(account: key.account, region: key.region, keyID: key.storageID, retiringPrincipal: nil, after: marker, limit: .max)
             if let grantID { grants = grants.filter { $0.id == grantID } }
             if let granteePrincipal { grants = grants.filter { $0.granteePrincipal == granteePrincipal } }
             try tx.append(event(call, at: now, key: key))

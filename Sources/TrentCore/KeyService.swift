@@ -52,6 +52,9 @@ public final class KeyService: Sendable {
     ) throws -> Key {
         let reference = KeyReference(parsing: raw)
         let storageID: String
+        // Keys of other accounts are reached by ARN only (key or alias ARN), as in AWS; their
+        // key policy then decides.
+        var owner = call.account
         switch reference {
         case .keyID(let id):
             guard KeyReference.isWellFormedKeyID(id) else { throw KMSError.notFound("Invalid keyId '\(raw)'") }
@@ -59,23 +62,21 @@ public final class KeyService: Sendable {
         case .keyARN(let region, let account, let id):
             guard region == call.region else { throw KMSError.notFound("Invalid arn \(region)") }
             guard KeyReference.isWellFormedKeyID(id) else { throw KMSError.notFound("Invalid keyId '\(raw)'") }
-            guard account == call.account else { throw KMSError.keyNotFound(arn: raw) }
+            owner = account
             storageID = Key.storageID(id: id.lowercased(), region: call.region)
         case .aliasName(let name), .aliasARN(_, _, let name):
             guard form == .keyOrAlias else { throw KMSError.notFound("Invalid keyId '\(raw)'") }
             if case .aliasARN(let region, let account, _) = reference {
                 guard region == call.region else { throw KMSError.notFound("Invalid arn \(region)") }
-                guard account == call.account else {
-                    throw KMSError.notFound("Alias \(raw) is not found.")
-                }
+                owner = account
             }
-            guard let alias = try reader.alias(account: call.account, region: call.region, name: name) else {
-                throw KMSError.notFound("Alias \(ARN.alias(region: call.region, account: call.account, aliasName: name)) is not found.")
+            guard let alias = try reader.alias(account: owner, region: call.region, name: name) else {
+                throw KMSError.notFound("Alias \(ARN.alias(region: call.region, account: owner, aliasName: name)) is not found.")
             }
             storageID = alias.targetKeyID
         }
-        guard let key = try reader.key(id: storageID), key.account == call.account, key.region == call.region else {
-            throw KMSError.keyNotFound(arn: ARN.key(region: call.region, account: call.account, keyID: Key.keyID(fromStorageID: storageID)))
+        guard let key = try reader.key(id: storageID), key.account == owner, key.region == call.region else {
+            throw KMSError.keyNotFound(arn: ARN.key(region: call.region, account: owner, keyID: Key.keyID(fromStorageID: storageID)))
         }
         if authorizing { try authorize(call, key: key, action: action, in: reader) }
         return key

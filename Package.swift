@@ -30,10 +30,12 @@ let package = Package(
         .target(name: "TrentSodium", dependencies: ["CSodium"], swiftSettings: strict),
         // ML-DSA-44 and external-mu signing from the BoringSSL inside swift-crypto (see its header).
         .target(name: "CBoringMLDSA", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // PKCS#11 tokens (dlopen'd at run time) for the root key; OASIS header from Debian's libp11-kit-dev.
+        .target(name: "CPKCS11", cSettings: [.unsafeFlags(["-I/usr/include/p11-kit-1"])], linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "TrentCrypto",
             dependencies: [
-                "TrentOpenSSL", "TrentSodium", "CBoringMLDSA",
+                "TrentOpenSSL", "TrentSodium", "CBoringMLDSA", "CPKCS11",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],

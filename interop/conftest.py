@@ -84,7 +84,8 @@ def free_port():
 class TrentServer:
     """One `trent serve` process on a loopback port with its own data directory."""
 
-    def __init__(self, data_dir, clock_offset=0.0, unsafe_clock=True, pool=0, extra_args=()):
+    def __init__(self, data_dir, clock_offset=0.0, unsafe_clock=True, pool=0, extra_args=(), env=None):
+        self.env = env
         self.pool = pool
         self.extra_args = list(extra_args)
         self.data_dir = data_dir
@@ -125,7 +126,7 @@ class TrentServer:
             args += ["--unsafe-test-clock-offset", str(self.clock_offset)]
         args += self.extra_args
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -22,8 +22,14 @@ public struct RootKey: Sendable {
             return RootKey(SymmetricKey(data: data))
         }
         let key = SymmetricKey(size: .bits256)
-        let data = key.withUnsafeBytes { Data($0) }
-        // Written in full and synced before anything is sealed under it: losing it loses every key.
+        try writeSynced(key.withUnsafeBytes { Data($0) }, to: path)
+        return RootKey(key)
+    }
+
+    /// Writes a secret file with mode 0600, in full and synced before it is moved into place:
+    /// nothing is sealed under a root key that could still be lost.
+    static func writeSynced(_ data: Data, to path: String) throws {
+        let fm = FileManager.default
         let temporary = path + ".tmp-\(UUID().uuidString)"
         guard fm.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]),
               let handle = FileHandle(forUpdatingAtPath: temporary)
@@ -33,7 +39,6 @@ public struct RootKey: Sendable {
         try handle.synchronize()
         try handle.close()
         try fm.moveItem(atPath: temporary, toPath: path)
-        return RootKey(key)
     }
 
     /// AES-256-GCM under the root key; `context` (e.g. key id and version) is bound as AAD.

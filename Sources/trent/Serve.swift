@@ -19,7 +19,8 @@ struct Serve: AsyncParsableCommand {
         the variable. Requests must be signed (AWS SigV4) with an access key of the credentials file; \
         on first start Trent creates one with an administrator key and prints how to use it.
         State lives in <data-dir>/trent.sqlite (SQLite, WAL); key material in it is sealed under \
-        <data-dir>/root.key, created with mode 0600 on first start.
+        the root key: <data-dir>/root.key, created with mode 0600 on first start, or, with the \
+        --root-key-pkcs11 options, a key sealed by a non-extractable AES key in a PKCS#11 token.
         """
     )
 
@@ -62,6 +63,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert (TRENT_TLS_KEY).")
     var tlsKey: String?
 
+    @Option(name: .customLong("root-key-pkcs11-module"), help: "Keep the root key sealed by a PKCS#11 token: the module (e.g. /usr/lib/softhsm/libsofthsm2.so).")
+    var pkcs11Module: String?
+
+    @Option(name: .customLong("root-key-pkcs11-token"), help: "The label of the PKCS#11 token.")
+    var pkcs11Token: String?
+
+    @Option(name: .customLong("root-key-pkcs11-pin-source"), help: "Where the token's user PIN is: env:VARIABLE or file:PATH.")
+    var pkcs11PinSource: String?
+
+    @Option(name: .customLong("root-key-pkcs11-key-label"), help: "The label of the token's AES key (default trent-root-key; created on first start).")
+    var pkcs11KeyLabel: String = "trent-root-key"
+
     @Flag(name: .customLong("dev-accept-any-credentials"), help: "Development only: accept any signature without checking it (the region and access key are still read from it).")
     var devAcceptAnyCredentials = false
 
@@ -71,6 +84,43 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("unsafe-test-clock-offset"), help: .hidden)
     var unsafeTestClockOffset: Double?
 
+    /// The root key: a 0600 file (`root.key`), or sealed by a PKCS#11 token (`root.key.token`).
+    private func loadRootKey(dataDirectory: String, env: [String: String]) throws -> RootKey {
+        let filePath = (dataDirectory as NSString).appendingPathComponent("root.key")
+        let tokenPath = (dataDirectory as NSString).appendingPathComponent("root.key.token")
+        let fm = FileManager.default
+        guard let module = pkcs11Module else {
+            if pkcs11Token != nil || pkcs11PinSource != nil { throw ValidationError("--root-key-pkcs11-module is needed with the other --root-key-pkcs11 options") }
+            if fm.fileExists(atPath: tokenPath), !fm.fileExists(atPath: filePath) {
+                throw ValidationError("\(tokenPath): this data directory's root key is sealed by a PKCS#11 token; give --root-key-pkcs11-module, --root-key-pkcs11-token and --root-key-pkcs11-pin-source")
+            }
+            return try RootKey.loadOrCreate(at: filePath)
+        }
+        guard let token = pkcs11Token, let pinSource = pkcs11PinSource else {
+            throw ValidationError("--root-key-pkcs11-module needs --root-key-pkcs11-token and --root-key-pkcs11-pin-source")
+        }
+        if fm.fileExists(atPath: filePath) {
+            throw ValidationError("\(filePath) exists: this data directory's root key is a file, not a PKCS#11 token's")
+        }
+        let pin: String
+        if pinSource.hasPrefix("env:") {
+            guard let value = env[String(pinSource.dropFirst(4))] else { throw ValidationError("the PIN variable \(pinSource.dropFirst(4)) is not set") }
+            pin = value
+        } else if pinSource.hasPrefix("file:") {
+            guard let text = try? String(contentsOfFile: String(pinSource.dropFirst(5)), encoding: .utf8) else {
+                throw ValidationError("cannot read the PIN file \(pinSource.dropFirst(5))")
+            }
+            pin = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        } else {
+            throw ValidationError("--root-key-pkcs11-pin-source must be env:VARIABLE or file:PATH")
+        }
+        do {
+            return try RootKey.loadOrCreate(sealedAt: tokenPath, token: PKCS11RootKeySource(module: module, tokenLabel: token, pin: pin, keyLabel: pkcs11KeyLabel))
+        } catch let failure as CryptoFailure {
+            throw ValidationError("root key: \(failure)")
+        }
+    }
+
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let dataDirectory = DataDirectory.resolve(dataDir)
@@ -78,6 +128,10 @@ struct Serve: AsyncParsableCommand {
             atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
         )
         let account = accountID ?? env["TRENT_ACCOUNT_ID"] ?? "111122223333"
+        guard account.count == 12, account.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw ValidationError("the account id must be 12 digits")
+        }
+        let rootKey = try loadRootKey(dataDirectory: dataDirectory, env: env)
         let credentialsPath = credentials ?? env["TRENT_CREDENTIALS"] ?? (dataDirectory as NSString).appendingPathComponent("credentials.json")
         var createdAdministrator: CredentialsFile.AccessKey?
         let credentialsFile: CredentialsFile
@@ -109,9 +163,6 @@ struct Serve: AsyncParsableCommand {
         default: throw ValidationError("--tls-cert and --tls-key go together")
         }
         configuration.defaultRegion = defaultRegion ?? env["TRENT_DEFAULT_REGION"] ?? configuration.defaultRegion
-        guard configuration.account.count == 12, configuration.account.allSatisfy(\.isNumber) else {
-            throw ValidationError("the account id must be 12 digits")
-        }
         guard (0...64).contains(wrappingKeyPool) else { throw ValidationError("--wrapping-key-pool must be between 0 and 64") }
         guard sweepInterval > 0 else { throw ValidationError("--sweep-interval must be positive") }
         configuration.sweepInterval = .milliseconds(Int64(sweepInterval * 1000))
@@ -138,7 +189,6 @@ struct Serve: AsyncParsableCommand {
             clock = SystemClock()
         }
 
-        let rootKey = try RootKey.loadOrCreate(at: (dataDirectory as NSString).appendingPathComponent("root.key"))
         let store = try SQLiteKeyStore(path: DataDirectory.storePath(in: dataDirectory))
         let auditDirectory = auditDir ?? env["TRENT_AUDIT_DIR"] ?? (dataDirectory as NSString).appendingPathComponent("audit")
         let auditFiles = try AuditLogFiles(

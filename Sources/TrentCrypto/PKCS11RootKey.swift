@@ -1,0 +1,67 @@
+public import Foundation
+import Crypto
+import CPKCS11
+
+/// Where a root key held in a PKCS#11 token is: the module, the token, its PIN and the key's label.
+public struct PKCS11RootKeySource: Sendable {
+    public var module: String
+    public var tokenLabel: String
+    public var pin: String
+    public var keyLabel: String
+
+    public init(module: String, tokenLabel: String, pin: String, keyLabel: String = "trent-root-key") {
+        self.module = module
+        self.tokenLabel = tokenLabel
+        self.pin = pin
+        self.keyLabel = keyLabel
+    }
+}
+
+extension RootKey {
+    private static func text(_ message: [CChar]) -> String {
+        String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static let tokenWrapAAD = Data("trent root key sealed by a PKCS#11 token, v1".utf8)
+
+    /// A root key kept sealed by a non-extractable AES-256 key inside a PKCS#11 token. The file at
+    /// `path` holds only `IV (12) | AES-GCM(root key) | tag (16)`, made by the token: without the
+    /// token (and its PIN) the data directory reveals nothing. On first use the token key and the
+    /// root key are created.
+    public static func loadOrCreate(sealedAt path: String, token source: PKCS11RootKeySource) throws -> RootKey {
+        var message = [CChar](repeating: 0, count: 512)
+        guard let token = trent_p11_open(source.module, source.tokenLabel, source.pin, &message, message.count) else {
+            throw CryptoFailure.malformedInput("PKCS#11: " + Self.text(message))
+        }
+        defer { trent_p11_close(token) }
+        let exists = FileManager.default.fileExists(atPath: path)
+        guard trent_p11_select_key(token, source.keyLabel, exists ? 0 : 1, &message, message.count) == 1 else {
+            throw CryptoFailure.malformedInput("PKCS#11: " + Self.text(message))
+        }
+        if exists {
+            let sealed = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            guard sealed.count == 12 + 32 + 16 else { throw CryptoFailure.malformedInput("\(path) is not a token-sealed root key") }
+            var plain = [UInt8](repeating: 0, count: sealed.count - 12)
+            var length = 0
+            let aad = [UInt8](tokenWrapAAD)
+            let ok = trent_p11_gcm(token, 0, Array(sealed[0..<12]), aad, aad.count, Array(sealed[12...]), sealed.count - 12, &plain, &length)
+            defer { for i in plain.indices { plain[i] = 0 } }
+            guard ok == 1, length == 32 else {
+                throw CryptoFailure.malformedInput("the token's key \(source.keyLabel) does not open \(path): another token or key")
+            }
+            return RootKey(SymmetricKey(data: plain.prefix(32)))
+        }
+        let key = SymmetricKey(size: .bits256)
+        var plain = key.withUnsafeBytes { [UInt8]($0) }
+        defer { for i in plain.indices { plain[i] = 0 } }
+        let iv = (0..<12).map { _ in UInt8.random(in: 0...255) }
+        var sealed = [UInt8](repeating: 0, count: 32 + 16)
+        var length = 0
+        let aad = [UInt8](tokenWrapAAD)
+        guard trent_p11_gcm(token, 1, iv, aad, aad.count, plain, plain.count, &sealed, &length) == 1, length == 48 else {
+            throw CryptoFailure.malformedInput("PKCS#11: the token cannot encrypt with AES-GCM")
+        }
+        try writeSynced(Data(iv + sealed), to: path)
+        return RootKey(key)
+    }
+}

@@ -65,9 +65,15 @@ def test_root_key_in_a_token(hsm, tmp_path):
     assert "refused the PIN" in serve_fails(copy, token_args(pin_var="TRENT_OTHER_PIN"), hsm)
     assert "no AES key labelled" in serve_fails(copy, token_args(token="other", pin_var="TRENT_OTHER_PIN"), hsm)
     assert "no PKCS#11 token labelled" in serve_fails(copy, token_args(token="missing"), hsm)
-    # With the token, the copy serves the same keys.
+    # With the token, the copy serves the same keys, and its root key rotates inside the token.
     server = TrentServer(str(copy), extra_args=token_args(), env=hsm).start()
     try:
+        assert make_client(server).decrypt(CiphertextBlob=blob)["Plaintext"] == b"sealed by the token"
+        sealed_before = (copy / "root.key.token").read_bytes()
+        p = subprocess.run([TRENT_BIN, "root-key", "rotate", "--data-dir", str(copy)], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert (copy / "root.key.token").read_bytes() != sealed_before and (copy / "root.key.token").stat().st_size == 60
+        server.restart()
         assert make_client(server).decrypt(CiphertextBlob=blob)["Plaintext"] == b"sealed by the token"
     finally:
         server.stop()

@@ -14,11 +14,16 @@ public struct AuditLogFiles: Sendable {
     let store: any KeyStore
     let signingKey: AsymmetricKey
     public let fingerprint: String
+    let rootKey: RootKey
+    let signingKeyPath: String
+    static let signingKeyContext = "trent/audit-signing-key/v1"
 
     /// Opens the audit directory; the signing key is created on first use, sealed under the root key.
     public init(directory: String, store: any KeyStore, rootKey: RootKey, signingKeyPath: String) throws {
         self.directory = directory
         self.store = store
+        self.rootKey = rootKey
+        self.signingKeyPath = signingKeyPath
         let fm = FileManager.default
         if fm.fileExists(atPath: signingKeyPath) {
             let sealed = try Data(contentsOf: URL(fileURLWithPath: signingKeyPath))
@@ -33,6 +38,13 @@ public struct AuditLogFiles: Sendable {
         fingerprint = Self.hex(SHA256.hash(data: publicDER))
         let publicPath = "\(directory)/public-keys/\(fingerprint).der"
         if !fm.fileExists(atPath: publicPath) { try Self.writeDurably(publicDER, to: publicPath) }
+    }
+
+    /// Re-seals the signing key file under the newest root key version (root key rotation).
+    public func resealSigningKey() throws {
+        let sealed = try Data(contentsOf: URL(fileURLWithPath: signingKeyPath))
+        guard !rootKey.isCurrent(sealed, context: Self.signingKeyContext) else { return }
+        try Self.writeDurably(try rootKey.seal(try rootKey.open(sealed, context: Self.signingKeyContext), context: Self.signingKeyContext), to: signingKeyPath)
     }
 
     /// Audit events recorded but not yet in a log file.
@@ -152,7 +164,7 @@ public struct AuditLogFiles: Sendable {
         else { throw CocoaError(.fileWriteUnknown) }
         try handle.synchronize()
         try handle.close()
-        if fm.fileExists(atPath: path) { try fm.removeItem(atPath: path) }
-        try fm.moveItem(atPath: temporary, toPath: path)
+        // rename(2) replaces the old file atomically: a crash leaves the old or the new, never neither.
+        guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 }

@@ -23,7 +23,9 @@ extension KeyService {
         while base64.count % 4 != 0 { base64 += "=" }
         guard let data = Data(base64Encoded: base64), data.count == 65, data.first == 1 else { return nil }
         let id = data[1..<33], mac = data[33...]
-        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: id, using: grantTokenKey) else { return nil }
+        // Tokens made before a root key rotation finished still check against the older version.
+        let keys = rootKey.derivedKeys(purpose: "trent/grant-token/v1")
+        guard keys.contains(where: { HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: id, using: $0) }) else { return nil }
         return KeyMaterialID.hex(Array(id))
     }
 

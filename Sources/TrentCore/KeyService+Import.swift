@@ -55,8 +55,9 @@ extension KeyService {
         let now = now()
         let tokenID = KeyMaterialID.hex((0..<16).map { _ in UInt8.random(in: 0...255) })
         let expiresAt = now.addingTimeInterval(configuration.importParametersLifetime)
-        let sealedPrivate = try rootKey.seal(pair.privateKeyDER, context: ImportParameters.sealingContext(tokenID: tokenID))
         return try await store.write { [self] tx in
+            // Sealed inside the transaction, so a root key rotation never misses it.
+            let sealedPrivate = try rootKey.seal(pair.privateKeyDER, context: ImportParameters.sealingContext(tokenID: tokenID))
             let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
             try checkImportable(key, now: now)
             try tx.deleteImportParameters(expiredAt: now)
@@ -149,7 +150,7 @@ extension KeyService {
             key = try settleExpiry(of: key, now: now, in: tx)
 
             // The token: ours, for this key, unexpired, unused.
-            guard let token = ImportToken.open(input.importToken, macKey: tokenMACKey) else {
+            guard let token = tokenMACKeys.lazy.compactMap({ ImportToken.open(input.importToken, macKey: $0) }).first else {
                 throw KMSError(.invalidImportToken, "The import token is invalid.")
             }
             guard token.keyID == key.id else {

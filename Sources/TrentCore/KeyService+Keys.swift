@@ -38,15 +38,16 @@ extension KeyService {
         )
         if let policy = input.policy { try checkLockout(policy, key: key, call: call, bypass: input.bypassPolicyLockoutSafetyCheck) }
         var material: KeyMaterial?
+        var secret: SymmetricKey?
         if input.origin == .awsKMS {
             let spec = input.keySpec
-            let secret = try await Task.detached { try Self.generateMaterial(spec) }.value
-            let materialID = KeyMaterialID.hex(KeyMaterialID.compute(keyID: id, material: secret))
+            let generated = try await Task.detached { try Self.generateMaterial(spec) }.value
+            let materialID = KeyMaterialID.hex(KeyMaterialID.compute(keyID: id, material: generated))
             material = KeyMaterial(
-                keyID: key.storageID, id: materialID, origin: .generated,
-                sealedMaterial: try sealMaterial(secret, keyID: key.storageID, materialID: materialID),
+                keyID: key.storageID, id: materialID, origin: .generated, sealedMaterial: nil,
                 expirationModel: nil, validTo: nil, importedAt: nil, createdAt: now
             )
+            secret = generated
             key.currentMaterialID = materialID
         }
         let set = input.multiRegion
@@ -54,10 +55,15 @@ extension KeyService {
         let description = KeyDescription(key: key, currentMaterial: material, now: now, multiRegion: set)
         let record = event(call, at: now, key: key, response: .object(["keyMetadata": description.auditMetadata]))
         let finalKey = key
-        let finalMaterial = material
-        try await store.write { tx in
+        let unsealed = material
+        let finalSecret = secret
+        try await store.write { [self] tx in
             try tx.insert(finalKey)
-            if let finalMaterial { try tx.save(finalMaterial) }
+            // Sealed inside the transaction, so a root key rotation never misses it.
+            if var material = unsealed, let finalSecret {
+                material.sealedMaterial = try sealMaterial(finalSecret, keyID: material.keyID, materialID: material.id)
+                try tx.save(material)
+            }
             try tx.append(record)
         }
         return description

@@ -19,7 +19,10 @@ public final class KeyService: Sendable {
     let store: any KeyStore
     let clock: any Clock
     let rootKey: RootKey
-    let tokenMACKey: SymmetricKey
+    /// The import-token MAC key: made with the newest root key version, checked against every one.
+    var tokenMACKey: SymmetricKey { rootKey.derivedKey(purpose: Self.importTokenPurpose) }
+    var tokenMACKeys: [SymmetricKey] { rootKey.derivedKeys(purpose: Self.importTokenPurpose) }
+    static let importTokenPurpose = "trent/import-token-mac/v1"
     public let wrappingKeys: WrappingKeyPool
     let configuration: Configuration
 
@@ -27,7 +30,6 @@ public final class KeyService: Sendable {
         self.store = store
         self.clock = clock
         self.rootKey = rootKey
-        self.tokenMACKey = rootKey.derivedKey(purpose: "trent/import-token-mac/v1")
         self.wrappingKeys = wrappingKeys
         self.configuration = configuration
     }

@@ -38,6 +38,16 @@ public final class ManualClock: Clock, @unchecked Sendable {
     }
 }
 
+/// One material version's place in the store.
+public struct MaterialReference: Sendable, Equatable {
+    public let keyID: String
+    public let id: String
+    public init(keyID: String, id: String) {
+        self.keyID = keyID
+        self.id = id
+    }
+}
+
 /// Reads of the store. Loading never changes anything.
 public protocol KeyStoreReader {
     /// The key with this storage id (`Key.storageID`).
@@ -46,6 +56,10 @@ public protocol KeyStoreReader {
     func multiRegionKeys(id: String, account: String) throws -> [Key]
     func keys(account: String, region: String, after: String?, limit: Int) throws -> [Key]
     func materials(keyID: String) throws -> [KeyMaterial]
+    /// Every stored material version, by (key id, material id), after a position of that order.
+    func materialReferences(after: MaterialReference?, limit: Int) throws -> [MaterialReference]
+    /// The token ids of every stored set of import parameters.
+    func importParameterTokenIDs() throws -> [String]
     func alias(account: String, region: String, name: String) throws -> Alias?
     func aliases(account: String, region: String, targetKeyID: String?, after: String?, limit: Int) throws -> [Alias]
     func importParameters(tokenID: String) throws -> ImportParameters?
@@ -77,6 +91,8 @@ public protocol KeyStoreTransaction: KeyStoreReader {
     func update(_ key: Key) throws
     func deleteKey(id: String) throws
     func save(_ material: KeyMaterial) throws
+    /// Replaces the sealed private key of a set of import parameters (root key rotation).
+    func updateSealedPrivateKey(tokenID: String, sealed: Data) throws
     func insert(_ alias: Alias) throws
     func update(_ alias: Alias) throws
     func deleteAlias(account: String, region: String, name: String) throws

@@ -24,11 +24,15 @@ public func buildApplication(
     )
     let sweeper = ExpirySweeper(service: service, interval: configuration.sweepInterval, logger: logger)
     let poolFiller = WrappingKeyPoolFiller(pool: service.wrappingKeys)
+    let rotator = RootKeyRotator(
+        service: service, auditFiles: auditFiles, dataDirectory: configuration.dataDirectory,
+        pollInterval: configuration.sweepInterval < .seconds(1) ? configuration.sweepInterval : .seconds(1), logger: logger
+    )
     return Application(
         router: router,
         server: try configuration.tls.map { try .tls(.http1(), tlsConfiguration: try tlsConfiguration($0)) } ?? .http1(),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Trent"),
-        services: [sweeper, poolFiller] + (auditFiles.map {
+        services: [sweeper, poolFiller, rotator] + (auditFiles.map {
             [AuditLogRoller(
                 files: $0, clock: testClock ?? SystemClock(), interval: configuration.auditRollInterval,
                 maximumRecords: configuration.auditRollRecords, logger: logger

@@ -256,6 +256,12 @@ struct SQLiteTransaction: KeyStoreTransaction {
 
     // MARK: Key material
 
+    func materialReferences(after: MaterialReference?, limit: Int) throws -> [MaterialReference] {
+        try Row.fetchAll(db, sql: """
+            SELECT key_id, id FROM key_materials WHERE ? IS NULL OR (key_id, id) > (?, ?) ORDER BY key_id, id LIMIT ?
+            """, arguments: [after?.keyID, after?.keyID, after?.id, limit]).map { MaterialReference(keyID: $0["key_id"], id: $0["id"]) }
+    }
+
     func materials(keyID: String) throws -> [KeyMaterial] {
         try Row.fetchAll(db, sql: "SELECT * FROM key_materials WHERE key_id = ? ORDER BY rowid", arguments: [keyID]).map { row in
             guard let origin = KeyMaterial.Origin(rawValue: row["origin"]) else { throw StoreError.corrupt("key material row") }
@@ -372,6 +378,14 @@ struct SQLiteTransaction: KeyStoreTransaction {
             INSERT INTO import_parameters (token_id, key_id, algorithm, spec, sealed_private_key, expires_at) VALUES (?, ?, ?, ?, ?, ?)
             """, arguments: [parameters.tokenID, parameters.keyID, parameters.algorithm.rawValue, parameters.spec.rawValue,
                              parameters.sealedPrivateKey, parameters.expiresAt.timeIntervalSince1970])
+    }
+
+    func importParameterTokenIDs() throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT token_id FROM import_parameters ORDER BY token_id")
+    }
+
+    func updateSealedPrivateKey(tokenID: String, sealed: Data) throws {
+        try db.execute(sql: "UPDATE import_parameters SET sealed_private_key = ? WHERE token_id = ?", arguments: [sealed, tokenID])
     }
 
     func deleteImportParameters(tokenID: String) throws {

@@ -1,5 +1,6 @@
 """Key policies, IAM identity policies and grants, evaluated as AWS KMS evaluates them."""
 import json
+import os
 
 import pytest
 from botocore.exceptions import ClientError
@@ -210,3 +211,30 @@ def test_cross_account_use_by_key_arn(server):
     assert message.startswith(f"User: arn:aws:iam::{OTHER_ACCOUNT}:user/admin is not authorized to perform: kms:Encrypt")
     denied(other.generate_data_key, KeyId=shared["Arn"], KeySpec="AES_256")  # not in the key policy
     denied(other.decrypt, CiphertextBlob=admin.encrypt(KeyId=private["KeyId"], Plaintext=b"x")["CiphertextBlob"])
+
+
+def test_byok_condition_keys(server):
+    """A key policy that lets alice import only RSA-AES-wrapped material that expires within 30 days."""
+    import time
+    from byok import wrap
+    admin, alice = make_client(server), make_client(server, identity="alice")
+    limit = int(time.time()) + 30 * 86400
+    alice_arn = f"arn:aws:iam::{ACCOUNT}:user/alice"
+    key = admin.create_key(Origin="EXTERNAL", Policy=policy(
+        ADMIN_STATEMENT,
+        {"Effect": "Allow", "Principal": {"AWS": alice_arn}, "Action": "kms:GetParametersForImport", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:WrappingAlgorithm": "RSA_AES_KEY_WRAP_SHA_256"}}},
+        {"Effect": "Allow", "Principal": {"AWS": alice_arn}, "Action": "kms:ImportKeyMaterial", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:ExpirationModel": "KEY_MATERIAL_EXPIRES"}, "NumericLessThanEquals": {"kms:ValidTo": limit}}},
+    ))["KeyMetadata"]["KeyId"]
+    denied(alice.get_parameters_for_import, KeyId=key, WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")
+    material = os.urandom(32)
+
+    def attempt(**import_args):
+        params = alice.get_parameters_for_import(KeyId=key, WrappingAlgorithm="RSA_AES_KEY_WRAP_SHA_256", WrappingKeySpec="RSA_2048")
+        return alice.import_key_material(KeyId=key, ImportToken=params["ImportToken"],
+                                         EncryptedKeyMaterial=wrap(material, params["PublicKey"], "RSA_AES_KEY_WRAP_SHA_256"), **import_args)
+    denied(attempt, ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+    denied(attempt, ExpirationModel="KEY_MATERIAL_EXPIRES", ValidTo=limit + 86400)
+    attempt(ExpirationModel="KEY_MATERIAL_EXPIRES", ValidTo=limit - 86400)
+    assert admin.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "Enabled"

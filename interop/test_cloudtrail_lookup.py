@@ -68,3 +68,27 @@ def test_lookup_errors(server):
     with pytest.raises(ClientError) as e:
         ct.lookup_events(StartTime=now, EndTime=now - datetime.timedelta(hours=1))
     assert e.value.response["Error"]["Code"] == "InvalidTimeRangeException"
+
+
+def test_lookup_is_authorized_and_per_account(own_server):
+    from conftest import make_client as client
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+    from conftest import IDENTITIES
+
+    def cloudtrail(identity):
+        i = IDENTITIES[identity]
+        return boto3.client("cloudtrail", endpoint_url=own_server.endpoint, region_name="us-east-1",
+                            aws_access_key_id=i["AWS_ACCESS_KEY_ID"], aws_secret_access_key=i["AWS_SECRET_ACCESS_KEY"],
+                            config=Config(retries={"max_attempts": 1}))
+    client(own_server).create_key(Description="in 111122223333")
+    client(own_server, identity="other-admin").create_key(Description="in 444455556666")
+    mine = cloudtrail("admin").lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateKey"}])["Events"]
+    theirs = cloudtrail("other-admin").lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateKey"}])["Events"]
+    assert [json.loads(e["CloudTrailEvent"])["recipientAccountId"] for e in mine] == ["111122223333"]
+    assert [json.loads(e["CloudTrailEvent"])["recipientAccountId"] for e in theirs] == ["444455556666"]
+    with pytest.raises(ClientError) as e:
+        cloudtrail("alice").lookup_events()
+    assert e.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "cloudtrail:LookupEvents" in e.value.response["Error"]["Message"]

@@ -23,8 +23,9 @@ public struct AuditLookup: Sendable {
         public let nextToken: String?
     }
 
+    /// The events of `account` (every account when nil, for the local `trent audit lookup`).
     public func lookup(
-        region: String?, attribute: (key: String, value: String)?, start: Date?, end: Date?, maxResults: Int?, nextToken: String?
+        account: String? = nil, region: String?, attribute: (key: String, value: String)?, start: Date?, end: Date?, maxResults: Int?, nextToken: String?
     ) async throws -> Page {
         let limit = maxResults ?? 50
         guard (1...50).contains(limit) else { throw Failure(type: "InvalidMaxResultsException", message: "MaxResults must be between 1 and 50.") }
@@ -47,7 +48,7 @@ public struct AuditLookup: Sendable {
         var found: [AuditEvent] = []
         while found.count < limit {
             let batch = try await store.read { [query] in try $0.auditEvents(query) }
-            for event in batch where Self.matches(event, attribute) {
+            for event in batch where (account == nil || event.account == account) && Self.matches(event, attribute) {
                 found.append(event)
                 if found.count == limit { break }
             }

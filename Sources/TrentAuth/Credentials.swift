@@ -165,12 +165,13 @@ public struct CredentialsFile: Sendable, Codable, Equatable {
         }
     }
 
-    /// A file with one administrator user, `admin`, in `account`, allowed every KMS action by an
+    /// A file with one administrator user, `admin`, in `account`, allowed every KMS action (and
+    /// CloudTrail's LookupEvents) by an
     /// identity policy (the default key policy delegates to IAM), with a fresh access key.
     public static func administrator(account: String) -> CredentialsFile {
         let key = AccessKey(accessKeyId: "AKIA" + randomCharacters(16, from: "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
                             secretAccessKey: randomCharacters(40, from: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"))
-        let policy = #"{"Version":"2012-10-17","Statement":[{"Sid":"Administrator","Effect":"Allow","Action":"kms:*","Resource":"*"}]}"#
+        let policy = #"{"Version":"2012-10-17","Statement":[{"Sid":"Administrator","Effect":"Allow","Action":["kms:*","cloudtrail:LookupEvents"],"Resource":"*"}]}"#
         return CredentialsFile(accounts: [account: Account(users: ["admin": Identity(accessKeys: [key], policies: [policy])])])
     }
 

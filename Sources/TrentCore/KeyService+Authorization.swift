@@ -11,8 +11,8 @@ extension KeyService {
     }
 
     /// Actions without a key resource (CreateKey, ListKeys, …): IAM identity policies alone.
-    public func authorizeWithoutKey(_ call: CallContext) throws {
-        let request = AuthorizationRequest(principal: call.principal, action: Self.action(of: call), resource: "*", context: baseContext(call))
+    public func authorizeWithoutKey(_ call: CallContext, action: String? = nil) throws {
+        let request = AuthorizationRequest(principal: call.principal, action: action ?? Self.action(of: call), resource: "*", context: baseContext(call))
         let decision = AccessDecision.decide(request, keyPolicy: nil, keyAccount: nil, identityPolicies: Self.parsed(call.identityPolicies))
         guard decision == .allowed else { throw KMSError(.accessDenied, decision.message(request)) }
     }

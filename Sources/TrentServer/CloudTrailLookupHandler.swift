@@ -11,7 +11,7 @@ struct CloudTrailLookupHandler: Sendable {
 
     let lookup: AuditLookup?
 
-    func handle(operation: String, body: Data, region: String, requestID: String) async -> Response {
+    func handle(operation: String, body: Data, account: String, region: String, requestID: String) async -> Response {
         guard operation == "LookupEvents", let lookup else {
             return Self.error("UnknownOperationException", "", requestID: requestID)
         }
@@ -34,7 +34,7 @@ struct CloudTrailLookupHandler: Sendable {
         }
         do {
             let page = try await lookup.lookup(
-                region: region, attribute: attribute, start: Self.date(request["StartTime"]), end: Self.date(request["EndTime"]),
+                account: account, region: region, attribute: attribute, start: Self.date(request["StartTime"]), end: Self.date(request["EndTime"]),
                 maxResults: request["MaxResults"] as? Int, nextToken: request["NextToken"] as? String
             )
             var response: [String: Any] = ["Events": request["EventCategory"] == nil ? page.events.map(AuditLookup.eventShape) : []]

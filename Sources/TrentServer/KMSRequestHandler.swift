@@ -47,10 +47,14 @@ struct KMSRequestHandler: Sendable {
         )
         call.secureTransport = configuration.tls != nil
         if target.hasPrefix(CloudTrailLookupHandler.targetPrefix) {
-            return await cloudTrail.handle(
-                operation: String(target.dropFirst(CloudTrailLookupHandler.targetPrefix.count)), body: body,
-                region: call.region, requestID: requestID
-            )
+            // IAM decides (cloudtrail:LookupEvents); callers see their own account's events only.
+            let operation = String(target.dropFirst(CloudTrailLookupHandler.targetPrefix.count))
+            do { try service.authorizeWithoutKey(call, action: "cloudtrail:" + operation) } catch let failure as KMSError {
+                return Self.errorResponse(failure, requestID: requestID)
+            } catch {
+                return Self.errorResponse(KMSError(.internal, "An internal error occurred."), requestID: requestID)
+            }
+            return await cloudTrail.handle(operation: operation, body: body, account: call.account, region: call.region, requestID: requestID)
         }
         do {
             guard target.hasPrefix(Self.targetPrefix), let operation = OperationTable.operations[operationName] else {

@@ -75,10 +75,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A SigV4-signing KMS client for `trent byok`: Trent or real AWS KMS.
+        .target(name: "TrentClient", dependencies: ["TrentAuth"], swiftSettings: strict),
         .executableTarget(
             name: "trent",
             dependencies: [
-                "TrentServer", "TrentStore", "TrentAudit", "TrentCore",
+                "TrentServer", "TrentStore", "TrentAudit", "TrentCore", "TrentClient", "TrentCrypto", "TrentAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -109,6 +109,16 @@ public final class OpenSSLKey: @unchecked Sendable {
         self.init(pkey, isPrivate: true)
     }
 
+    /// Parses a DER private key in any form OpenSSL knows: PKCS#8, PKCS#1 (RSA) or SEC 1 (EC).
+    public convenience init(anyPrivateKeyDER der: [UInt8]) throws {
+        let pkey: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+            var p = buffer.baseAddress
+            return d2i_AutoPrivateKey(nil, &p, buffer.count)
+        }
+        guard let pkey else { throw OpenSSLError("d2i_AutoPrivateKey") }
+        self.init(pkey, isPrivate: true)
+    }
+
     /// Parses a DER SubjectPublicKeyInfo.
     public convenience init(publicKeyDER der: [UInt8]) throws {
         let pkey: OpaquePointer? = der.withUnsafeBufferPointer { buffer in

@@ -208,6 +208,24 @@ def own_server(workdir):
     s.stop()
 
 
+SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+@pytest.fixture()
+def hsm(tmp_path):
+    """A SoftHSM2 with two initialised tokens, `trent` (PIN 1234) and `other` (PIN 4321)."""
+    assert os.path.exists(SOFTHSM_MODULE), "SoftHSM2 is needed (Debian package softhsm2; .ci/run installs it)"
+    tokens = tmp_path / "tokens"
+    tokens.mkdir()
+    conf = tmp_path / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\n")
+    env = dict(os.environ, SOFTHSM2_CONF=str(conf), TRENT_TEST_PIN="1234", TRENT_OTHER_PIN="4321")
+    for label, pin in (("trent", "1234"), ("other", "4321")):
+        subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", "99999999"],
+                       env=env, check=True, capture_output=True)
+    return env
+
+
 def make_client(server, region=REGION, validate=True, identity="admin"):
     i = IDENTITIES[identity]
     return boto3.client(

@@ -80,7 +80,8 @@ def rewrite(path, change):
     ("delete-digest", "is missing"),
     ("edit-digest", "signature verification failed"),
     ("forge-signature", "signature verification failed"),
-    ("reorder-digests", "reordered"),
+    # Swapped digest files are caught by the name each one signs (moved), or by the chain (reordered).
+    ("reorder-digests", ("reordered", "moved or forged")),
 ])
 def test_tampering_is_detected(own_server, delivered, tamper, expected):
     logs, digests = files(own_server, "log"), files(own_server, "digest")
@@ -104,7 +105,7 @@ def test_tampering_is_detected(own_server, delivered, tamper, expected):
         open(digests[1], "wb").write(a)
     code, out = own_server.audit_validate()
     assert code != 0, out
-    assert expected in out, out
+    assert any(e in out for e in (expected if isinstance(expected, tuple) else (expected,))), out
 
 
 def test_lookup_sees_records_before_they_are_rolled(own_server):

@@ -159,3 +159,45 @@ def test_credentials_chain(server, tmp_path):
 def test_help(command):
     out = subprocess.run([TRENT_BIN, "byok", command, "--help"], capture_output=True, text=True, check=True).stdout
     assert "USAGE: trent byok " + command in out and ("--key" in out or "--public-key" in out)
+
+
+def hsm_args(label):
+    from conftest import SOFTHSM_MODULE
+    return ["--pkcs11-module", SOFTHSM_MODULE, "--token-label", "trent", "--pin-source", "env:TRENT_TEST_PIN", "--key-label", label]
+
+
+@pytest.mark.parametrize("algorithm", ["RSAES_OAEP_SHA_1", "RSA_AES_KEY_WRAP_SHA_1"])
+def test_hsm_material_never_leaves_the_token(server, hsm, algorithm):
+    """SoftHSM2: HMAC key material generated in the token, wrapped there, imported, and verified
+    by comparing GenerateMac with an HMAC computed by the token."""
+    kms = make_client(server)
+    key = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC", Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    label = f"hmac-{algorithm.lower()}"
+    out = byok_cli(server, "generate", "--key-spec", "HMAC_256", *hsm_args(label), env=hsm).stdout
+    assert "leaves the token only wrapped" in out
+    assert "already holds" in refused(server, "generate", "--key-spec", "HMAC_256", *hsm_args(label), env=hsm)
+    summary = json.loads(byok_cli(server, "import", "--key-id", key, "--wrapping-algorithm", algorithm, "--no-expiry", *hsm_args(label), env=hsm).stdout)
+    assert summary["KeyState"] == "Enabled"
+    assert "Verified" in byok_cli(server, "verify", "--key-id", key, *hsm_args(label), env=hsm).stdout
+    # A different token key does not verify.
+    byok_cli(server, "generate", "--key-spec", "HMAC_256", *hsm_args(label + "-other"), env=hsm)
+    p = byok_cli(server, "verify", "--key-id", key, *hsm_args(label + "-other"), env=hsm, check=False)
+    assert p.returncode == 1 and "MISMATCH" in p.stdout
+
+
+def test_hsm_symmetric_key_and_refusals(server, hsm, tmp_path):
+    kms = make_client(server)
+    key = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    byok_cli(server, "generate", "--key-spec", "SYMMETRIC_DEFAULT", *hsm_args("aes-1"), env=hsm)
+    # SoftHSM2 has RSA-OAEP with SHA-1 only: SHA-256 is refused in words.
+    message = refused(server, "import", "--key-id", key, "--expires-in", "1d", "--wrapping-algorithm", "RSA_AES_KEY_WRAP_SHA_256", *hsm_args("aes-1"), env=hsm)
+    assert "does not offer RSA-OAEP with SHA-256" in message
+    byok_cli(server, "import", "--key-id", key, "--expires-in", "1d", "--wrapping-algorithm", "RSA_AES_KEY_WRAP_SHA_1", *hsm_args("aes-1"), env=hsm)
+    blob = kms.encrypt(KeyId=key, Plaintext=b"material from the HSM")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"material from the HSM"
+    assert "never leaves the token" in refused(server, "generate", "--key-spec", "SYMMETRIC_DEFAULT", "--out", str(tmp_path / "x"), *hsm_args("aes-2"), env=hsm)
+    assert "symmetric and HMAC" in refused(server, "generate", "--key-spec", "RSA_2048", *hsm_args("rsa"), env=hsm)
+    assert "no single secret key" in refused(server, "import", "--key-id", key, "--no-expiry", *hsm_args("missing"), env=hsm)
+    wrong_pin = dict(hsm, TRENT_TEST_PIN="0000")
+    assert "PIN" in refused(server, "import", "--key-id", key, "--no-expiry", *hsm_args("aes-1"), env=wrong_pin)
+    assert "either --key-material" in refused(server, "import", "--key-id", key, "--no-expiry", "--key-material", str(tmp_path / "x"), *hsm_args("aes-1"), env=hsm)

@@ -13,6 +13,15 @@ struct trent_p11 {
     int have_key;
 };
 
+/// A token without RSA-OAEP over SHA-256 (SoftHSM2 offers SHA-1 only) says so in words.
+static void fail_oaep(char *error, size_t len, const char *what, CK_RV rv, int sha256) {
+    if (sha256 && (rv == CKR_ARGUMENTS_BAD || rv == CKR_MECHANISM_PARAM_INVALID || rv == CKR_MECHANISM_INVALID)) {
+        if (error && len) snprintf(error, len, "%s: this token does not offer RSA-OAEP with SHA-256 (PKCS#11 error 0x%lx); use RSAES_OAEP_SHA_1 or RSA_AES_KEY_WRAP_SHA_1", what, (unsigned long)rv);
+        return;
+    }
+    if (error && len) snprintf(error, len, "%s (PKCS#11 error 0x%lx)", what, (unsigned long)rv);
+}
+
 static void fail(char *error, size_t len, const char *what, CK_RV rv) {
     if (error && len) snprintf(error, len, "%s (PKCS#11 error 0x%lx)", what, (unsigned long)rv);
 }
@@ -132,6 +141,139 @@ int trent_p11_gcm(trent_p11 *t, int encrypt, const uint8_t iv[12], const uint8_t
     rv = encrypt ? t->functions->C_Encrypt(t->session, (CK_BYTE_PTR)in, in_len, out, &length)
                  : t->functions->C_Decrypt(t->session, (CK_BYTE_PTR)in, in_len, out, &length);
     if (rv != CKR_OK) return 0;
+    *out_len = length;
+    return 1;
+}
+
+/// The secret key labelled `label`, if exactly one exists.
+static int find_secret(trent_p11 *t, const char *label, CK_OBJECT_HANDLE *out) {
+    CK_OBJECT_CLASS class = CKO_SECRET_KEY;
+    CK_ATTRIBUTE search[] = {{CKA_CLASS, &class, sizeof class}, {CKA_LABEL, (void *)label, strlen(label)}};
+    if (t->functions->C_FindObjectsInit(t->session, search, 2) != CKR_OK) return 0;
+    CK_OBJECT_HANDLE handles[2];
+    CK_ULONG found = 0;
+    CK_RV rv = t->functions->C_FindObjects(t->session, handles, 2, &found);
+    t->functions->C_FindObjectsFinal(t->session);
+    if (rv != CKR_OK || found != 1) return 0;
+    *out = handles[0];
+    return 1;
+}
+
+int trent_p11_generate_secret(trent_p11 *t, const char *label, int hmac, size_t length, char *error, size_t error_len) {
+    CK_OBJECT_HANDLE existing;
+    if (find_secret(t, label, &existing)) {
+        if (error && error_len) snprintf(error, error_len, "the token already holds a key labelled '%s'", label);
+        return 0;
+    }
+    CK_OBJECT_CLASS class = CKO_SECRET_KEY;
+    CK_KEY_TYPE type = hmac ? CKK_GENERIC_SECRET : CKK_AES;
+    CK_MECHANISM mechanism = {hmac ? CKM_GENERIC_SECRET_KEY_GEN : CKM_AES_KEY_GEN, NULL, 0};
+    CK_ULONG value_len = length;
+    CK_BBOOL yes = CK_TRUE;
+    CK_ATTRIBUTE template[] = {
+        {CKA_CLASS, &class, sizeof class},         {CKA_KEY_TYPE, &type, sizeof type},
+        {CKA_LABEL, (void *)label, strlen(label)}, {CKA_VALUE_LEN, &value_len, sizeof value_len},
+        {CKA_TOKEN, &yes, sizeof yes},             {CKA_PRIVATE, &yes, sizeof yes},
+        {CKA_SENSITIVE, &yes, sizeof yes},         {CKA_EXTRACTABLE, &yes, sizeof yes},
+        {hmac ? CKA_SIGN : CKA_ENCRYPT, &yes, sizeof yes}, {hmac ? CKA_VERIFY : CKA_DECRYPT, &yes, sizeof yes},
+    };
+    CK_OBJECT_HANDLE key;
+    CK_RV rv = t->functions->C_GenerateKey(t->session, &mechanism, template, sizeof template / sizeof template[0], &key);
+    if (rv != CKR_OK) { fail(error, error_len, "C_GenerateKey failed", rv); return 0; }
+    return 1;
+}
+
+/// PKCS#11 v2.40's CK_RSA_AES_KEY_WRAP_PARAMS (not in every header).
+typedef struct { CK_ULONG aes_key_bits; CK_RSA_PKCS_OAEP_PARAMS *oaep; } rsa_aes_key_wrap_params;
+
+int trent_p11_wrap_for_kms(trent_p11 *t, const char *label, const uint8_t *modulus, size_t modulus_len,
+                           const uint8_t *exponent, size_t exponent_len, int key_wrap, int sha256,
+                           uint8_t *out, size_t *out_len, char *error, size_t error_len) {
+    CK_OBJECT_HANDLE target;
+    if (!find_secret(t, label, &target)) {
+        if (error && error_len) snprintf(error, error_len, "the token holds no single secret key labelled '%s'", label);
+        return 0;
+    }
+    // The wrapping public key, as a session object.
+    CK_OBJECT_CLASS public_class = CKO_PUBLIC_KEY;
+    CK_KEY_TYPE rsa_type = CKK_RSA;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_ATTRIBUTE public_template[] = {
+        {CKA_CLASS, &public_class, sizeof public_class}, {CKA_KEY_TYPE, &rsa_type, sizeof rsa_type},
+        {CKA_TOKEN, &no, sizeof no}, {CKA_WRAP, &yes, sizeof yes}, {CKA_ENCRYPT, &yes, sizeof yes},
+        {CKA_MODULUS, (void *)modulus, modulus_len}, {CKA_PUBLIC_EXPONENT, (void *)exponent, exponent_len},
+    };
+    CK_OBJECT_HANDLE rsa;
+    CK_RV rv = t->functions->C_CreateObject(t->session, public_template, sizeof public_template / sizeof public_template[0], &rsa);
+    if (rv != CKR_OK) { fail(error, error_len, "C_CreateObject (wrapping public key) failed", rv); return 0; }
+
+    CK_RSA_PKCS_OAEP_PARAMS oaep = {sha256 ? CKM_SHA256 : CKM_SHA_1, sha256 ? CKG_MGF1_SHA256 : CKG_MGF1_SHA1, CKZ_DATA_SPECIFIED, NULL, 0};
+    CK_MECHANISM oaep_mechanism = {CKM_RSA_PKCS_OAEP, &oaep, sizeof oaep};
+    int ok = 0;
+    CK_ULONG length = *out_len;
+    if (!key_wrap) {
+        rv = t->functions->C_WrapKey(t->session, &oaep_mechanism, rsa, target, out, &length);
+        if (rv == CKR_OK) { *out_len = length; ok = 1; } else fail_oaep(error, error_len, "C_WrapKey (RSAES-OAEP) failed", rv, sha256);
+    } else {
+        rsa_aes_key_wrap_params params = {256, &oaep};
+        CK_MECHANISM combined = {CKM_RSA_AES_KEY_WRAP, &params, sizeof params};
+        rv = t->functions->C_WrapKey(t->session, &combined, rsa, target, out, &length);
+        if (rv == CKR_OK) {
+            *out_len = length;
+            ok = 1;
+        } else if (rv == CKR_MECHANISM_INVALID) {
+            // The same construction in two steps, inside the token: an ephemeral AES-256 key wraps
+            // the material (RFC 5649), RSA-OAEP wraps the ephemeral key; only ciphertext leaves.
+            CK_OBJECT_CLASS secret_class = CKO_SECRET_KEY;
+            CK_KEY_TYPE aes_type = CKK_AES;
+            CK_ULONG aes_len = 32;
+            CK_ATTRIBUTE aes_template[] = {
+                {CKA_CLASS, &secret_class, sizeof secret_class}, {CKA_KEY_TYPE, &aes_type, sizeof aes_type},
+                {CKA_VALUE_LEN, &aes_len, sizeof aes_len}, {CKA_TOKEN, &no, sizeof no}, {CKA_SENSITIVE, &yes, sizeof yes},
+                {CKA_EXTRACTABLE, &yes, sizeof yes}, {CKA_WRAP, &yes, sizeof yes},
+            };
+            CK_MECHANISM aes_gen = {CKM_AES_KEY_GEN, NULL, 0};
+            CK_OBJECT_HANDLE aes;
+            rv = t->functions->C_GenerateKey(t->session, &aes_gen, aes_template, sizeof aes_template / sizeof aes_template[0], &aes);
+            if (rv != CKR_OK) {
+                fail(error, error_len, "C_GenerateKey (ephemeral AES key) failed", rv);
+            } else {
+                CK_ULONG first = *out_len;
+                rv = t->functions->C_WrapKey(t->session, &oaep_mechanism, rsa, aes, out, &first);
+                if (rv != CKR_OK) {
+                    fail_oaep(error, error_len, "C_WrapKey (ephemeral key, RSAES-OAEP) failed", rv, sha256);
+                } else {
+                    CK_MECHANISM pad = {CKM_AES_KEY_WRAP_PAD, NULL, 0};
+                    CK_ULONG second = *out_len - first;
+                    rv = t->functions->C_WrapKey(t->session, &pad, aes, target, out + first, &second);
+                    if (rv == CKR_OK) { *out_len = first + second; ok = 1; }
+                    else fail(error, error_len, "C_WrapKey (AES key wrap with padding) failed", rv);
+                }
+                t->functions->C_DestroyObject(t->session, aes);
+            }
+        } else {
+            fail(error, error_len, "C_WrapKey (RSA-AES key wrap) failed", rv);
+        }
+    }
+    t->functions->C_DestroyObject(t->session, rsa);
+    return ok;
+}
+
+int trent_p11_hmac(trent_p11 *t, const char *label, int digest_bits, const uint8_t *message, size_t message_len,
+                   uint8_t *out, size_t *out_len, char *error, size_t error_len) {
+    CK_OBJECT_HANDLE key;
+    if (!find_secret(t, label, &key)) {
+        if (error && error_len) snprintf(error, error_len, "the token holds no single secret key labelled '%s'", label);
+        return 0;
+    }
+    CK_MECHANISM_TYPE type = digest_bits == 224 ? CKM_SHA224_HMAC : digest_bits == 256 ? CKM_SHA256_HMAC
+                           : digest_bits == 384 ? CKM_SHA384_HMAC : CKM_SHA512_HMAC;
+    CK_MECHANISM mechanism = {type, NULL, 0};
+    CK_RV rv = t->functions->C_SignInit(t->session, &mechanism, key);
+    if (rv != CKR_OK) { fail(error, error_len, "C_SignInit failed", rv); return 0; }
+    CK_ULONG length = *out_len;
+    rv = t->functions->C_Sign(t->session, (CK_BYTE_PTR)message, message_len, out, &length);
+    if (rv != CKR_OK) { fail(error, error_len, "C_Sign failed", rv); return 0; }
     *out_len = length;
     return 1;
 }

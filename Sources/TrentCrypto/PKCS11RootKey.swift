@@ -18,10 +18,6 @@ public struct PKCS11RootKeySource: Sendable {
 }
 
 extension RootKey {
-    private static func text(_ message: [CChar]) -> String {
-        String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
     static let tokenWrapAAD = Data("trent root key sealed by a PKCS#11 token, v1".utf8)
 
     /// A root key kept sealed by a non-extractable AES-256 key inside a PKCS#11 token. The file at
@@ -68,14 +64,11 @@ extension RootKey {
 
     /// Opens a session on the token, selects (or creates) the key, runs `body`, closes.
     private static func withToken<T>(_ source: PKCS11RootKeySource, create: Bool, _ body: (OpaquePointer) throws -> T) throws -> T {
+        let session = try PKCS11Session(module: source.module, tokenLabel: source.tokenLabel, pin: source.pin)
         var message = [CChar](repeating: 0, count: 512)
-        guard let token = trent_p11_open(source.module, source.tokenLabel, source.pin, &message, message.count) else {
-            throw CryptoFailure.malformedInput("PKCS#11: " + text(message))
+        guard trent_p11_select_key(session.token, source.keyLabel, create ? 1 : 0, &message, message.count) == 1 else {
+            throw CryptoFailure.malformedInput("PKCS#11: " + PKCS11Session.text(message))
         }
-        defer { trent_p11_close(token) }
-        guard trent_p11_select_key(token, source.keyLabel, create ? 1 : 0, &message, message.count) == 1 else {
-            throw CryptoFailure.malformedInput("PKCS#11: " + text(message))
-        }
-        return try body(token)
+        return try body(session.token)
     }
 }

@@ -43,6 +43,75 @@ struct ClientOptions: ParsableArguments {
     }
 }
 
+/// Key material kept in a PKCS#11 token (an HSM): generated, wrapped and used there, never in plaintext outside.
+struct HSMOptions: ParsableArguments {
+    @Option(name: .customLong("pkcs11-module"), help: "Keep the key material in a PKCS#11 token: its module (e.g. /usr/lib/softhsm/libsofthsm2.so).")
+    var module: String?
+
+    @Option(name: .customLong("token-label"), help: "The token's label.")
+    var tokenLabel: String?
+
+    @Option(name: .customLong("pin-source"), help: "Where the token's user PIN is: env:VARIABLE or file:PATH.")
+    var pinSource: String?
+
+    @Option(name: .customLong("key-label"), help: "The label of the key material in the token.")
+    var keyLabel: String?
+
+    var used: Bool { module != nil }
+
+    /// A session and the key's label; nil without --pkcs11-module.
+    func session() throws -> (PKCS11Session, String)? {
+        guard let module else {
+            if tokenLabel != nil || keyLabel != nil || pinSource != nil { throw ValidationError("--token-label, --pin-source and --key-label go with --pkcs11-module") }
+            return nil
+        }
+        guard let tokenLabel, let pinSource, let keyLabel else {
+            throw ValidationError("--pkcs11-module needs --token-label, --pin-source and --key-label")
+        }
+        let pin: String
+        if pinSource.hasPrefix("env:"), let value = ProcessInfo.processInfo.environment[String(pinSource.dropFirst(4))] {
+            pin = value
+        } else if pinSource.hasPrefix("file:"), let text = try? String(contentsOfFile: String(pinSource.dropFirst(5)), encoding: .utf8) {
+            pin = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        } else {
+            throw ValidationError("--pin-source must be env:VARIABLE (set) or file:PATH (readable)")
+        }
+        do { return (try PKCS11Session(module: module, tokenLabel: tokenLabel, pin: pin), keyLabel) } catch let failure as CryptoFailure {
+            throw ByokError(failure.reason)
+        }
+    }
+}
+
+/// The material to import: from a file, or a key in a PKCS#11 token.
+enum MaterialSource {
+    case file(KeyMaterialFile)
+    case token(PKCS11Session, label: String)
+
+    static func resolve(file: String?, hsm: HSMOptions) throws -> MaterialSource {
+        switch (file, try hsm.session()) {
+        case (let path?, nil): return .file(try WrapRules.material(path))
+        case (nil, let (session, label)?): return .token(session, label: label)
+        default: throw ValidationError("give either --key-material or --pkcs11-module with its --key-label")
+        }
+    }
+
+    /// Wraps for KMS: in memory, or inside the token.
+    func wrap(publicKeyDER: Data, algorithm: WrappingAlgorithm, keySpec: String?) throws -> Data {
+        switch self {
+        case .file(let material):
+            try WrapRules.check(material, algorithm: algorithm, publicKeyDER: publicKeyDER, keySpec: keySpec)
+            return try KeyMaterialWrapper.wrap(material.bytes, publicKeyDER: publicKeyDER, algorithm: algorithm)
+        case .token(let session, let label):
+            if let keySpec, KeySpec(rawValue: keySpec)?.asymmetric != nil {
+                throw ByokError("key material in a PKCS#11 token is supported for symmetric and HMAC keys; \(keySpec) is asymmetric")
+            }
+            do { return try session.wrapForKMS(label: label, publicKeyDER: publicKeyDER, algorithm: algorithm) } catch let failure as CryptoFailure {
+                throw ByokError(failure.reason)
+            }
+        }
+    }
+}
+
 /// Refusals of the byok commands: a message a person can act on.
 struct ByokError: Error, CustomStringConvertible {
     let description: String
@@ -160,7 +229,8 @@ extension Byok {
         )
         @Option(name: .customLong("public-key"), help: "WrappingPublicKey.bin (DER).") var publicKey: String
         @Option(help: "The wrapping algorithm (default: the one in --parameters).") var algorithm: String?
-        @Option(name: .customLong("key-material"), help: "The key material file.") var keyMaterial: String
+        @Option(name: .customLong("key-material"), help: "The key material file (or --pkcs11-module …).") var keyMaterial: String?
+        @OptionGroup var hsm: HSMOptions
         @Option(name: .customLong("key-spec"), help: "The KMS key's key spec, to check the material against it.") var keySpec: String?
         @Option(help: "parameters.json from get-parameters: the algorithm and the expiry to check.") var parameters: String?
         @Option(help: "Where to write the wrapped material (e.g. EncryptedKeyMaterial.bin).") var out: String
@@ -182,9 +252,8 @@ extension Byok {
                 throw ByokError("\(algorithmName) is not a wrapping algorithm AWS accepts: RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, RSA_AES_KEY_WRAP_SHA_1, RSA_AES_KEY_WRAP_SHA_256")
             }
             let publicKeyDER = Data(try ByokFiles.read(publicKey))
-            let material = try WrapRules.material(keyMaterial)
-            try WrapRules.check(material, algorithm: wrapping, publicKeyDER: publicKeyDER, keySpec: keySpec)
-            let wrapped = try KeyMaterialWrapper.wrap(material.bytes, publicKeyDER: publicKeyDER, algorithm: wrapping)
+            let material = try MaterialSource.resolve(file: keyMaterial, hsm: hsm)
+            let wrapped = try material.wrap(publicKeyDER: publicKeyDER, algorithm: wrapping, keySpec: keySpec)
             try ByokFiles.write(wrapped, to: out)
             print("Wrote \(out) (\(wrapped.count) bytes, \(wrapping.rawValue)).")
         }
@@ -196,10 +265,21 @@ extension Byok {
             discussion: "Symmetric and HMAC specs get raw bytes; asymmetric specs a PKCS#8 DER private key. The file is written with mode 0600 and never over an existing one."
         )
         @Option(name: .customLong("key-spec"), help: "SYMMETRIC_DEFAULT, HMAC_224…512, RSA_2048…4096, ECC_NIST_P256…P521, ECC_SECG_P256K1, ECC_NIST_EDWARDS25519, ML_DSA_44/65/87.") var keySpec: String
-        @Option(help: "The file to write.") var out: String
+        @Option(help: "The file to write (not with --pkcs11-module: the material stays in the token).") var out: String?
+        @OptionGroup var hsm: HSMOptions
 
         func run() async throws {
             guard let spec = KeySpec(rawValue: keySpec) else { throw ByokError("unknown or unsupported key spec \(keySpec)") }
+            if let (session, label) = try hsm.session() {
+                guard out == nil else { throw ValidationError("--out does not go with --pkcs11-module: the material never leaves the token") }
+                guard spec.asymmetric == nil else { throw ByokError("key material in a PKCS#11 token is supported for symmetric and HMAC keys") }
+                do {
+                    try session.generateSecret(label: label, forHMAC: spec.macAlgorithm != nil, length: spec.importableMaterialBytes.lowerBound)
+                } catch let failure as CryptoFailure { throw ByokError(failure.reason) }
+                print("Generated \(keySpec) key material in the token as '\(label)'; it leaves the token only wrapped.")
+                return
+            }
+            guard let out else { throw ValidationError("give --out (or --pkcs11-module)") }
             let material: Data
             if let asymmetric = spec.asymmetric {
                 material = try AsymmetricKey.generate(asymmetric).pkcs8DER()
@@ -218,7 +298,8 @@ extension Byok {
         )
         @OptionGroup var client: ClientOptions
         @Option(name: .customLong("key-id"), help: "The KMS key (origin EXTERNAL).") var keyID: String
-        @Option(name: .customLong("key-material"), help: "The key material file.") var keyMaterial: String
+        @Option(name: .customLong("key-material"), help: "The key material file (or --pkcs11-module …).") var keyMaterial: String?
+        @OptionGroup var hsm: HSMOptions
         @Option(name: .customLong("valid-to"), help: "When the material expires (ISO 8601, at most 365 days ahead).") var validTo: String?
         @Option(name: .customLong("expires-in"), help: "Expiry from now: 90d, 12h, 30m.") var expiresIn: String?
         @Flag(name: .customLong("no-expiry"), help: "The material does not expire.") var noExpiry = false
@@ -233,7 +314,7 @@ extension Byok {
                 throw ByokError("\(keyID) has origin \(described["Origin"] as? String ?? "?"): key material can only be imported into a key created with origin EXTERNAL")
             }
             let keySpec = described["KeySpec"] as? String ?? "SYMMETRIC_DEFAULT"
-            let material = try WrapRules.material(keyMaterial)
+            let material = try MaterialSource.resolve(file: keyMaterial, hsm: hsm)
             let defaultAlgorithm: WrappingAlgorithm = KeySpec(rawValue: keySpec)?.asymmetric?.isRSA == true ? .rsaAESKeyWrapSHA256 : .rsaesOAEPSHA256
             guard let wrapping = algorithm.map({ WrappingAlgorithm(rawValue: $0) }) ?? defaultAlgorithm else {
                 throw ByokError("unknown wrapping algorithm \(algorithm ?? "")")
@@ -242,8 +323,7 @@ extension Byok {
                 "KeyId": keyID, "WrappingAlgorithm": wrapping.rawValue, "WrappingKeySpec": wrappingKeySpec,
             ])
             let publicKeyDER = try ByokFiles.base64(parameters, "PublicKey")
-            try WrapRules.check(material, algorithm: wrapping, publicKeyDER: publicKeyDER, keySpec: keySpec)
-            let wrapped = try KeyMaterialWrapper.wrap(material.bytes, publicKeyDER: publicKeyDER, algorithm: wrapping)
+            let wrapped = try material.wrap(publicKeyDER: publicKeyDER, algorithm: wrapping, keySpec: keySpec)
             var request: [String: Any] = [
                 "KeyId": keyID, "ImportToken": try ByokFiles.base64(parameters, "ImportToken").base64EncodedString(),
                 "EncryptedKeyMaterial": wrapped.base64EncodedString(),
@@ -297,20 +377,30 @@ extension Byok {
         )
         @OptionGroup var client: ClientOptions
         @Option(name: .customLong("key-id"), help: "The KMS key.") var keyID: String
-        @Option(name: .customLong("key-material"), help: "The key material file.") var keyMaterial: String
+        @Option(name: .customLong("key-material"), help: "The key material file (or --pkcs11-module …).") var keyMaterial: String?
+        @OptionGroup var hsm: HSMOptions
 
         func run() async throws {
             let kms = try client.client()
             let metadata = try await kms.call("DescribeKey", ["KeyId": keyID])["KeyMetadata"] as? [String: Any] ?? [:]
             let keySpec = metadata["KeySpec"] as? String ?? "SYMMETRIC_DEFAULT"
             guard let spec = KeySpec(rawValue: keySpec) else { throw ByokError("unknown key spec \(keySpec)") }
-            let material = try WrapRules.material(keyMaterial)
+            let source = try MaterialSource.resolve(file: keyMaterial, hsm: hsm)
             if let mac = spec.macAlgorithm {
                 let message = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
                 let answer = try await kms.call("GenerateMac", ["KeyId": keyID, "Message": message.base64EncodedString(), "MacAlgorithm": mac.rawValue])
-                let local = mac.authenticationCode(for: message, using: SymmetricKey(data: material.bytes))
+                let local: Data
+                switch source {
+                case .file(let material): local = mac.authenticationCode(for: message, using: SymmetricKey(data: material.bytes))
+                case .token(let session, let label):
+                    let bits = Int(mac.rawValue.split(separator: "_").last ?? "256") ?? 256
+                    do { local = try session.hmac(label: label, digestBits: bits, message: message) } catch let failure as CryptoFailure {
+                        throw ByokError(failure.reason)
+                    }
+                }
                 try Self.report(try ByokFiles.base64(answer, "Mac") == local, keySpec: keySpec, how: "GenerateMac matches the local \(mac.rawValue)")
             } else if let asymmetric = spec.asymmetric {
+                guard case .file(let material) = source else { throw ByokError("key material in a PKCS#11 token is supported for symmetric and HMAC keys") }
                 guard case .privateKey(let der, let found) = material, found == asymmetric else {
                     throw ByokError("the file does not hold a \(keySpec) private key")
                 }

@@ -21,6 +21,24 @@ int trent_p11_select_key(trent_p11 *token, const char *label, int create, char *
 int trent_p11_gcm(trent_p11 *token, int encrypt, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
                   const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len);
 
+/// Generates a secret key as a token object labelled `label`: AES (`hmac` 0) or a generic secret
+/// for HMAC (`hmac` 1), `length` bytes, sensitive (its value never leaves the token) but wrappable,
+/// so that it can be exported only encrypted. 1 on success; refuses a label already in use.
+int trent_p11_generate_secret(trent_p11 *token, const char *label, int hmac, size_t length, char *error, size_t error_len);
+
+/// Wraps the secret key labelled `label` for KMS under an RSA public key (modulus, exponent), in
+/// the token: `key_wrap` 0 is RSAES-OAEP, 1 is RSA-AES key wrap (CKM_RSA_AES_KEY_WRAP, or where the
+/// token lacks it, CKM_AES_KEY_WRAP_PAD under a token-generated ephemeral AES-256 key that is then
+/// wrapped with CKM_RSA_PKCS_OAEP); `sha256` picks SHA-256 over SHA-1 for OAEP and MGF1.
+/// `*out_len` holds `out`'s size and is set to the result's. 1 on success.
+int trent_p11_wrap_for_kms(trent_p11 *token, const char *label, const uint8_t *modulus, size_t modulus_len,
+                           const uint8_t *exponent, size_t exponent_len, int key_wrap, int sha256,
+                           uint8_t *out, size_t *out_len, char *error, size_t error_len);
+
+/// HMAC (`digest_bits` 224, 256, 384 or 512) of `message` with the secret key labelled `label`, in the token.
+int trent_p11_hmac(trent_p11 *token, const char *label, int digest_bits, const uint8_t *message, size_t message_len,
+                   uint8_t *out, size_t *out_len, char *error, size_t error_len);
+
 void trent_p11_close(trent_p11 *token);
 
 #endif

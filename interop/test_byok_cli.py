@@ -201,3 +201,24 @@ def test_hsm_symmetric_key_and_refusals(server, hsm, tmp_path):
     wrong_pin = dict(hsm, TRENT_TEST_PIN="0000")
     assert "PIN" in refused(server, "import", "--key-id", key, "--no-expiry", *hsm_args("aes-1"), env=wrong_pin)
     assert "either --key-material" in refused(server, "import", "--key-id", key, "--no-expiry", "--key-material", str(tmp_path / "x"), *hsm_args("aes-1"), env=hsm)
+
+
+@pytest.mark.parametrize("wrapper", ["openssl", "cryptography"])
+def test_material_wrapped_elsewhere_imports_through_trent_byok(server, tmp_path, wrapper):
+    kms = make_client(server)
+    key = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    params = tmp_path / "params"
+    byok_cli(server, "get-parameters", "--key-id", key, "--wrapping-algorithm", "RSAES_OAEP_SHA_256", "--wrapping-key-spec", "RSA_2048", "--out", str(params))
+    material = os.urandom(32)
+    (tmp_path / "m.bin").write_bytes(material)
+    if wrapper == "openssl":
+        subprocess.run(["openssl", "pkeyutl", "-encrypt", "-in", str(tmp_path / "m.bin"), "-out", str(tmp_path / "wrapped.bin"),
+                        "-inkey", str(params / "WrappingPublicKey.bin"), "-keyform", "DER", "-pubin",
+                        "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256"], check=True)
+    else:
+        from byok import wrap
+        (tmp_path / "wrapped.bin").write_bytes(wrap(material, (params / "WrappingPublicKey.bin").read_bytes(), "RSAES_OAEP_SHA_256"))
+    summary = json.loads(byok_cli(server, "import", "--key-id", key, "--encrypted-key-material", str(tmp_path / "wrapped.bin"),
+                                  "--import-token", str(params / "ImportToken.bin"), "--expires-in", "7d").stdout)
+    assert summary["KeyState"] == "Enabled" and summary["ExpirationModel"] == "KEY_MATERIAL_EXPIRES"
+    assert "--import-token" in refused(server, "import", "--key-id", key, "--encrypted-key-material", str(tmp_path / "wrapped.bin"), "--no-expiry")

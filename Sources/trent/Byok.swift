@@ -294,12 +294,19 @@ extension Byok {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Get parameters, wrap in memory and import, in one step.",
-            discussion: "Checks the material against the key's spec and ValidTo against AWS's 365-day limit before calling, then prints the key's state."
+            discussion: """
+            Checks the material against the key's spec and ValidTo against AWS's 365-day limit \
+            before calling, then prints the key's state. Material wrapped elsewhere (openssl, \
+            another tool, an HSM) imports with --encrypted-key-material and --import-token \
+            (from get-parameters) instead of --key-material.
+            """
         )
         @OptionGroup var client: ClientOptions
         @Option(name: .customLong("key-id"), help: "The KMS key (origin EXTERNAL).") var keyID: String
         @Option(name: .customLong("key-material"), help: "The key material file (or --pkcs11-module …).") var keyMaterial: String?
         @OptionGroup var hsm: HSMOptions
+        @Option(name: .customLong("encrypted-key-material"), help: "Material already wrapped (EncryptedKeyMaterial.bin), with --import-token.") var encryptedKeyMaterial: String?
+        @Option(name: .customLong("import-token"), help: "The ImportToken.bin that goes with --encrypted-key-material.") var importToken: String?
         @Option(name: .customLong("valid-to"), help: "When the material expires (ISO 8601, at most 365 days ahead).") var validTo: String?
         @Option(name: .customLong("expires-in"), help: "Expiry from now: 90d, 12h, 30m.") var expiresIn: String?
         @Flag(name: .customLong("no-expiry"), help: "The material does not expire.") var noExpiry = false
@@ -314,18 +321,30 @@ extension Byok {
                 throw ByokError("\(keyID) has origin \(described["Origin"] as? String ?? "?"): key material can only be imported into a key created with origin EXTERNAL")
             }
             let keySpec = described["KeySpec"] as? String ?? "SYMMETRIC_DEFAULT"
-            let material = try MaterialSource.resolve(file: keyMaterial, hsm: hsm)
-            let defaultAlgorithm: WrappingAlgorithm = KeySpec(rawValue: keySpec)?.asymmetric?.isRSA == true ? .rsaAESKeyWrapSHA256 : .rsaesOAEPSHA256
-            guard let wrapping = algorithm.map({ WrappingAlgorithm(rawValue: $0) }) ?? defaultAlgorithm else {
-                throw ByokError("unknown wrapping algorithm \(algorithm ?? "")")
+            let wrapped: Data, token: Data, wrappingName: String
+            if let encryptedKeyMaterial {
+                guard let importToken, keyMaterial == nil, !hsm.used else {
+                    throw ValidationError("--encrypted-key-material goes with --import-token, without --key-material or --pkcs11-module")
+                }
+                (wrapped, token) = (Data(try ByokFiles.read(encryptedKeyMaterial)), Data(try ByokFiles.read(importToken)))
+                wrappingName = "as given"
+            } else {
+                guard importToken == nil else { throw ValidationError("--import-token goes with --encrypted-key-material") }
+                let material = try MaterialSource.resolve(file: keyMaterial, hsm: hsm)
+                let defaultAlgorithm: WrappingAlgorithm = KeySpec(rawValue: keySpec)?.asymmetric?.isRSA == true ? .rsaAESKeyWrapSHA256 : .rsaesOAEPSHA256
+                guard let wrapping = algorithm.map({ WrappingAlgorithm(rawValue: $0) }) ?? defaultAlgorithm else {
+                    throw ByokError("unknown wrapping algorithm \(algorithm ?? "")")
+                }
+                let parameters = try await kms.call("GetParametersForImport", [
+                    "KeyId": keyID, "WrappingAlgorithm": wrapping.rawValue, "WrappingKeySpec": wrappingKeySpec,
+                ])
+                let publicKeyDER = try ByokFiles.base64(parameters, "PublicKey")
+                wrapped = try material.wrap(publicKeyDER: publicKeyDER, algorithm: wrapping, keySpec: keySpec)
+                token = try ByokFiles.base64(parameters, "ImportToken")
+                wrappingName = wrapping.rawValue
             }
-            let parameters = try await kms.call("GetParametersForImport", [
-                "KeyId": keyID, "WrappingAlgorithm": wrapping.rawValue, "WrappingKeySpec": wrappingKeySpec,
-            ])
-            let publicKeyDER = try ByokFiles.base64(parameters, "PublicKey")
-            let wrapped = try material.wrap(publicKeyDER: publicKeyDER, algorithm: wrapping, keySpec: keySpec)
             var request: [String: Any] = [
-                "KeyId": keyID, "ImportToken": try ByokFiles.base64(parameters, "ImportToken").base64EncodedString(),
+                "KeyId": keyID, "ImportToken": token.base64EncodedString(),
                 "EncryptedKeyMaterial": wrapped.base64EncodedString(),
                 "ExpirationModel": expiry == nil ? "KEY_MATERIAL_DOES_NOT_EXPIRE" : "KEY_MATERIAL_EXPIRES",
             ]
@@ -334,7 +353,7 @@ extension Byok {
             let after = try await kms.call("DescribeKey", ["KeyId": keyID])["KeyMetadata"] as? [String: Any] ?? [:]
             var summary: [String: Any] = [
                 "KeyId": after["KeyId"] as? String ?? keyID, "KeyState": after["KeyState"] as? String ?? "?",
-                "ExpirationModel": after["ExpirationModel"] as? String ?? "", "WrappingAlgorithm": wrapping.rawValue,
+                "ExpirationModel": after["ExpirationModel"] as? String ?? "", "WrappingAlgorithm": wrappingName,
             ]
             if let materialID = imported["KeyMaterialId"] as? String { summary["KeyMaterialId"] = materialID }
             if let validTo = after["ValidTo"] as? Double { summary["ValidTo"] = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: validTo)) }

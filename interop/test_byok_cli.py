@@ -196,8 +196,8 @@ def test_hsm_symmetric_key_and_refusals(server, hsm, tmp_path):
     blob = kms.encrypt(KeyId=key, Plaintext=b"material from the HSM")["CiphertextBlob"]
     assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"material from the HSM"
     assert "never leaves the token" in refused(server, "generate", "--key-spec", "SYMMETRIC_DEFAULT", "--out", str(tmp_path / "x"), *hsm_args("aes-2"), env=hsm)
-    assert "symmetric and HMAC" in refused(server, "generate", "--key-spec", "RSA_2048", *hsm_args("rsa"), env=hsm)
-    assert "no single secret key" in refused(server, "import", "--key-id", key, "--no-expiry", *hsm_args("missing"), env=hsm)
+    assert "not generated in a token" in refused(server, "generate", "--key-spec", "ECC_NIST_EDWARDS25519", *hsm_args("ed"), env=hsm)
+    assert "no single secret or private key" in refused(server, "import", "--key-id", key, "--no-expiry", *hsm_args("missing"), env=hsm)
     wrong_pin = dict(hsm, TRENT_TEST_PIN="0000")
     assert "PIN" in refused(server, "import", "--key-id", key, "--no-expiry", *hsm_args("aes-1"), env=wrong_pin)
     assert "either --key-material" in refused(server, "import", "--key-id", key, "--no-expiry", "--key-material", str(tmp_path / "x"), *hsm_args("aes-1"), env=hsm)
@@ -222,3 +222,20 @@ def test_material_wrapped_elsewhere_imports_through_trent_byok(server, tmp_path,
                                   "--import-token", str(params / "ImportToken.bin"), "--expires-in", "7d").stdout)
     assert summary["KeyState"] == "Enabled" and summary["ExpirationModel"] == "KEY_MATERIAL_EXPIRES"
     assert "--import-token" in refused(server, "import", "--key-id", key, "--encrypted-key-material", str(tmp_path / "wrapped.bin"), "--no-expiry")
+
+
+@pytest.mark.parametrize("spec", ["RSA_2048", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_SECG_P256K1"])
+def test_hsm_key_pairs(server, hsm, spec):
+    """A key pair generated in SoftHSM2, its private key wrapped there (PKCS#8 under the RSA-AES key wrap),
+    imported, and verified by the public key and a KMS signature checked against it."""
+    kms = make_client(server)
+    key = kms.create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY", Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    label = f"pair-{spec.lower()}"
+    byok_cli(server, "generate", "--key-spec", spec, *hsm_args(label), env=hsm)
+    assert "RSA_AES_KEY_WRAP" in refused(server, "import", "--key-id", key, "--no-expiry", "--wrapping-algorithm", "RSAES_OAEP_SHA_1",
+                                         *hsm_args(label), env=hsm)
+    summary = json.loads(byok_cli(server, "import", "--key-id", key, "--no-expiry", "--wrapping-algorithm", "RSA_AES_KEY_WRAP_SHA_1",
+                                  *hsm_args(label), env=hsm).stdout)
+    assert summary["KeyState"] == "Enabled"
+    out = byok_cli(server, "verify", "--key-id", key, *hsm_args(label), env=hsm).stdout
+    assert "Verified" in out and "signature verifies locally" in out

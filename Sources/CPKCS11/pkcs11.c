@@ -145,9 +145,8 @@ int trent_p11_gcm(trent_p11 *t, int encrypt, const uint8_t iv[12], const uint8_t
     return 1;
 }
 
-/// The secret key labelled `label`, if exactly one exists.
-static int find_secret(trent_p11 *t, const char *label, CK_OBJECT_HANDLE *out) {
-    CK_OBJECT_CLASS class = CKO_SECRET_KEY;
+/// The object of `class` labelled `label`, if exactly one exists.
+static int find_object(trent_p11 *t, CK_OBJECT_CLASS class, const char *label, CK_OBJECT_HANDLE *out) {
     CK_ATTRIBUTE search[] = {{CKA_CLASS, &class, sizeof class}, {CKA_LABEL, (void *)label, strlen(label)}};
     if (t->functions->C_FindObjectsInit(t->session, search, 2) != CKR_OK) return 0;
     CK_OBJECT_HANDLE handles[2];
@@ -157,6 +156,10 @@ static int find_secret(trent_p11 *t, const char *label, CK_OBJECT_HANDLE *out) {
     if (rv != CKR_OK || found != 1) return 0;
     *out = handles[0];
     return 1;
+}
+
+static int find_secret(trent_p11 *t, const char *label, CK_OBJECT_HANDLE *out) {
+    return find_object(t, CKO_SECRET_KEY, label, out);
 }
 
 int trent_p11_generate_secret(trent_p11 *t, const char *label, int hmac, size_t length, char *error, size_t error_len) {
@@ -190,8 +193,17 @@ int trent_p11_wrap_for_kms(trent_p11 *t, const char *label, const uint8_t *modul
                            const uint8_t *exponent, size_t exponent_len, int key_wrap, int sha256,
                            uint8_t *out, size_t *out_len, char *error, size_t error_len) {
     CK_OBJECT_HANDLE target;
+    int is_private = 0;
     if (!find_secret(t, label, &target)) {
-        if (error && error_len) snprintf(error, error_len, "the token holds no single secret key labelled '%s'", label);
+        if (!find_object(t, CKO_PRIVATE_KEY, label, &target)) {
+            if (error && error_len) snprintf(error, error_len, "the token holds no single secret or private key labelled '%s'", label);
+            return 0;
+        }
+        is_private = 1;
+    }
+    if (is_private && !key_wrap) {
+        // PKCS#11 wraps private keys (as PKCS#8) with key-wrap mechanisms only, as AWS requires for RSA keys.
+        if (error && error_len) snprintf(error, error_len, "a private key in a token is wrapped with RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256 only");
         return 0;
     }
     // The wrapping public key, as a session object.
@@ -257,6 +269,67 @@ int trent_p11_wrap_for_kms(trent_p11 *t, const char *label, const uint8_t *modul
     }
     t->functions->C_DestroyObject(t->session, rsa);
     return ok;
+}
+
+int trent_p11_generate_key_pair(trent_p11 *t, const char *label, size_t rsa_bits, const uint8_t *ec_params, size_t ec_params_len,
+                                char *error, size_t error_len) {
+    CK_OBJECT_HANDLE existing;
+    if (find_object(t, CKO_PRIVATE_KEY, label, &existing) || find_secret(t, label, &existing)) {
+        if (error && error_len) snprintf(error, error_len, "the token already holds a key labelled '%s'", label);
+        return 0;
+    }
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_ULONG bits = rsa_bits;
+    CK_BYTE exponent[] = {1, 0, 1};
+    CK_ATTRIBUTE rsa_public[] = {
+        {CKA_TOKEN, &yes, sizeof yes}, {CKA_LABEL, (void *)label, strlen(label)}, {CKA_VERIFY, &yes, sizeof yes},
+        {CKA_MODULUS_BITS, &bits, sizeof bits}, {CKA_PUBLIC_EXPONENT, exponent, sizeof exponent},
+    };
+    CK_ATTRIBUTE ec_public[] = {
+        {CKA_TOKEN, &yes, sizeof yes}, {CKA_LABEL, (void *)label, strlen(label)}, {CKA_VERIFY, &yes, sizeof yes},
+        {CKA_EC_PARAMS, (void *)ec_params, ec_params_len},
+    };
+    CK_ATTRIBUTE private_template[] = {
+        {CKA_TOKEN, &yes, sizeof yes}, {CKA_LABEL, (void *)label, strlen(label)}, {CKA_PRIVATE, &yes, sizeof yes},
+        {CKA_SENSITIVE, &yes, sizeof yes}, {CKA_EXTRACTABLE, &yes, sizeof yes}, {CKA_SIGN, &yes, sizeof yes},
+        {CKA_DECRYPT, ec_params ? &no : &yes, sizeof yes},
+    };
+    CK_MECHANISM mechanism = {ec_params ? CKM_EC_KEY_PAIR_GEN : CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
+    CK_OBJECT_HANDLE public_key, private_key;
+    CK_RV rv = ec_params
+        ? t->functions->C_GenerateKeyPair(t->session, &mechanism, ec_public, 4, private_template, 7, &public_key, &private_key)
+        : t->functions->C_GenerateKeyPair(t->session, &mechanism, rsa_public, 5, private_template, 7, &public_key, &private_key);
+    if (rv != CKR_OK) { fail(error, error_len, "C_GenerateKeyPair failed", rv); return 0; }
+    return 1;
+}
+
+int trent_p11_public_key(trent_p11 *t, const char *label, int *kind, uint8_t *a, size_t *a_len, uint8_t *b, size_t *b_len,
+                         char *error, size_t error_len) {
+    CK_OBJECT_HANDLE key;
+    if (!find_object(t, CKO_PUBLIC_KEY, label, &key)) {
+        if (error && error_len) snprintf(error, error_len, "the token holds no single public key labelled '%s'", label);
+        return 0;
+    }
+    CK_KEY_TYPE type;
+    CK_ATTRIBUTE type_attribute = {CKA_KEY_TYPE, &type, sizeof type};
+    CK_RV rv = t->functions->C_GetAttributeValue(t->session, key, &type_attribute, 1);
+    if (rv != CKR_OK) { fail(error, error_len, "C_GetAttributeValue failed", rv); return 0; }
+    if (type == CKK_RSA) {
+        CK_ATTRIBUTE values[] = {{CKA_MODULUS, a, *a_len}, {CKA_PUBLIC_EXPONENT, b, *b_len}};
+        rv = t->functions->C_GetAttributeValue(t->session, key, values, 2);
+        if (rv != CKR_OK) { fail(error, error_len, "C_GetAttributeValue (RSA) failed", rv); return 0; }
+        *a_len = values[0].ulValueLen;
+        *b_len = values[1].ulValueLen;
+        *kind = 1;
+        return 1;
+    }
+    CK_ATTRIBUTE point = {CKA_EC_POINT, a, *a_len};
+    rv = t->functions->C_GetAttributeValue(t->session, key, &point, 1);
+    if (rv != CKR_OK) { fail(error, error_len, "C_GetAttributeValue (EC point) failed", rv); return 0; }
+    *a_len = point.ulValueLen;
+    *b_len = 0;
+    *kind = 2;
+    return 1;
 }
 
 int trent_p11_hmac(trent_p11 *t, const char *label, int digest_bits, const uint8_t *message, size_t message_len,

@@ -48,6 +48,57 @@ public final class PKCS11Session {
         return Data(out.prefix(length))
     }
 
+    /// DER OIDs of the curves a token key pair can be generated on.
+    static let curveOIDs: [AsymmetricKeySpec: [UInt8]] = [
+        .eccNistP256: [0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07],
+        .eccNistP384: [0x06, 0x05, 0x2B, 0x81, 0x04, 0x00, 0x22],
+        .eccNistP521: [0x06, 0x05, 0x2B, 0x81, 0x04, 0x00, 0x23],
+        .eccSecgP256k1: [0x06, 0x05, 0x2B, 0x81, 0x04, 0x00, 0x0A],
+    ]
+
+    /// Whether a key pair of `spec` can live in a token (RSA and the ECC curves; not Ed25519 or ML-DSA).
+    public static func supportsKeyPair(_ spec: AsymmetricKeySpec) -> Bool {
+        spec.isRSA || curveOIDs[spec] != nil
+    }
+
+    /// A new key pair of `spec` in the token; the private key is exported only wrapped (as PKCS#8).
+    public func generateKeyPair(label: String, spec: AsymmetricKeySpec) throws {
+        guard Self.supportsKeyPair(spec) else { throw CryptoFailure.unsupported("\(spec.rawValue) key pairs are not generated in a token by Trent") }
+        var message = [CChar](repeating: 0, count: 512)
+        let oid = Self.curveOIDs[spec]
+        let ok = oid.map { trent_p11_generate_key_pair(token, label, 0, $0, $0.count, &message, message.count) }
+            ?? trent_p11_generate_key_pair(token, label, (spec.rsaModulusBytes ?? 256) * 8, nil, 0, &message, message.count)
+        guard ok == 1 else { throw CryptoFailure.malformedInput("PKCS#11: " + Self.text(message)) }
+    }
+
+    /// The DER SubjectPublicKeyInfo of the token's key pair labelled `label`.
+    public func publicKeyDER(label: String, spec: AsymmetricKeySpec) throws -> Data {
+        var a = [UInt8](repeating: 0, count: 1024), b = [UInt8](repeating: 0, count: 16)
+        var aLength = a.count, bLength = b.count, kind: Int32 = 0
+        var message = [CChar](repeating: 0, count: 512)
+        guard trent_p11_public_key(token, label, &kind, &a, &aLength, &b, &bLength, &message, message.count) == 1 else {
+            throw CryptoFailure.malformedInput("PKCS#11: " + Self.text(message))
+        }
+        if kind == 1 { return try _RSA.Signing.PublicKey(n: a.prefix(aLength), e: b.prefix(bLength)).derRepresentation }
+        // CKA_EC_POINT is the DER OCTET STRING holding the uncompressed point.
+        var point = Array(a.prefix(aLength))
+        if point.first == 0x04, point.count > 2 {
+            let header = point[1] < 0x80 ? 2 : 2 + Int(point[1] & 0x7F)
+            if point.count > header, point[header] == 0x04 { point = Array(point[header...]) }
+        }
+        switch spec {
+        case .eccNistP256: return try P256.Signing.PublicKey(x963Representation: point).derRepresentation
+        case .eccNistP384: return try P384.Signing.PublicKey(x963Representation: point).derRepresentation
+        case .eccNistP521: return try P521.Signing.PublicKey(x963Representation: point).derRepresentation
+        case .eccSecgP256k1:
+            // SEQUENCE { SEQUENCE { id-ecPublicKey, secp256k1 }, BIT STRING { 0, point } }
+            guard point.count == 65 else { throw CryptoFailure.malformedInput("unexpected secp256k1 point") }
+            return Data([0x30, 0x56, 0x30, 0x10, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01]
+                        + Self.curveOIDs[.eccSecgP256k1]! + [0x03, 0x42, 0x00] + point)
+        default: throw CryptoFailure.unsupported("\(spec.rawValue) public keys are not read from a token")
+        }
+    }
+
     /// HMAC-SHA-`digestBits` of `message` with the secret key labelled `label`.
     public func hmac(label: String, digestBits: Int, message: Data) throws -> Data {
         var out = [UInt8](repeating: 0, count: 64)

@@ -102,8 +102,8 @@ enum MaterialSource {
             try WrapRules.check(material, algorithm: algorithm, publicKeyDER: publicKeyDER, keySpec: keySpec)
             return try KeyMaterialWrapper.wrap(material.bytes, publicKeyDER: publicKeyDER, algorithm: algorithm)
         case .token(let session, let label):
-            if let keySpec, KeySpec(rawValue: keySpec)?.asymmetric != nil {
-                throw ByokError("key material in a PKCS#11 token is supported for symmetric and HMAC keys; \(keySpec) is asymmetric")
+            if let asymmetric = keySpec.flatMap({ KeySpec(rawValue: $0)?.asymmetric }), !PKCS11Session.supportsKeyPair(asymmetric) {
+                throw ByokError("\(asymmetric.rawValue) key material is not kept in a PKCS#11 token by Trent (RSA and ECC key pairs are)")
             }
             do { return try session.wrapForKMS(label: label, publicKeyDER: publicKeyDER, algorithm: algorithm) } catch let failure as CryptoFailure {
                 throw ByokError(failure.reason)
@@ -272,9 +272,12 @@ extension Byok {
             guard let spec = KeySpec(rawValue: keySpec) else { throw ByokError("unknown or unsupported key spec \(keySpec)") }
             if let (session, label) = try hsm.session() {
                 guard out == nil else { throw ValidationError("--out does not go with --pkcs11-module: the material never leaves the token") }
-                guard spec.asymmetric == nil else { throw ByokError("key material in a PKCS#11 token is supported for symmetric and HMAC keys") }
                 do {
-                    try session.generateSecret(label: label, forHMAC: spec.macAlgorithm != nil, length: spec.importableMaterialBytes.lowerBound)
+                    if let asymmetric = spec.asymmetric {
+                        try session.generateKeyPair(label: label, spec: asymmetric)
+                    } else {
+                        try session.generateSecret(label: label, forHMAC: spec.macAlgorithm != nil, length: spec.importableMaterialBytes.lowerBound)
+                    }
                 } catch let failure as CryptoFailure { throw ByokError(failure.reason) }
                 print("Generated \(keySpec) key material in the token as '\(label)'; it leaves the token only wrapped.")
                 return
@@ -331,7 +334,9 @@ extension Byok {
             } else {
                 guard importToken == nil else { throw ValidationError("--import-token goes with --encrypted-key-material") }
                 let material = try MaterialSource.resolve(file: keyMaterial, hsm: hsm)
-                let defaultAlgorithm: WrappingAlgorithm = KeySpec(rawValue: keySpec)?.asymmetric?.isRSA == true ? .rsaAESKeyWrapSHA256 : .rsaesOAEPSHA256
+                // RSA private keys, and any private key in a token, need the RSA-AES key wrap.
+                let asymmetric = KeySpec(rawValue: keySpec)?.asymmetric
+                let defaultAlgorithm: WrappingAlgorithm = asymmetric?.isRSA == true || (asymmetric != nil && hsm.used) ? .rsaAESKeyWrapSHA256 : .rsaesOAEPSHA256
                 guard let wrapping = algorithm.map({ WrappingAlgorithm(rawValue: $0) }) ?? defaultAlgorithm else {
                     throw ByokError("unknown wrapping algorithm \(algorithm ?? "")")
                 }
@@ -419,11 +424,18 @@ extension Byok {
                 }
                 try Self.report(try ByokFiles.base64(answer, "Mac") == local, keySpec: keySpec, how: "GenerateMac matches the local \(mac.rawValue)")
             } else if let asymmetric = spec.asymmetric {
-                guard case .file(let material) = source else { throw ByokError("key material in a PKCS#11 token is supported for symmetric and HMAC keys") }
-                guard case .privateKey(let der, let found) = material, found == asymmetric else {
-                    throw ByokError("the file does not hold a \(keySpec) private key")
+                let local: AsymmetricKey
+                switch source {
+                case .file(let material):
+                    guard case .privateKey(let der, let found) = material, found == asymmetric else {
+                        throw ByokError("the file does not hold a \(keySpec) private key")
+                    }
+                    local = try AsymmetricKey(pkcs8DER: der, spec: asymmetric)
+                case .token(let session, let label):
+                    do { local = try AsymmetricKey(publicKeyDER: try session.publicKeyDER(label: label, spec: asymmetric), spec: asymmetric) } catch let failure as CryptoFailure {
+                        throw ByokError(failure.reason)
+                    }
                 }
-                let local = try AsymmetricKey(pkcs8DER: der, spec: asymmetric)
                 let remote = try ByokFiles.base64(try await kms.call("GetPublicKey", ["KeyId": keyID]), "PublicKey")
                 guard remote == (try local.publicKeyDER()) else { return try Self.report(false, keySpec: keySpec, how: "") }
                 var how = "GetPublicKey matches the local public key"

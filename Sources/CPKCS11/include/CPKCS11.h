@@ -35,6 +35,17 @@ int trent_p11_wrap_for_kms(trent_p11 *token, const char *label, const uint8_t *m
                            const uint8_t *exponent, size_t exponent_len, int key_wrap, int sha256,
                            uint8_t *out, size_t *out_len, char *error, size_t error_len);
 
+/// Generates a key pair as token objects labelled `label`: RSA of `rsa_bits` (when `ec_params` is
+/// NULL) or EC on the curve whose DER OID is `ec_params`. The private key is sensitive and only
+/// exportable wrapped. 1 on success; refuses a label already in use.
+int trent_p11_generate_key_pair(trent_p11 *token, const char *label, size_t rsa_bits, const uint8_t *ec_params, size_t ec_params_len,
+                                char *error, size_t error_len);
+
+/// The public key labelled `label`: RSA modulus and exponent (`*kind` 1), or EC point as the DER
+/// OCTET STRING of CKA_EC_POINT (`*kind` 2, into `a`). Sizes in/out. 1 on success.
+int trent_p11_public_key(trent_p11 *token, const char *label, int *kind, uint8_t *a, size_t *a_len, uint8_t *b, size_t *b_len,
+                         char *error, size_t error_len);
+
 /// HMAC (`digest_bits` 224, 256, 384 or 512) of `message` with the secret key labelled `label`, in the token.
 int trent_p11_hmac(trent_p11 *token, const char *label, int digest_bits, const uint8_t *message, size_t message_len,
                    uint8_t *out, size_t *out_len, char *error, size_t error_len);

@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(name: "TrentModel", swiftSettings: strict),
@@ -76,7 +77,11 @@ let package = Package(
             swiftSettings: strict
         ),
         // A SigV4-signing KMS client for `trent byok`: Trent or real AWS KMS.
-        .target(name: "TrentClient", dependencies: ["TrentAuth"], swiftSettings: strict),
+        .target(
+            name: "TrentClient",
+            dependencies: ["TrentAuth", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "trent",
             dependencies: [

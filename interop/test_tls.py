@@ -73,3 +73,19 @@ def test_secure_transport_condition(tls_server):
          "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}
     key = admin.create_key(Policy=json.dumps(policy))["KeyMetadata"]["KeyId"]
     alice.encrypt(KeyId=key, Plaintext=b"only over TLS")
+
+
+def test_trent_byok_over_https(tls_server, tmp_path):
+    from conftest import IDENTITIES, TRENT_BIN
+    i = IDENTITIES["admin"]
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=i["AWS_ACCESS_KEY_ID"], AWS_SECRET_ACCESS_KEY=i["AWS_SECRET_ACCESS_KEY"], AWS_REGION="us-east-1",
+               AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+    env.pop("AWS_CA_BUNDLE", None)
+    key = make_client(tls_server).create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    (tmp_path / "m.bin").write_bytes(os.urandom(32))
+    command = [TRENT_BIN, "byok", "import", "--endpoint-url", tls_server.endpoint, "--key-id", key, "--key-material", str(tmp_path / "m.bin"), "--no-expiry"]
+    untrusted = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert untrusted.returncode != 0 and "cannot reach" in untrusted.stderr
+    trusted = subprocess.run(command + ["--ca-bundle", tls_server.ca_bundle], env=env, capture_output=True, text=True, timeout=60)
+    assert trusted.returncode == 0, trusted.stderr
+    assert json.loads(trusted.stdout)["KeyState"] == "Enabled"

@@ -10,9 +10,12 @@ public struct ClientConfiguration: Sendable {
     public var credentials: AWSCredentials
     public var region: String
     public var endpoint: URL
+    /// Certificates to trust (`--ca-bundle`, `AWS_CA_BUNDLE`, or the profile's `ca_bundle`).
+    public var caBundle: String?
 
     public static func resolve(
-        profile: String?, region: String?, endpoint: String?, environment env: [String: String] = ProcessInfo.processInfo.environment
+        profile: String?, region: String?, endpoint: String?, caBundle: String? = nil,
+        environment env: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ClientConfiguration {
         let home = env["HOME"] ?? NSHomeDirectory()
         let name = profile ?? env["AWS_PROFILE"] ?? "default"
@@ -46,7 +49,9 @@ public struct ClientConfiguration: Sendable {
         } else {
             url = KMSClient.awsEndpoint(region: region)
         }
-        return ClientConfiguration(credentials: credentials, region: region, endpoint: url)
+        let bundle = caBundle ?? env["AWS_CA_BUNDLE"] ?? profileValues["ca_bundle"]
+        if let bundle, !FileManager.default.isReadableFile(atPath: bundle) { throw ClientConfigurationError("cannot read the CA bundle \(bundle)") }
+        return ClientConfiguration(credentials: credentials, region: region, endpoint: url, caBundle: bundle)
     }
 }
 

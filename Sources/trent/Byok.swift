@@ -16,7 +16,8 @@ struct Byok: AsyncParsableCommand {
         AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, or a profile (--profile, AWS_PROFILE) of \
         ~/.aws/credentials and ~/.aws/config; the region from --region, AWS_REGION, \
         AWS_DEFAULT_REGION or the profile; the endpoint from --endpoint-url (e.g. Trent's \
-        http://127.0.0.1:4599) or AWS_ENDPOINT_URL, else AWS KMS itself.
+        http://127.0.0.1:4599), AWS_ENDPOINT_URL_KMS or AWS_ENDPOINT_URL, else AWS KMS itself; \
+        certificates to trust from --ca-bundle or AWS_CA_BUNDLE, else the system's.
         """,
         subcommands: [GetParameters.self, Wrap.self, Generate.self, Import.self, Verify.self]
     )
@@ -33,10 +34,14 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "A profile of ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE, or the environment's keys).")
     var profile: String?
 
+    @Option(name: .customLong("ca-bundle"), help: "PEM certificates to trust for HTTPS, e.g. a self-signed Trent's (default: AWS_CA_BUNDLE, else the system's).")
+    var caBundle: String?
+
     func client() throws -> KMSClient {
         do {
-            let configuration = try ClientConfiguration.resolve(profile: profile, region: region, endpoint: endpointURL)
-            return KMSClient(endpoint: configuration.endpoint, region: configuration.region, credentials: configuration.credentials)
+            let configuration = try ClientConfiguration.resolve(profile: profile, region: region, endpoint: endpointURL, caBundle: caBundle)
+            return KMSClient(endpoint: configuration.endpoint, region: configuration.region, credentials: configuration.credentials,
+                             caBundle: configuration.caBundle)
         } catch let error as ClientConfigurationError {
             throw ValidationError(error.description)
         }

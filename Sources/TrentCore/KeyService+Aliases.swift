@@ -3,7 +3,7 @@ import TrentModel
 
 extension KeyService {
     /// AWS's rules for alias names beyond the model's pattern.
-    static func checkAliasName(_ name: String) throws {
+    public static func checkAliasName(_ name: String) throws {
         guard name.hasPrefix("alias/") else {
             throw KMSError.validation("Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html")
         }
@@ -68,6 +68,7 @@ extension KeyService {
     }
 
     public func listAliases(keyID: String?, limit: Int?, marker: String?, call: CallContext) async throws -> AliasPage {
+        try authorizeWithoutKey(call)  // no key resource: IAM identity policies decide
         let now = now()
         let limit = limit ?? 100
         if let marker, !marker.hasPrefix("alias/") {

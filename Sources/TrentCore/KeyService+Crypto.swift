@@ -259,6 +259,7 @@ extension KeyService {
 
     /// GenerateRandom: bytes from the system's secure generator.
     public func generateRandom(byteCount: Int, call: CallContext) async throws -> Data {
+        try authorizeWithoutKey(call)  // no key resource: IAM identity policies decide
         let now = now()
         let bytes = Data(Self.randomBytes(byteCount))
         try await store.write { [self] tx in try tx.append(event(call, at: now, key: nil)) }

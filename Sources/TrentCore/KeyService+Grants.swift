@@ -116,6 +116,7 @@ extension KeyService {
     }
 
     public func listRetirableGrants(_ retiringPrincipal: String, limit: Int?, marker: String?, call: CallContext) async throws -> GrantPage {
+        try authorizeWithoutKey(call)  // no key resource: IAM identity policies decide
         let now = now()
         let limit = limit ?? 50
         if let marker, !Self.isWellFormedGrantID(marker) { throw KMSError(.invalidMarker, "Invalid marker") }

@@ -54,6 +54,7 @@ public func buildRouter(
     router.post("/") { request, context in
         await handler.handle(request, context: context)
     }
+    Console(service: service, configuration: configuration, auditLookup: auditLookup).register(on: router)
     if configuration.unsafeTestClock, let testClock {
         // Test-only time travel: enabled by --unsafe-test-clock, answered on loopback only.
         router.post("/_trent/unsafe/clock") { request, context -> Response in

@@ -54,7 +54,4 @@ enum ConditionKeys {
         }
         return (keys, encryptionContext)
     }
-
-    /// Operations without a key resource: authorized by IAM identity policies alone.
-    static let keyless: Set<String> = ["CreateKey", "ListKeys", "ListAliases", "GenerateRandom", "ListRetirableGrants"]
 }

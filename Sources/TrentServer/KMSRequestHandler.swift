@@ -69,7 +69,6 @@ struct KMSRequestHandler: Sendable {
             let prepared = try operation.prepare(body)
             call.requestParameters = prepared.requestParameters
             (call.conditions, call.encryptionContext) = ConditionKeys.of(body, operation: operationName)
-            if ConditionKeys.keyless.contains(operationName) { try service.authorizeWithoutKey(call) }
             let body = try await prepared.execute(call, service)
             return Self.response(.ok, body: body, requestID: requestID)
         } catch {

@@ -1,0 +1,400 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TrentAudit
+import TrentAuth
+import TrentCore
+import TrentModel
+
+/// The web console at `/console`: the flow a person follows in the AWS KMS console, rendered on the
+/// server, calling the same `KeyService` as the API (so the same authorization and the same audit
+/// records, with the console's user agent).
+struct Console: Sendable {
+    let service: KeyService
+    let configuration: ServerConfiguration
+    let auditLookup: AuditLookup?
+    let sessions = ConsoleSessions()
+
+    static let cookie = "trent_console"
+    static let userAgent = "Trent console"
+
+    func register(on router: Router<TrentRequestContext>) {
+        router.get("/console") { request, context in await redirect(await signedIn(request) == nil ? "/console/sign-in" : "/console/keys") }
+        router.get("/console/style.css") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/css; charset=utf-8"
+            headers[.cacheControl] = "max-age=3600"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: HTML.stylesheet)))
+        }
+        router.get("/console/sign-in") { _, _ in page("Sign in", session: nil, body: signInForm(error: nil, accessKeyID: "")) }
+        router.post("/console/sign-in") { request, context in try await signIn(request, context: context) }
+        router.post("/console/sign-out") { request, _ in try await withSession(request, form: true) { _, token, _ in
+            await sessions.end(token)
+            var response = await redirect("/console/sign-in")
+            response.headers[.setCookie] = "\(Self.cookie)=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0\(configuration.tls == nil ? "" : "; Secure")"
+            return response
+        } }
+        router.get("/console/keys") { request, context in try await withSession(request) { session, _, _ in
+            await keysPage(session, query: HTML.form(request.uri.query ?? ""), context: context, userAgent: request.headers[.userAgent])
+        } }
+        router.get("/console/keys/new") { request, _ in try await withSession(request) { session, _, _ in
+            page("Create key", session: session, body: createForm(session, values: [:], error: nil))
+        } }
+        router.post("/console/keys") { request, context in try await withSession(request, form: true) { session, _, fields in
+            await createKey(session, fields: fields, context: context, userAgent: request.headers[.userAgent])
+        } }
+        router.get("/console/keys/:id") { request, context in try await withSession(request) { session, _, _ in
+            await keyPage(session, keyID: context.parameters.get("id") ?? "", query: HTML.form(request.uri.query ?? ""), context: context,
+                          userAgent: request.headers[.userAgent])
+        } }
+        router.get("/console/audit") { request, _ in try await withSession(request) { session, _, _ in
+            await auditPage(session, query: HTML.form(request.uri.query ?? ""))
+        } }
+    }
+
+    // MARK: Sessions
+
+    private func token(_ request: Request) -> String? {
+        for part in (request.headers[.cookie] ?? "").split(separator: ";") {
+            let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            if pair.count == 2, pair[0] == Self.cookie { return String(pair[1]) }
+        }
+        return nil
+    }
+
+    private func signedIn(_ request: Request) async -> ConsoleSessions.Session? {
+        guard let token = token(request) else { return nil }
+        return await sessions.session(token)
+    }
+
+    /// Runs `body` for a signed-in user (else to the sign-in page); with `form`, the body must be
+    /// a form carrying the session's CSRF token.
+    private func withSession(
+        _ request: Request, form: Bool = false,
+        _ body: (ConsoleSessions.Session, String, [String: String]) async throws -> Response
+    ) async throws -> Response {
+        guard let token = token(request), let session = await sessions.session(token) else { return await redirect("/console/sign-in") }
+        var fields: [String: String] = [:]
+        if form {
+            var request = request
+            let buffer = try await request.collectBody(upTo: 256 * 1024)
+            fields = HTML.form(String(buffer: buffer))
+            guard let csrf = fields["csrf"], SigV4.constantTimeEquals(csrf, session.csrf) else {
+                return Response(status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: "The form is missing its CSRF token or carries the wrong one. Reload the page and try again.")))
+            }
+        }
+        return try await body(session, token, fields)
+    }
+
+    private func signIn(_ request: Request, context: TrentRequestContext) async throws -> Response {
+        var request = request
+        let fields = HTML.form(String(buffer: try await request.collectBody(upTo: 64 * 1024)))
+        let accessKeyID = fields["accessKeyId"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        let secret = fields["secretAccessKey"] ?? ""
+        guard let known = configuration.authenticator.store.accessKey(accessKeyID),
+              SigV4.constantTimeEquals(known.key.secretAccessKey, secret),
+              known.key.sessionToken.map({ SigV4.constantTimeEquals($0, fields["sessionToken"] ?? "") }) ?? true,
+              known.key.expiration.map({ $0 > Date() }) ?? true
+        else {
+            return page("Sign in", session: nil, status: .unauthorized,
+                        body: signInForm(error: "The access key ID or secret access key is not correct (UnrecognizedClientException).", accessKeyID: accessKeyID))
+        }
+        let (token, _) = await sessions.create(for: known)
+        var response = await redirect("/console/keys")
+        response.headers[.setCookie] = "\(Self.cookie)=\(token); Path=/console; HttpOnly; SameSite=Strict\(configuration.tls == nil ? "" : "; Secure")"
+        return response
+    }
+
+    // MARK: Calls through KeyService
+
+    private func call(_ session: ConsoleSessions.Session, _ operation: String, region: String, context: TrentRequestContext,
+                      userAgent: String?, parameters: JSONValue? = nil) -> CallContext {
+        var call = CallContext(
+            account: session.principal.account, region: region, requestID: UUID().uuidString.lowercased(),
+            sourceIPAddress: context.remoteAddress?.ipAddress ?? "127.0.0.1",
+            userAgent: "\(Self.userAgent) (\(userAgent?.prefix(200) ?? ""))", accessKeyID: session.accessKeyID, eventName: operation,
+            requestParameters: parameters, principal: session.principal, identityPolicies: session.identityPolicies
+        )
+        call.secureTransport = configuration.tls != nil
+        return call
+    }
+
+    /// Runs one KMS call; a refusal is audited as the API would audit it, then passed on.
+    private func audited<T>(_ call: CallContext, _ body: (CallContext) async throws -> T) async throws -> T {
+        do { return try await body(call) } catch let failure as KMSError {
+            await service.recordFailure(call, errorCode: AWSErrorMapping.awsType(of: failure.code), errorMessage: failure.message)
+            throw failure
+        }
+    }
+
+    /// An AWS error in words a person understands, with its code.
+    private func explain(_ error: any Error) -> String {
+        guard let failure = error as? KMSError else { return "Something went wrong inside Trent." }
+        let code = AWSErrorMapping.awsType(of: failure.code)
+        let words = switch failure.code {
+        case .accessDenied: "You are not allowed to do this."
+        case .notFound: "There is no such key or alias here."
+        case .invalidState: "The key is not in a state that allows this."
+        case .validation: "Some of what you entered is not valid."
+        case .alreadyExists: "That name is taken."
+        default: "KMS refused the request."
+        }
+        return "\(words) \(failure.message) (\(code))"
+    }
+
+    private func region(_ query: [String: String]) -> String {
+        let requested = query["region"] ?? ""
+        let valid = !requested.isEmpty && requested.count <= 32 && requested.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        return valid ? requested : configuration.defaultRegion
+    }
+
+    // MARK: Pages
+
+    private func keysPage(_ session: ConsoleSessions.Session, query: [String: String], context: TrentRequestContext, userAgent: String?) async -> Response {
+        let render = page
+        let region = region(query)
+        let filter = (query["filter"] ?? "").lowercased()
+        do {
+            let page = try await service.listKeys(limit: 20, marker: query["marker"].flatMap { $0.isEmpty ? nil : $0 },
+                                                  call: call(session, "ListKeys", region: region, context: context, userAgent: userAgent, parameters: .object([:])))
+            let aliases = try await service.listAliases(keyID: nil, limit: 1000, marker: nil,
+                                                        call: call(session, "ListAliases", region: region, context: context, userAgent: userAgent, parameters: .object([:])))
+            var rows = ""
+            for key in page.keys {
+                let names = aliases.aliases.filter { Key.keyID(fromStorageID: $0.targetKeyID) == key.id }.map(\.name)
+                let text = ([key.id, key.description, key.keySpec.rawValue, key.origin.rawValue] + names).joined(separator: " ").lowercased()
+                if !filter.isEmpty, !text.contains(filter) { continue }
+                rows += """
+                <tr><td>\(names.map(HTML.escape).joined(separator: "<br>"))</td>
+                <td><a href="/console/keys/\(HTML.escape(key.id))?region=\(HTML.urlEncode(region))">\(HTML.escape(key.id))</a></td>
+                <td>\(HTML.badge(key.state.rawValue))</td><td>\(HTML.escape(key.origin.rawValue))</td>
+                <td>\(HTML.escape(key.keySpec.rawValue))</td><td>\(HTML.escape(HTML.date(key.createdAt)))</td></tr>
+                """
+            }
+            let next = page.nextMarker.map {
+                "<a class=\"button\" href=\"/console/keys?region=\(HTML.urlEncode(region))&amp;filter=\(HTML.urlEncode(filter))&amp;marker=\(HTML.urlEncode($0))\">Next page</a>"
+            } ?? ""
+            let body = """
+            <h1>Customer managed keys</h1>
+            <form class="filters" method="get" action="/console/keys">
+              <div><label for="region">Region</label><input type="text" id="region" name="region" value="\(HTML.escape(region))"></div>
+              <div><label for="filter">Filter</label><input type="text" id="filter" name="filter" value="\(HTML.escape(filter))" placeholder="alias, key id, spec…"></div>
+              <div><button type="submit" class="secondary">Apply</button></div>
+              <div><a class="button" href="/console/keys/new?region=\(HTML.urlEncode(region))">Create key</a></div>
+            </form>
+            <table><thead><tr><th scope="col">Aliases</th><th scope="col">Key ID</th><th scope="col">Status</th><th scope="col">Origin</th><th scope="col">Key spec</th><th scope="col">Created</th></tr></thead>
+            <tbody>\(rows.isEmpty ? "<tr><td colspan=\"6\">No keys in \(HTML.escape(region)).</td></tr>" : rows)</tbody></table>
+            \(next)
+            """
+            return render("Keys", session, .ok, body)
+        } catch {
+            return render("Keys", session, .badRequest, "<h1>Customer managed keys</h1><div class=\"error\" role=\"alert\">\(HTML.escape(explain(error)))</div>")
+        }
+    }
+
+    private func createForm(_ session: ConsoleSessions.Session, values: [String: String], error: String?) -> String {
+        func option(_ name: String, _ value: String, _ label: String, selected: String) -> String {
+            "<option value=\"\(value)\"\(values[name, default: selected] == value ? " selected" : "")>\(label)</option>"
+        }
+        let specs = ["SYMMETRIC_DEFAULT", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "RSA_2048", "RSA_3072", "RSA_4096",
+                     "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "ECC_NIST_EDWARDS25519", "ML_DSA_44", "ML_DSA_65", "ML_DSA_87"]
+        return """
+        <h1>Create key</h1>
+        \(error.map { "<div class=\"error\" role=\"alert\">\(HTML.escape($0))</div>" } ?? "")
+        <form class="panel" method="post" action="/console/keys">
+          <input type="hidden" name="csrf" value="\(HTML.escape(session.csrf))">
+          <input type="hidden" name="region" value="\(HTML.escape(values["region"] ?? configuration.defaultRegion))">
+          <label for="keySpec">Key spec</label>
+          <select id="keySpec" name="keySpec">\(specs.map { option("keySpec", $0, $0, selected: "SYMMETRIC_DEFAULT") }.joined())</select>
+          <label for="keyUsage">Key usage</label>
+          <select id="keyUsage" name="keyUsage">\(option("keyUsage", "ENCRYPT_DECRYPT", "Encrypt and decrypt", selected: "ENCRYPT_DECRYPT"))\(option("keyUsage", "SIGN_VERIFY", "Sign and verify", selected: ""))\(option("keyUsage", "GENERATE_VERIFY_MAC", "Generate and verify MAC", selected: ""))\(option("keyUsage", "KEY_AGREEMENT", "Key agreement", selected: ""))</select>
+          <label for="origin">Key material origin</label>
+          <select id="origin" name="origin">\(option("origin", "AWS_KMS", "KMS", selected: "AWS_KMS"))\(option("origin", "EXTERNAL", "External (Import key material)", selected: ""))</select>
+          <label for="alias">Alias</label>
+          <input type="text" id="alias" name="alias" value="\(HTML.escape(values["alias"] ?? ""))" placeholder="my-key (alias/ is added)">
+          <label for="description">Description</label>
+          <input type="text" id="description" name="description" value="\(HTML.escape(values["description"] ?? ""))">
+          <label for="tags">Tags</label>
+          <input type="text" id="tags" name="tags" value="\(HTML.escape(values["tags"] ?? ""))" placeholder="team=payments, env=test">
+          <button type="submit">Create key</button>
+        </form>
+        """
+    }
+
+    private func createKey(_ session: ConsoleSessions.Session, fields: [String: String], context: TrentRequestContext, userAgent: String?) async -> Response {
+        let region = region(fields)
+        let tags = (fields["tags"] ?? "").split(separator: ",").compactMap { pair -> Tag? in
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            return parts.count == 2 && !parts[0].isEmpty ? Tag(key: parts[0], value: parts[1]) : nil
+        }
+        do {
+            guard let spec = KeySpec(rawValue: fields["keySpec"] ?? ""), let origin = KeyOrigin(rawValue: fields["origin"] ?? "") else {
+                throw KMSError.validation("Choose a key spec and an origin.")
+            }
+            let usage = spec == .symmetricDefault ? KeyUsage.encryptDecrypt : KeyUsage(rawValue: fields["keyUsage"] ?? "") ?? .encryptDecrypt
+            guard spec.allowedUsages.contains(usage) else {
+                throw KMSError.validation("Key usage \(usage.rawValue) is not valid for key spec \(spec.rawValue).")
+            }
+            try KeyService.checkTags(tags)
+            let input = CreateKeyInput(description: fields["description"] ?? "", keySpec: spec, keyUsage: usage, origin: origin, policy: nil, tags: tags)
+            let parameters: JSONValue = .object([
+                "keySpec": .string(spec.rawValue), "keyUsage": .string(usage.rawValue), "origin": .string(origin.rawValue),
+                "description": .string(input.description),
+            ])
+            // A taken alias is refused before the key is made, so a failed form leaves nothing behind.
+            let aliasName = fields["alias"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : ($0.hasPrefix("alias/") ? $0 : "alias/" + $0) }
+            if let aliasName {
+                try KeyService.checkAliasName(aliasName)
+                let taken = try await service.listAliases(keyID: nil, limit: 1000, marker: nil, call: call(
+                    session, "ListAliases", region: region, context: context, userAgent: userAgent, parameters: .object([:])
+                )).aliases.contains { $0.name == aliasName }
+                if taken { throw KMSError(.alreadyExists, "An alias with the name \(ARN.alias(region: region, account: session.principal.account, aliasName: aliasName)) already exists") }
+            }
+            let created = try await audited(call(session, "CreateKey", region: region, context: context, userAgent: userAgent, parameters: parameters)) {
+                try await service.createKey(input, call: $0)
+            }
+            if let aliasName {
+                try await audited(call(session, "CreateAlias", region: region, context: context, userAgent: userAgent,
+                                       parameters: .object(["aliasName": .string(aliasName), "targetKeyId": .string(created.key.id)]))) {
+                    try await service.createAlias(aliasName, targetKeyID: created.key.id, call: $0)
+                }
+            }
+            return await redirect("/console/keys/\(created.key.id)?region=\(HTML.urlEncode(region))")
+        } catch {
+            return page("Create key", session: session, status: .badRequest, body: createForm(session, values: fields, error: explain(error)))
+        }
+    }
+
+    private func keyPage(_ session: ConsoleSessions.Session, keyID: String, query: [String: String], context: TrentRequestContext, userAgent: String?) async -> Response {
+        let region = region(query)
+        do {
+            let parameters: JSONValue = .object(["keyId": .string(keyID)])
+            let described = try await service.describeKey(keyID, call: call(session, "DescribeKey", region: region, context: context, userAgent: userAgent, parameters: parameters))
+            let key = described.key
+            let aliases = try await service.listAliases(keyID: key.id, limit: 100, marker: nil,
+                                                        call: call(session, "ListAliases", region: region, context: context, userAgent: userAgent, parameters: parameters))
+            let policy = (try? await service.getKeyPolicy(key.id, policyName: "default",
+                                                          call: call(session, "GetKeyPolicy", region: region, context: context, userAgent: userAgent, parameters: parameters))) ?? "(not allowed to read)"
+            let material = described.currentMaterial
+            let materialRows = key.origin == .external ? """
+                <dt>Import state</dt><dd>\(material == nil ? "Pending import" : "Imported")</dd>
+                <dt>Expiration model</dt><dd>\(HTML.escape(described.expirationModel?.rawValue ?? "—"))</dd>
+                <dt>Expires</dt><dd>\(HTML.escape(described.validTo.map(HTML.date) ?? "—"))</dd>
+                <dt>Current key material ID</dt><dd>\(HTML.escape(key.currentMaterialID ?? "—"))</dd>
+                """ : """
+                <dt>Origin</dt><dd>Generated by KMS</dd><dt>Current key material ID</dt><dd>\(HTML.escape(key.currentMaterialID ?? "—"))</dd>
+                """
+            let body = """
+            <p><a href="/console/keys?region=\(HTML.urlEncode(region))">← Customer managed keys</a></p>
+            <h1>\(HTML.escape(aliases.aliases.first?.name ?? key.id))</h1>
+            <nav class="tabs" aria-label="Key details"><a href="#general">General configuration</a><a href="#crypto">Cryptographic configuration</a><a href="#material">Key material</a><a href="#aliases">Aliases</a><a href="#tags">Tags</a><a href="#policy">Key policy</a></nav>
+            <section id="general" class="panel"><h2>General configuration</h2><dl>
+              <dt>ARN</dt><dd>\(HTML.escape(key.arn))</dd><dt>Status</dt><dd>\(HTML.badge(described.state.rawValue))</dd>
+              <dt>Created</dt><dd>\(HTML.escape(HTML.date(key.createdAt)))</dd><dt>Description</dt><dd>\(HTML.escape(key.description.isEmpty ? "—" : key.description))</dd>
+              <dt>Regionality</dt><dd>\(key.isMultiRegion ? "Multi-Region" : "Single-Region")</dd>
+            </dl></section>
+            <section id="crypto" class="panel"><h2>Cryptographic configuration</h2><dl>
+              <dt>Key spec</dt><dd>\(HTML.escape(key.keySpec.rawValue))</dd><dt>Key usage</dt><dd>\(HTML.escape(key.keyUsage.rawValue))</dd>
+              <dt>Origin</dt><dd>\(HTML.escape(key.origin.rawValue))</dd>
+              <dt>Algorithms</dt><dd>\(HTML.escape((key.encryptionAlgorithms ?? key.signingAlgorithms ?? key.macAlgorithms ?? key.keyAgreementAlgorithms ?? []).joined(separator: ", ")))</dd>
+            </dl></section>
+            <section id="material" class="panel"><h2>Key material</h2><dl>\(materialRows)</dl></section>
+            <section id="aliases" class="panel"><h2>Aliases</h2>\(aliases.aliases.isEmpty ? "<p>No aliases.</p>" : "<ul>" + aliases.aliases.map { "<li>\(HTML.escape($0.name))</li>" }.joined() + "</ul>")</section>
+            <section id="tags" class="panel"><h2>Tags</h2>\(key.tags.isEmpty ? "<p>No tags.</p>" : "<dl>" + key.tags.map { "<dt>\(HTML.escape($0.key))</dt><dd>\(HTML.escape($0.value))</dd>" }.joined() + "</dl>")</section>
+            <section id="policy" class="panel"><h2>Key policy</h2><pre>\(HTML.escape(policy))</pre></section>
+            <p><a href="/console/audit?region=\(HTML.urlEncode(region))&amp;key=\(HTML.urlEncode(key.id))">Audit log of this key</a></p>
+            """
+            return page(key.id, session: session, body: body)
+        } catch {
+            return page("Key", session: session, status: .badRequest, body: "<div class=\"error\" role=\"alert\">\(HTML.escape(explain(error)))</div>")
+        }
+    }
+
+    private func auditPage(_ session: ConsoleSessions.Session, query: [String: String]) async -> Response {
+        let region = region(query)
+        let eventName = query["event"].flatMap { $0.isEmpty ? nil : $0 }
+        let keyFilter = query["key"].flatMap { $0.isEmpty ? nil : $0 }
+        // The console shows CloudTrail's LookupEvents: the same permission, the caller's account only.
+        var probe = CallContext(account: session.principal.account, region: region, requestID: "", sourceIPAddress: "", userAgent: Self.userAgent,
+                                accessKeyID: session.accessKeyID, eventName: "LookupEvents", requestParameters: nil,
+                                principal: session.principal, identityPolicies: session.identityPolicies)
+        probe.secureTransport = configuration.tls != nil
+        do {
+            try service.authorizeWithoutKey(probe, action: "cloudtrail:LookupEvents")
+            guard let auditLookup else { throw KMSError(.internal, "no audit lookup") }
+            let attribute: (key: String, value: String)? = eventName.map { ("EventName", $0) } ?? keyFilter.map { ("ResourceName", $0) }
+            let found = try await auditLookup.lookup(account: session.principal.account, region: region, attribute: attribute, start: nil, end: nil,
+                                                     maxResults: 50, nextToken: nil)
+            let events = found.events.filter { event in keyFilter.map { k in event.resourceARNs.contains { $0.hasSuffix("/" + k) } } ?? true }
+            let rows = events.map { event in
+                """
+                <tr><td>\(HTML.escape(HTML.date(event.eventTime)))</td><td>\(HTML.escape(event.eventName))</td>
+                <td>\(HTML.escape(event.errorCode ?? "—"))</td><td>\(HTML.escape(event.resourceARNs.first ?? "—"))</td>
+                <td><details><summary>JSON</summary><pre>\(HTML.escape(CloudTrailRecord.json(event, pretty: true)))</pre></details></td></tr>
+                """
+            }.joined()
+            let body = """
+            <h1>Audit log</h1>
+            <form class="filters" method="get" action="/console/audit">
+              <div><label for="region">Region</label><input type="text" id="region" name="region" value="\(HTML.escape(region))"></div>
+              <div><label for="event">Event name</label><input type="text" id="event" name="event" value="\(HTML.escape(eventName ?? ""))" placeholder="ImportKeyMaterial"></div>
+              <div><label for="key">Key ID</label><input type="text" id="key" name="key" value="\(HTML.escape(keyFilter ?? ""))"></div>
+              <div><button type="submit" class="secondary">Apply</button></div>
+              <div><a class="button" href="/console/audit?region=\(HTML.urlEncode(region))&amp;event=ImportKeyMaterial">Imports of key material</a></div>
+            </form>
+            <table><thead><tr><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Error</th><th scope="col">Resource</th><th scope="col">Record</th></tr></thead>
+            <tbody>\(rows.isEmpty ? "<tr><td colspan=\"5\">No records.</td></tr>" : rows)</tbody></table>
+            """
+            return page("Audit log", session: session, body: body)
+        } catch {
+            return page("Audit log", session: session, status: .badRequest, body: "<h1>Audit log</h1><div class=\"error\" role=\"alert\">\(HTML.escape(explain(error)))</div>")
+        }
+    }
+
+    // MARK: Layout
+
+    private func signInForm(error: String?, accessKeyID: String) -> String {
+        """
+        <h1>Sign in to Trent</h1>
+        \(error.map { "<div class=\"error\" role=\"alert\">\(HTML.escape($0))</div>" } ?? "")
+        <form class="panel" method="post" action="/console/sign-in">
+          <label for="accessKeyId">Access key ID</label>
+          <input type="text" id="accessKeyId" name="accessKeyId" value="\(HTML.escape(accessKeyID))" autocomplete="username" required>
+          <label for="secretAccessKey">Secret access key</label>
+          <input type="password" id="secretAccessKey" name="secretAccessKey" autocomplete="current-password" required>
+          <label for="sessionToken">Session token <span class="hint">(temporary credentials only)</span></label>
+          <input type="password" id="sessionToken" name="sessionToken" autocomplete="off">
+          <button type="submit">Sign in</button>
+        </form>
+        <p class="hint">The same credentials the API uses (the credentials file of <code>trent serve</code>).</p>
+        """
+    }
+
+    private func page(_ title: String, session: ConsoleSessions.Session?, status: HTTPResponse.Status = .ok, body: String) -> Response {
+        let nav = session.map { session in
+            """
+            <a href="/console/keys">Keys</a><a href="/console/audit">Audit log</a>
+            <span class="who">\(HTML.escape(session.principal.arn))</span>
+            <form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="\(HTML.escape(session.csrf))"><button type="submit" class="secondary" style="margin:0">Sign out</button></form>
+            """
+        } ?? ""
+        let html = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(HTML.escape(title)) · Trent</title><link rel="stylesheet" href="/console/style.css"></head>
+        <body><header><a href="/console">Trent KMS</a>\(nav)</header><main>\(body)</main></body></html>
+        """
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; style-src 'self'; frame-ancestors 'none'"
+        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    private func redirect(_ location: String) async -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+}

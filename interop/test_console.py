@@ -1,6 +1,11 @@
 """The web console at /console, driven in real headless Chromium (Selenium): sign in, keys, key
 detail, create key, audit log, sign out — and its cookie and CSRF protections, by hand."""
+import glob
 import json
+import os
+import subprocess
+import time
+import zipfile
 import re
 import urllib.error
 import urllib.parse
@@ -15,9 +20,16 @@ from selenium.webdriver.support.ui import Select
 from conftest import ACCOUNT, IDENTITIES, make_client
 
 
+DOWNLOADS = "/tmp/trent-console-downloads"
+
+
 @pytest.fixture(scope="module")
 def browser():
+    import shutil
+    shutil.rmtree(DOWNLOADS, ignore_errors=True)
+    os.makedirs(DOWNLOADS)
     options = webdriver.ChromeOptions()
+    options.add_experimental_option("prefs", {"download.default_directory": DOWNLOADS, "download.prompt_for_download": False})
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1000"):
         options.add_argument(flag)
     options.binary_location = "/usr/bin/chromium"
@@ -27,6 +39,21 @@ def browser():
     driver.quit()
 
 
+def wait_for(browser, fragment, timeout=10):
+    """Waits until the browser has navigated to a URL containing `fragment`."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(browser, timeout).until(lambda b: fragment in b.current_url)
+
+
+def click(browser, by, value):
+    """Clicks what navigates, and waits for the next page."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+    old = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(by, value).click()
+    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
+
+
 def sign_in(browser, server, identity="admin"):
     i = IDENTITIES[identity]
     browser.delete_all_cookies()
@@ -34,7 +61,8 @@ def sign_in(browser, server, identity="admin"):
     assert browser.current_url.endswith("/console/sign-in")
     browser.find_element(By.ID, "accessKeyId").send_keys(i["AWS_ACCESS_KEY_ID"])
     browser.find_element(By.ID, "secretAccessKey").send_keys(i["AWS_SECRET_ACCESS_KEY"])
-    browser.find_element(By.CSS_SELECTOR, "form.panel button[type=submit]").click()
+    click(browser, By.CSS_SELECTOR, "form.panel button[type=submit]")
+    wait_for(browser, "/console/keys")
 
 
 def test_sign_in_keys_detail_create_audit_sign_out(own_server, browser):
@@ -47,7 +75,7 @@ def test_sign_in_keys_detail_create_audit_sign_out(own_server, browser):
     browser.get(own_server.endpoint + "/console/sign-in")
     browser.find_element(By.ID, "accessKeyId").send_keys(IDENTITIES["admin"]["AWS_ACCESS_KEY_ID"])
     browser.find_element(By.ID, "secretAccessKey").send_keys("wrong")
-    browser.find_element(By.CSS_SELECTOR, "form.panel button[type=submit]").click()
+    click(browser, By.CSS_SELECTOR, "form.panel button[type=submit]")
     assert "not correct" in browser.find_element(By.CSS_SELECTOR, ".error").text
     assert browser.find_element(By.ID, "accessKeyId").get_attribute("value") == IDENTITIES["admin"]["AWS_ACCESS_KEY_ID"]
 
@@ -58,12 +86,13 @@ def test_sign_in_keys_detail_create_audit_sign_out(own_server, browser):
     assert existing in table and "alias/from-api" in table and "Enabled" in table
 
     # Create an EXTERNAL key with an alias, a description and tags.
-    browser.find_element(By.LINK_TEXT, "Create key").click()
+    click(browser, By.LINK_TEXT, "Create key")
     Select(browser.find_element(By.ID, "origin")).select_by_value("EXTERNAL")
     browser.find_element(By.ID, "alias").send_keys("byok-from-console")
     browser.find_element(By.ID, "description").send_keys("<b>not bold</b>")
     browser.find_element(By.ID, "tags").send_keys("team=payments, env=test")
-    browser.find_element(By.CSS_SELECTOR, "form.panel button[type=submit]").click()
+    click(browser, By.CSS_SELECTOR, "form.panel button[type=submit]")
+    wait_for(browser, "?region=")
     match = re.search(r"/console/keys/([0-9a-f-]{36})", browser.current_url)
     assert match, (browser.current_url, browser.find_element(By.TAG_NAME, "main").text)
     key_id = match.group(1)
@@ -78,7 +107,7 @@ def test_sign_in_keys_detail_create_audit_sign_out(own_server, browser):
     browser.get(own_server.endpoint + "/console/keys/new")
     browser.find_element(By.ID, "alias").send_keys("byok-from-console")
     browser.find_element(By.ID, "description").send_keys("second try")
-    browser.find_element(By.CSS_SELECTOR, "form.panel button[type=submit]").click()
+    click(browser, By.CSS_SELECTOR, "form.panel button[type=submit]")
     assert "AlreadyExistsException" in browser.find_element(By.CSS_SELECTOR, ".error").text
     assert browser.find_element(By.ID, "description").get_attribute("value") == "second try"
     assert len(kms.list_keys()["Keys"]) == 2  # the refused form made no key
@@ -90,7 +119,7 @@ def test_sign_in_keys_detail_create_audit_sign_out(own_server, browser):
     record = [r for r in own_server.audit_lookup("--event-name", "CreateKey") if r["userAgent"].startswith("Trent console") and "errorCode" not in r][0]
     assert record["userIdentity"]["userName"] == "admin" and record["requestParameters"]["origin"] == "EXTERNAL"
 
-    browser.find_element(By.CSS_SELECTOR, "header form button").click()
+    click(browser, By.CSS_SELECTOR, "header form button")
     assert browser.current_url.endswith("/console/sign-in")
     browser.get(own_server.endpoint + "/console/keys")
     assert browser.current_url.endswith("/console/sign-in")
@@ -136,3 +165,91 @@ def test_cookie_flags_and_csrf(own_server):
         opener.open(urllib.request.Request(own_server.endpoint + "/console/keys", data=urllib.parse.urlencode(fields).encode(),
                                            headers={"Cookie": session}, method="POST"))
     assert e.value.code == 303 and len(make_client(own_server).list_keys()["Keys"]) == 1
+
+
+def test_byok_in_the_browser(own_server, browser, tmp_path):
+    """Create an EXTERNAL key, download the zip, wrap with openssl as its README says, upload with
+    an expiry, see it Enabled; delete the material and upload it again without expiry."""
+    sign_in(browser, own_server)
+    browser.get(own_server.endpoint + "/console/keys/new")
+    Select(browser.find_element(By.ID, "origin")).select_by_value("EXTERNAL")
+    browser.find_element(By.ID, "alias").send_keys("browser-byok")
+    click(browser, By.CSS_SELECTOR, "form.panel button[type=submit]")
+    wait_for(browser, "?region=")
+    key_id = re.search(r"/console/keys/([0-9a-f-]{36})", browser.current_url).group(1)
+    click(browser, By.LINK_TEXT, "Upload key material")
+
+    for old in glob.glob(os.path.join(DOWNLOADS, "*")):
+        os.remove(old)
+    Select(browser.find_element(By.ID, "wrappingKeySpec")).select_by_value("RSA_3072")
+    Select(browser.find_element(By.ID, "wrappingAlgorithm")).select_by_value("RSAES_OAEP_SHA_256")
+    browser.find_element(By.XPATH, "//button[text()='Download wrapping public key and import token']").click()
+    deadline = time.time() + 20
+    while time.time() < deadline and not glob.glob(os.path.join(DOWNLOADS, "*.zip")):
+        time.sleep(0.2)
+    archive = zipfile.ZipFile(glob.glob(os.path.join(DOWNLOADS, "*.zip"))[0])
+    assert sorted(archive.namelist()) == ["ImportToken.bin", "README.txt", "WrappingPublicKey.bin"]
+    readme = archive.read("README.txt").decode()
+    assert "RSAES_OAEP_SHA_256" in readme and "Valid until" in readme and "openssl pkeyutl" in readme and "trent byok wrap" in readme
+    archive.extractall(tmp_path)
+
+    material = os.urandom(32)
+    (tmp_path / "PlaintextKeyMaterial.bin").write_bytes(material)
+    subprocess.run(["openssl", "pkeyutl", "-encrypt", "-in", "PlaintextKeyMaterial.bin", "-out", "EncryptedKeyMaterial.bin",
+                    "-inkey", "WrappingPublicKey.bin", "-keyform", "DER", "-pubin", "-pkeyopt", "rsa_padding_mode:oaep",
+                    "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256"], cwd=tmp_path, check=True)
+    (tmp_path / "garbage.bin").write_bytes(os.urandom(384))
+
+    def upload(wrapped, expires):
+        browser.find_element(By.ID, "wrappedKeyMaterial").send_keys(str(tmp_path / wrapped))
+        browser.find_element(By.ID, "importToken").send_keys(str(tmp_path / "ImportToken.bin"))
+        browser.find_element(By.CSS_SELECTOR, f"input[name=expiration][value={'expires' if expires else 'never'}]").click()
+        if expires:
+            assert browser.find_element(By.ID, "validTo").get_attribute("max")  # the picker stops at 365 days
+            browser.execute_script("document.getElementById('validTo').value = '2027-02-01T12:00'")
+        click(browser, By.XPATH, "//button[text()='Upload key material']")
+
+    upload("garbage.bin", expires=True)
+    error = browser.find_element(By.CSS_SELECTOR, ".error").text
+    assert "InvalidCiphertextException" in error
+    assert browser.find_element(By.CSS_SELECTOR, "input[name=expiration][value=expires]").is_selected()
+
+    upload("EncryptedKeyMaterial.bin", expires=True)
+    errors = browser.find_elements(By.CSS_SELECTOR, ".error")
+    assert not errors, errors[0].text
+    wait_for(browser, f"/console/keys/{key_id}?")
+    page = browser.find_element(By.TAG_NAME, "main").text
+    assert "Imported" in page and "KEY_MATERIAL_EXPIRES" in page and "2027-02-01 12:00:00 UTC" in page and "Enabled" in page
+    kms = make_client(own_server)
+    blob = kms.encrypt(KeyId="alias/browser-byok", Plaintext=b"from the console")["CiphertextBlob"]
+
+    click(browser, By.XPATH, "//button[text()='Delete key material']")
+    assert "PendingImport" in browser.find_element(By.TAG_NAME, "main").text
+    click(browser, By.LINK_TEXT, "Upload key material")
+    browser.find_element(By.XPATH, "//button[text()='Download wrapping public key and import token']").click()  # fresh token, same material
+    deadline = time.time() + 20
+    while time.time() < deadline and len(glob.glob(os.path.join(DOWNLOADS, "*.zip"))) < 2:
+        time.sleep(0.2)
+    newest = max(glob.glob(os.path.join(DOWNLOADS, "*.zip")), key=os.path.getmtime)
+    zipfile.ZipFile(newest).extractall(tmp_path)
+    subprocess.run(["openssl", "pkeyutl", "-encrypt", "-in", "PlaintextKeyMaterial.bin", "-out", "EncryptedKeyMaterial.bin",
+                    "-inkey", "WrappingPublicKey.bin", "-keyform", "DER", "-pubin", "-pkeyopt", "rsa_padding_mode:oaep",
+                    "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256"], cwd=tmp_path, check=True)
+    upload("EncryptedKeyMaterial.bin", expires=False)
+    page = browser.find_element(By.TAG_NAME, "main").text
+    assert "KEY_MATERIAL_DOES_NOT_EXPIRE" in page and "Enabled" in page
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"from the console"
+
+    browser.get(own_server.endpoint + "/console/audit?event=ImportKeyMaterial")
+    rows = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "tbody tr")]
+    assert len(rows) == 3 and sum("InvalidCiphertextException" in r for r in rows) == 1
+
+    # Disable, enable, schedule and cancel deletion.
+    browser.get(own_server.endpoint + f"/console/keys/{key_id}")
+    click(browser, By.XPATH, "//button[text()='Disable key']")
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Disabled"
+    click(browser, By.XPATH, "//button[text()='Enable key']")
+    click(browser, By.XPATH, "//button[text()='Schedule key deletion']")
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    click(browser, By.XPATH, "//button[text()='Cancel key deletion']")
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Disabled"

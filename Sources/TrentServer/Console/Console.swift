@@ -5,6 +5,7 @@ import NIOCore
 import TrentAudit
 import TrentAuth
 import TrentCore
+import TrentCrypto
 import TrentModel
 
 /// The web console at `/console`: the flow a person follows in the AWS KMS console, rendered on the
@@ -48,6 +49,18 @@ struct Console: Sendable {
             await keyPage(session, keyID: context.parameters.get("id") ?? "", query: HTML.form(request.uri.query ?? ""), context: context,
                           userAgent: request.headers[.userAgent])
         } }
+        router.get("/console/keys/:id/import") { request, context in try await withSession(request) { session, _, _ in
+            await importPage(session, keyID: context.parameters.get("id") ?? "", fields: HTML.form(request.uri.query ?? ""), error: nil, notice: nil)
+        } }
+        router.post("/console/keys/:id/parameters") { request, context in try await withSession(request, form: true) { session, _, fields in
+            await downloadParameters(session, keyID: context.parameters.get("id") ?? "", fields: fields, context: context, userAgent: request.headers[.userAgent])
+        } }
+        router.post("/console/keys/:id/material") { request, context in try await withSession(request, form: true) { session, _, fields in
+            await uploadMaterial(session, keyID: context.parameters.get("id") ?? "", fields: fields, context: context, userAgent: request.headers[.userAgent])
+        } }
+        router.post("/console/keys/:id/action") { request, context in try await withSession(request, form: true) { session, _, fields in
+            await keyAction(session, keyID: context.parameters.get("id") ?? "", fields: fields, context: context, userAgent: request.headers[.userAgent])
+        } }
         router.get("/console/audit") { request, _ in try await withSession(request) { session, _, _ in
             await auditPage(session, query: HTML.form(request.uri.query ?? ""))
         } }
@@ -79,7 +92,14 @@ struct Console: Sendable {
         if form {
             var request = request
             let buffer = try await request.collectBody(upTo: 256 * 1024)
-            fields = HTML.form(String(buffer: buffer))
+            if let boundary = Multipart.boundary(request.headers[.contentType]) {
+                // Uploaded files travel base64-encoded among the fields, under their field names.
+                for part in Multipart.parse(Data(buffer: buffer), boundary: boundary) {
+                    fields[part.name] = part.filename == nil ? String(decoding: part.data, as: UTF8.self) : part.data.base64EncodedString()
+                }
+            } else {
+                fields = HTML.form(String(buffer: buffer))
+            }
             guard let csrf = fields["csrf"], SigV4.constantTimeEquals(csrf, session.csrf) else {
                 return Response(status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(string: "The form is missing its CSRF token or carries the wrong one. Reload the page and try again.")))
@@ -304,11 +324,201 @@ struct Console: Sendable {
             <section id="aliases" class="panel"><h2>Aliases</h2>\(aliases.aliases.isEmpty ? "<p>No aliases.</p>" : "<ul>" + aliases.aliases.map { "<li>\(HTML.escape($0.name))</li>" }.joined() + "</ul>")</section>
             <section id="tags" class="panel"><h2>Tags</h2>\(key.tags.isEmpty ? "<p>No tags.</p>" : "<dl>" + key.tags.map { "<dt>\(HTML.escape($0.key))</dt><dd>\(HTML.escape($0.value))</dd>" }.joined() + "</dl>")</section>
             <section id="policy" class="panel"><h2>Key policy</h2><pre>\(HTML.escape(policy))</pre></section>
+            \(actions(session, key: key, state: described.state, region: region, hasMaterial: material != nil))
             <p><a href="/console/audit?region=\(HTML.urlEncode(region))&amp;key=\(HTML.urlEncode(key.id))">Audit log of this key</a></p>
             """
             return page(key.id, session: session, body: body)
         } catch {
             return page("Key", session: session, status: .badRequest, body: "<div class=\"error\" role=\"alert\">\(HTML.escape(explain(error)))</div>")
+        }
+    }
+
+    /// The key's actions: key material (EXTERNAL keys), enable/disable, deletion.
+    private func actions(_ session: ConsoleSessions.Session, key: Key, state: KeyState, region: String, hasMaterial: Bool) -> String {
+        func button(_ action: String, _ label: String, extra: String = "") -> String {
+            """
+            <form method="post" action="/console/keys/\(HTML.escape(key.id))/action" style="display:inline-block;margin-right:.5rem">
+              <input type="hidden" name="csrf" value="\(HTML.escape(session.csrf))"><input type="hidden" name="region" value="\(HTML.escape(region))">
+              <input type="hidden" name="action" value="\(action)">\(extra)<button type="submit" class="secondary">\(label)</button></form>
+            """
+        }
+        var out = "<section id=\"actions\" class=\"panel\"><h2>Key actions</h2>"
+        if key.origin == .external {
+            out += "<p><a class=\"button\" href=\"/console/keys/\(HTML.escape(key.id))/import?region=\(HTML.urlEncode(region))\">Upload key material</a></p>"
+            if hasMaterial { out += button("delete-material", "Delete key material") }
+        }
+        switch state {
+        case .enabled: out += button("disable", "Disable key")
+        case .disabled: out += button("enable", "Enable key")
+        case .pendingDeletion: out += button("cancel-deletion", "Cancel key deletion")
+        default: break
+        }
+        if !state.isBeingDeleted {
+            out += button("schedule-deletion", "Schedule key deletion",
+                          extra: "<label for=\"days\" style=\"display:inline;margin-right:.3rem\">Waiting period (days)</label><input type=\"text\" id=\"days\" name=\"days\" value=\"30\" size=\"3\" style=\"width:4rem\">")
+        }
+        return out + "</section>"
+    }
+
+    private func keyAction(_ session: ConsoleSessions.Session, keyID: String, fields: [String: String], context: TrentRequestContext, userAgent: String?) async -> Response {
+        let region = region(fields)
+        let action = fields["action"] ?? ""
+        let parameters: JSONValue = .object(["keyId": .string(keyID)])
+        do {
+            switch action {
+            case "enable":
+                try await audited(call(session, "EnableKey", region: region, context: context, userAgent: userAgent, parameters: parameters)) { try await service.enableKey(keyID, call: $0) }
+            case "disable":
+                try await audited(call(session, "DisableKey", region: region, context: context, userAgent: userAgent, parameters: parameters)) { try await service.disableKey(keyID, call: $0) }
+            case "cancel-deletion":
+                _ = try await audited(call(session, "CancelKeyDeletion", region: region, context: context, userAgent: userAgent, parameters: parameters)) { try await service.cancelKeyDeletion(keyID, call: $0) }
+            case "schedule-deletion":
+                guard let days = Int(fields["days"] ?? ""), (7...30).contains(days) else { throw KMSError.validation("The waiting period must be 7 to 30 days.") }
+                _ = try await audited(call(session, "ScheduleKeyDeletion", region: region, context: context, userAgent: userAgent,
+                                           parameters: .object(["keyId": .string(keyID), "pendingWindowInDays": .number(Double(days))]))) {
+                    try await service.scheduleKeyDeletion(keyID, pendingWindowInDays: days, call: $0)
+                }
+            case "delete-material":
+                _ = try await audited(call(session, "DeleteImportedKeyMaterial", region: region, context: context, userAgent: userAgent, parameters: parameters)) {
+                    try await service.deleteImportedKeyMaterial(keyID, keyMaterialID: nil, call: $0)
+                }
+            default: throw KMSError.validation("Unknown action.")
+            }
+            return await redirect("/console/keys/\(HTML.urlEncode(keyID))?region=\(HTML.urlEncode(region))")
+        } catch {
+            return page("Key", session: session, status: .badRequest, body: "<div class=\"error\" role=\"alert\">\(HTML.escape(explain(error)))</div><p><a href=\"/console/keys/\(HTML.escape(keyID))?region=\(HTML.urlEncode(region))\">Back to the key</a></p>")
+        }
+    }
+
+    /// Download the wrapping key and import token; upload wrapped key material.
+    private func importPage(_ session: ConsoleSessions.Session, keyID: String, fields: [String: String], error: String?, notice: String?) -> Response {
+        let region = region(fields)
+        func option(_ name: String, _ value: String, _ fallback: String) -> String {
+            "<option value=\"\(value)\"\(fields[name, default: fallback] == value ? " selected" : "")>\(value)</option>"
+        }
+        let now = Date()
+        let local = DateFormatter()
+        local.locale = Locale(identifier: "en_US_POSIX")
+        local.timeZone = TimeZone(identifier: "UTC")
+        local.dateFormat = "yyyy-MM-dd'T'HH:mm"
+        let expires = fields["expiration", default: "expires"] == "expires"
+        let body = """
+        <p><a href="/console/keys/\(HTML.escape(keyID))?region=\(HTML.urlEncode(region))">← Key \(HTML.escape(keyID))</a></p>
+        <h1>Import key material</h1>
+        \(error.map { "<div class=\"error\" role=\"alert\">\(HTML.escape($0))</div>" } ?? "")
+        \(notice.map { "<div class=\"panel\" role=\"status\">\(HTML.escape($0))</div>" } ?? "")
+        <form class="panel" method="post" action="/console/keys/\(HTML.escape(keyID))/parameters">
+          <h2>1. Download wrapping public key and import token</h2>
+          <input type="hidden" name="csrf" value="\(HTML.escape(session.csrf))"><input type="hidden" name="region" value="\(HTML.escape(region))">
+          <label for="wrappingKeySpec">Wrapping key spec</label>
+          <select id="wrappingKeySpec" name="wrappingKeySpec">\(["RSA_2048", "RSA_3072", "RSA_4096"].map { option("wrappingKeySpec", $0, "RSA_3072") }.joined())</select>
+          <label for="wrappingAlgorithm">Wrapping algorithm</label>
+          <select id="wrappingAlgorithm" name="wrappingAlgorithm">\(["RSAES_OAEP_SHA_256", "RSAES_OAEP_SHA_1", "RSA_AES_KEY_WRAP_SHA_256", "RSA_AES_KEY_WRAP_SHA_1"].map { option("wrappingAlgorithm", $0, "RSAES_OAEP_SHA_256") }.joined())</select>
+          <p class="hint">A zip with WrappingPublicKey.bin, ImportToken.bin and a README with the wrapping commands; the token is valid for 24 hours.</p>
+          <button type="submit">Download wrapping public key and import token</button>
+        </form>
+        <form class="panel" method="post" action="/console/keys/\(HTML.escape(keyID))/material" enctype="multipart/form-data">
+          <h2>2. Upload key material</h2>
+          <input type="hidden" name="csrf" value="\(HTML.escape(session.csrf))"><input type="hidden" name="region" value="\(HTML.escape(region))">
+          <label for="wrappedKeyMaterial">Wrapped key material — Choose file</label>
+          <input type="file" id="wrappedKeyMaterial" name="wrappedKeyMaterial" required>
+          <label for="importToken">Import token — Choose file</label>
+          <input type="file" id="importToken" name="importToken" required>
+          <fieldset style="margin-top:1rem;border:0;padding:0"><legend style="font-weight:600">Expiration option</legend>
+            <label style="font-weight:400"><input type="radio" name="expiration" value="expires"\(expires ? " checked" : "")> Key material expires</label>
+            <label for="validTo" style="font-weight:400;margin-left:1.6rem">Expiration date and time (UTC)</label>
+            <input type="datetime-local" id="validTo" name="validTo" style="margin-left:1.6rem;max-width:16rem" min="\(local.string(from: now))" max="\(local.string(from: now.addingTimeInterval(365 * 86400)))" value="\(HTML.escape(fields["validTo"] ?? local.string(from: now.addingTimeInterval(90 * 86400))))">
+            <label style="font-weight:400"><input type="radio" name="expiration" value="never"\(expires ? "" : " checked")> Key material does not expire</label>
+          </fieldset>
+          <button type="submit">Upload key material</button>
+        </form>
+        """
+        return page("Import key material", session: session, status: error == nil ? .ok : .badRequest, body: body)
+    }
+
+    private func downloadParameters(_ session: ConsoleSessions.Session, keyID: String, fields: [String: String], context: TrentRequestContext, userAgent: String?) async -> Response {
+        let region = region(fields)
+        do {
+            guard let algorithm = WrappingAlgorithm(rawValue: fields["wrappingAlgorithm"] ?? ""), let spec = WrappingKeySpec(rawValue: fields["wrappingKeySpec"] ?? "") else {
+                throw KMSError.validation("Choose a wrapping key spec and a wrapping algorithm.")
+            }
+            let parameters: JSONValue = .object(["keyId": .string(keyID), "wrappingAlgorithm": .string(algorithm.rawValue), "wrappingKeySpec": .string(spec.rawValue)])
+            let result = try await audited(call(session, "GetParametersForImport", region: region, context: context, userAgent: userAgent, parameters: parameters)) {
+                try await service.getParametersForImport(keyID, algorithm: algorithm, spec: spec, call: $0)
+            }
+            let expiry = ISO8601DateFormatter().string(from: result.parametersValidTo)
+            let readme = Self.wrappingReadme(keyID: result.key.id, algorithm: algorithm, spec: spec, expiry: expiry)
+            let zip = Zip.archive([("WrappingPublicKey.bin", result.publicKey), ("ImportToken.bin", result.importToken), ("README.txt", Data(readme.utf8))])
+            var headers = HTTPFields()
+            headers[.contentType] = "application/zip"
+            headers[.contentDisposition] = "attachment; filename=\"ImportParameters-\(result.key.id).zip\""
+            headers[.cacheControl] = "no-store"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: zip)))
+        } catch {
+            return importPage(session, keyID: keyID, fields: fields, error: explain(error), notice: nil)
+        }
+    }
+
+    static func wrappingReadme(keyID: String, algorithm: WrappingAlgorithm, spec: WrappingKeySpec, expiry: String) -> String {
+        let md = algorithm == .rsaesOAEPSHA1 || algorithm == .rsaAESKeyWrapSHA1 ? "sha1" : "sha256"
+        let openssl = algorithm.isKeyWrap ? """
+            openssl rand -out aes-key.bin 32
+            openssl enc -id-aes256-wrap-pad -K $(xxd -p < aes-key.bin | tr -d '\\n') -iv A65959A6 -in PlaintextKeyMaterial.bin -out key_material_wrapped.bin
+            openssl pkeyutl -encrypt -in aes-key.bin -out aes-key_wrapped.bin -inkey WrappingPublicKey.bin -keyform DER -pubin \\
+                -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:\(md) -pkeyopt rsa_mgf1_md:\(md)
+            cat aes-key_wrapped.bin key_material_wrapped.bin > EncryptedKeyMaterial.bin
+            """ : """
+            openssl pkeyutl -encrypt -in PlaintextKeyMaterial.bin -out EncryptedKeyMaterial.bin -inkey WrappingPublicKey.bin -keyform DER -pubin \\
+                -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:\(md) -pkeyopt rsa_mgf1_md:\(md)
+            """
+        return """
+        Import parameters for KMS key \(keyID)
+
+        Wrapping key spec:  \(spec.rawValue)
+        Wrapping algorithm: \(algorithm.rawValue)
+        Valid until:        \(expiry) (the import token and wrapping key expire then)
+
+        Wrap your key material (PlaintextKeyMaterial.bin) with OpenSSL 3:
+
+        \(openssl)
+
+        or with trent byok:
+
+            trent byok wrap --public-key WrappingPublicKey.bin --algorithm \(algorithm.rawValue) \\
+                --key-material PlaintextKeyMaterial.bin --out EncryptedKeyMaterial.bin
+
+        Then upload EncryptedKeyMaterial.bin and ImportToken.bin in the console ("Upload key material").
+        """
+    }
+
+    private func uploadMaterial(_ session: ConsoleSessions.Session, keyID: String, fields: [String: String], context: TrentRequestContext, userAgent: String?) async -> Response {
+        let region = region(fields)
+        do {
+            guard let wrapped = fields["wrappedKeyMaterial"].flatMap({ Data(base64Encoded: $0) }), !wrapped.isEmpty,
+                  let token = fields["importToken"].flatMap({ Data(base64Encoded: $0) }), !token.isEmpty
+            else { throw KMSError.validation("Choose the wrapped key material file and the import token file.") }
+            let expires = fields["expiration"] != "never"
+            var validTo: Date?
+            if expires {
+                let local = DateFormatter()
+                local.locale = Locale(identifier: "en_US_POSIX")
+                local.timeZone = TimeZone(identifier: "UTC")
+                local.dateFormat = (fields["validTo"] ?? "").count > 16 ? "yyyy-MM-dd'T'HH:mm:ss" : "yyyy-MM-dd'T'HH:mm"
+                guard let date = local.date(from: fields["validTo"] ?? "") else { throw KMSError.validation("Choose when the key material expires.") }
+                validTo = date
+            }
+            let input = ImportKeyMaterialInput(
+                keyID: keyID, importToken: token, encryptedKeyMaterial: wrapped,
+                expirationModel: expires ? .keyMaterialExpires : .keyMaterialDoesNotExpire, validTo: validTo, importType: nil, keyMaterialID: nil
+            )
+            var parameters: [String: JSONValue] = ["keyId": .string(keyID), "expirationModel": .string(input.expirationModel!.rawValue)]
+            if let validTo { parameters["validTo"] = .string(AuditDates.format(validTo)) }
+            _ = try await audited(call(session, "ImportKeyMaterial", region: region, context: context, userAgent: userAgent, parameters: .object(parameters))) {
+                try await service.importKeyMaterial(input, call: $0)
+            }
+            return await redirect("/console/keys/\(HTML.urlEncode(keyID))?region=\(HTML.urlEncode(region))")
+        } catch {
+            return importPage(session, keyID: keyID, fields: fields.filter { $0.key != "wrappedKeyMaterial" && $0.key != "importToken" }, error: explain(error), notice: nil)
         }
     }
 

@@ -21,6 +21,16 @@ from conftest import ACCOUNT, IDENTITIES, make_client
 
 
 DOWNLOADS = "/tmp/trent-console-downloads"
+# Screenshots of every page the tests reach, kept as test artefacts (git ignores the folder).
+SCREENSHOTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "test-artifacts", "console")
+_shots = [0]
+
+
+def screenshot(browser):
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    _shots[0] += 1
+    name = re.sub(r"[^A-Za-z0-9]+", "-", browser.title or "page").strip("-")[:60]
+    browser.save_screenshot(os.path.join(SCREENSHOTS, f"{_shots[0]:03d}-{name}.png"))
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +62,7 @@ def click(browser, by, value):
     old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(by, value).click()
     WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
+    screenshot(browser)
 
 
 def sign_in(browser, server, identity="admin"):
@@ -212,6 +223,13 @@ def test_byok_in_the_browser(own_server, browser, tmp_path):
     upload("garbage.bin", expires=True)
     error = browser.find_element(By.CSS_SELECTOR, ".error").text
     assert "InvalidCiphertextException" in error
+    # A wrong token file: a readable error naming the problem.
+    (tmp_path / "wrong-token.bin").write_bytes(os.urandom(len((tmp_path / "ImportToken.bin").read_bytes())))
+    browser.find_element(By.ID, "wrappedKeyMaterial").send_keys(str(tmp_path / "EncryptedKeyMaterial.bin"))
+    browser.find_element(By.ID, "importToken").send_keys(str(tmp_path / "wrong-token.bin"))
+    click(browser, By.XPATH, "//button[text()='Upload key material']")
+    error = browser.find_element(By.CSS_SELECTOR, ".error").text
+    assert "InvalidImportTokenException" in error and "import token is invalid" in error
     assert browser.find_element(By.CSS_SELECTOR, "input[name=expiration][value=expires]").is_selected()
 
     upload("EncryptedKeyMaterial.bin", expires=True)
@@ -241,8 +259,9 @@ def test_byok_in_the_browser(own_server, browser, tmp_path):
     assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"from the console"
 
     browser.get(own_server.endpoint + "/console/audit?event=ImportKeyMaterial")
+    screenshot(browser)
     rows = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "tbody tr")]
-    assert len(rows) == 3 and sum("InvalidCiphertextException" in r for r in rows) == 1
+    assert len(rows) == 4 and sum("InvalidCiphertextException" in r for r in rows) == 1
 
     # Disable, enable, schedule and cancel deletion.
     browser.get(own_server.endpoint + f"/console/keys/{key_id}")
@@ -253,3 +272,23 @@ def test_byok_in_the_browser(own_server, browser, tmp_path):
     assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"
     click(browser, By.XPATH, "//button[text()='Cancel key deletion']")
     assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Disabled"
+
+
+def test_no_page_is_reachable_signed_out(own_server):
+    key = make_client(own_server).create_key()["KeyMetadata"]["KeyId"]
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+    opener = urllib.request.build_opener(NoRedirect)
+    for path in ("/console", "/console/keys", "/console/keys/new", f"/console/keys/{key}", f"/console/keys/{key}/import", "/console/audit"):
+        for cookie in (None, "trent_console=" + "0" * 64):
+            request = urllib.request.Request(own_server.endpoint + path, headers={"Cookie": cookie} if cookie else {})
+            with pytest.raises(urllib.error.HTTPError) as e:
+                opener.open(request)
+            assert e.value.code == 303 and e.value.headers["Location"] == "/console/sign-in", path
+    for path in ("/console/keys", f"/console/keys/{key}/action", f"/console/keys/{key}/material", f"/console/keys/{key}/parameters", "/console/sign-out"):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            opener.open(urllib.request.Request(own_server.endpoint + path, data=b"action=disable", method="POST"))
+        assert e.value.code == 303, path
+    assert make_client(own_server).describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "Enabled"

@@ -62,6 +62,7 @@ enum HTML {
     main { max-width: 70rem; margin: 1.5rem auto; padding: 0 1.2rem; }
     h1 { font-size: 1.5rem; margin: 0 0 1rem; }
     h2 { font-size: 1.15rem; margin: 1.6rem 0 .6rem; }
+    .panel h2 { margin-top: 0; }
     .panel { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 1rem 1.2rem; margin-bottom: 1rem; }
     table { width: 100%; border-collapse: collapse; background: #fff; }
     th, td { text-align: left; padding: .5rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }

@@ -62,6 +62,8 @@ def click(browser, by, value):
     old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(by, value).click()
     WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(browser, 15).until(lambda b: b.execute_script("return document.readyState") == "complete")
+    WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.TAG_NAME, "main"))
     screenshot(browser)
 
 

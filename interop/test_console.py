@@ -294,3 +294,30 @@ def test_no_page_is_reachable_signed_out(own_server):
             opener.open(urllib.request.Request(own_server.endpoint + path, data=b"action=disable", method="POST"))
         assert e.value.code == 303, path
     assert make_client(own_server).describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "Enabled"
+
+
+def test_edit_the_key_policy_and_filter_the_audit_log_by_time(own_server, browser):
+    sign_in(browser, own_server)
+    key = make_client(own_server).create_key()["KeyMetadata"]["KeyId"]
+    browser.get(own_server.endpoint + f"/console/keys/{key}")
+    document = json.loads(browser.find_element(By.ID, "policyDocument").get_attribute("value"))
+    document["Statement"].append({"Sid": "Alice encrypts", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/alice"},
+                                  "Action": "kms:Encrypt", "Resource": "*"})
+    area = browser.find_element(By.ID, "policyDocument")
+    area.clear()
+    area.send_keys(json.dumps(document))
+    click(browser, By.XPATH, "//button[text()='Save key policy']")
+    assert "Alice encrypts" in browser.find_element(By.ID, "policyDocument").get_attribute("value")
+    make_client(own_server, identity="alice").encrypt(KeyId=key, Plaintext=b"allowed by the edited policy")
+    # A policy that would lock the editor out is refused, in words.
+    area = browser.find_element(By.ID, "policyDocument")
+    area.clear()
+    area.send_keys(json.dumps({"Version": "2012-10-17", "Statement": [document["Statement"][1]]}))
+    click(browser, By.XPATH, "//button[text()='Save key policy']")
+    assert "MalformedPolicyDocumentException" in browser.find_element(By.CSS_SELECTOR, ".error").text
+
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    browser.get(own_server.endpoint + f"/console/audit?event=PutKeyPolicy&from={today}&to={today}")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "tbody tr")) == 2
+    browser.get(own_server.endpoint + "/console/audit?event=PutKeyPolicy&from=2020-01-01&to=2020-12-31")
+    assert "No records." in browser.find_element(By.TAG_NAME, "tbody").text

@@ -50,7 +50,7 @@ struct Console: Sendable {
                           userAgent: request.headers[.userAgent])
         } }
         router.get("/console/keys/:id/import") { request, context in try await withSession(request) { session, _, _ in
-            await importPage(session, keyID: context.parameters.get("id") ?? "", fields: HTML.form(request.uri.query ?? ""), error: nil, notice: nil)
+            importPage(session, keyID: context.parameters.get("id") ?? "", fields: HTML.form(request.uri.query ?? ""), error: nil, notice: nil)
         } }
         router.post("/console/keys/:id/parameters") { request, context in try await withSession(request, form: true) { session, _, fields in
             await downloadParameters(session, keyID: context.parameters.get("id") ?? "", fields: fields, context: context, userAgent: request.headers[.userAgent])
@@ -323,7 +323,14 @@ struct Console: Sendable {
             <section id="material" class="panel"><h2>Key material</h2><dl>\(materialRows)</dl></section>
             <section id="aliases" class="panel"><h2>Aliases</h2>\(aliases.aliases.isEmpty ? "<p>No aliases.</p>" : "<ul>" + aliases.aliases.map { "<li>\(HTML.escape($0.name))</li>" }.joined() + "</ul>")</section>
             <section id="tags" class="panel"><h2>Tags</h2>\(key.tags.isEmpty ? "<p>No tags.</p>" : "<dl>" + key.tags.map { "<dt>\(HTML.escape($0.key))</dt><dd>\(HTML.escape($0.value))</dd>" }.joined() + "</dl>")</section>
-            <section id="policy" class="panel"><h2>Key policy</h2><pre>\(HTML.escape(policy))</pre></section>
+            <section id="policy" class="panel"><h2>Key policy</h2>
+              <form method="post" action="/console/keys/\(HTML.escape(key.id))/action">
+                <input type="hidden" name="csrf" value="\(HTML.escape(session.csrf))"><input type="hidden" name="region" value="\(HTML.escape(region))">
+                <input type="hidden" name="action" value="put-policy">
+                <label for="policyDocument">Policy (JSON)</label>
+                <textarea id="policyDocument" name="policy" rows="16" style="max-width:100%;font-family:monospace">\(HTML.escape(policy))</textarea>
+                <button type="submit" class="secondary">Save key policy</button>
+              </form></section>
             \(actions(session, key: key, state: described.state, region: region, hasMaterial: material != nil))
             <p><a href="/console/audit?region=\(HTML.urlEncode(region))&amp;key=\(HTML.urlEncode(key.id))">Audit log of this key</a></p>
             """
@@ -377,6 +384,12 @@ struct Console: Sendable {
                 _ = try await audited(call(session, "ScheduleKeyDeletion", region: region, context: context, userAgent: userAgent,
                                            parameters: .object(["keyId": .string(keyID), "pendingWindowInDays": .number(Double(days))]))) {
                     try await service.scheduleKeyDeletion(keyID, pendingWindowInDays: days, call: $0)
+                }
+            case "put-policy":
+                let document = fields["policy"] ?? ""
+                try await audited(call(session, "PutKeyPolicy", region: region, context: context, userAgent: userAgent,
+                                       parameters: .object(["keyId": .string(keyID), "policyName": .string("default"), "policy": .string(document)]))) {
+                    try await service.putKeyPolicy(keyID, policyName: "default", policy: document, call: $0)
                 }
             case "delete-material":
                 _ = try await audited(call(session, "DeleteImportedKeyMaterial", region: region, context: context, userAgent: userAgent, parameters: parameters)) {
@@ -526,6 +539,12 @@ struct Console: Sendable {
         let region = region(query)
         let eventName = query["event"].flatMap { $0.isEmpty ? nil : $0 }
         let keyFilter = query["key"].flatMap { $0.isEmpty ? nil : $0 }
+        let day = DateFormatter()
+        day.locale = Locale(identifier: "en_US_POSIX")
+        day.timeZone = TimeZone(identifier: "UTC")
+        day.dateFormat = "yyyy-MM-dd"
+        let from = query["from"].flatMap { day.date(from: $0) }
+        let to = query["to"].flatMap { day.date(from: $0) }.map { $0.addingTimeInterval(86400 - 0.001) }
         // The console shows CloudTrail's LookupEvents: the same permission, the caller's account only.
         var probe = CallContext(account: session.principal.account, region: region, requestID: "", sourceIPAddress: "", userAgent: Self.userAgent,
                                 accessKeyID: session.accessKeyID, eventName: "LookupEvents", requestParameters: nil,
@@ -535,7 +554,7 @@ struct Console: Sendable {
             try service.authorizeWithoutKey(probe, action: "cloudtrail:LookupEvents")
             guard let auditLookup else { throw KMSError(.internal, "no audit lookup") }
             let attribute: (key: String, value: String)? = eventName.map { ("EventName", $0) } ?? keyFilter.map { ("ResourceName", $0) }
-            let found = try await auditLookup.lookup(account: session.principal.account, region: region, attribute: attribute, start: nil, end: nil,
+            let found = try await auditLookup.lookup(account: session.principal.account, region: region, attribute: attribute, start: from, end: to,
                                                      maxResults: 50, nextToken: nil)
             let events = found.events.filter { event in keyFilter.map { k in event.resourceARNs.contains { $0.hasSuffix("/" + k) } } ?? true }
             let rows = events.map { event in
@@ -551,6 +570,8 @@ struct Console: Sendable {
               <div><label for="region">Region</label><input type="text" id="region" name="region" value="\(HTML.escape(region))"></div>
               <div><label for="event">Event name</label><input type="text" id="event" name="event" value="\(HTML.escape(eventName ?? ""))" placeholder="ImportKeyMaterial"></div>
               <div><label for="key">Key ID</label><input type="text" id="key" name="key" value="\(HTML.escape(keyFilter ?? ""))"></div>
+              <div><label for="from">From (UTC)</label><input type="date" id="from" name="from" value="\(HTML.escape(query["from"] ?? ""))"></div>
+              <div><label for="to">To (UTC)</label><input type="date" id="to" name="to" value="\(HTML.escape(query["to"] ?? ""))"></div>
               <div><button type="submit" class="secondary">Apply</button></div>
               <div><a class="button" href="/console/audit?region=\(HTML.urlEncode(region))&amp;event=ImportKeyMaterial">Imports of key material</a></div>
             </form>

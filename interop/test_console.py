@@ -321,3 +321,29 @@ def test_edit_the_key_policy_and_filter_the_audit_log_by_time(own_server, browse
     assert len(browser.find_elements(By.CSS_SELECTOR, "tbody tr")) == 2
     browser.get(own_server.endpoint + "/console/audit?event=PutKeyPolicy&from=2020-01-01&to=2020-12-31")
     assert "No records." in browser.find_element(By.TAG_NAME, "tbody").text
+
+
+def test_console_and_api_share_the_rules(own_server):
+    """An HMAC key cannot encrypt: the console refuses it with the API's own words."""
+    i = IDENTITIES["admin"]
+    form = urllib.parse.urlencode({"accessKeyId": i["AWS_ACCESS_KEY_ID"], "secretAccessKey": i["AWS_SECRET_ACCESS_KEY"]}).encode()
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as e:
+        opener.open(urllib.request.Request(own_server.endpoint + "/console/sign-in", data=form, method="POST"))
+    session = e.value.headers["Set-Cookie"].split(";")[0]
+    page = urllib.request.urlopen(urllib.request.Request(own_server.endpoint + "/console/keys/new", headers={"Cookie": session})).read().decode()
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+    fields = {"keySpec": "HMAC_256", "keyUsage": "ENCRYPT_DECRYPT", "origin": "AWS_KMS", "csrf": csrf}
+    with pytest.raises(urllib.error.HTTPError) as e:
+        opener.open(urllib.request.Request(own_server.endpoint + "/console/keys", data=urllib.parse.urlencode(fields).encode(),
+                                           headers={"Cookie": session}, method="POST"))
+    body = e.value.read().decode()
+    assert e.value.code == 400 and "ValidationException" in body and "KeyUsage ENCRYPT_DECRYPT is not compatible with KeySpec HMAC_256" in body
+    with pytest.raises(Exception) as api:
+        make_client(own_server).create_key(KeySpec="HMAC_256", KeyUsage="ENCRYPT_DECRYPT")
+    assert "KeyUsage ENCRYPT_DECRYPT is not compatible with KeySpec HMAC_256" in str(api.value)
+    assert make_client(own_server).list_keys()["Keys"] == []

@@ -27,6 +27,11 @@ public struct CreateKeyInput: Sendable {
 
 extension KeyService {
     public func createKey(_ input: CreateKeyInput, call: CallContext) async throws -> KeyDescription {
+        guard input.keySpec.allowedUsages.contains(input.keyUsage) else {
+            throw KMSError.validation("KeyUsage \(input.keyUsage.rawValue) is not compatible with KeySpec \(input.keySpec.rawValue).")
+        }
+        if let policy = input.policy { try Self.checkPolicy(policy) }
+        try Self.checkTags(input.tags)
         try authorizeWithoutKey(call)  // no key resource: IAM identity policies decide
         let now = now()
         let id = input.multiRegion ? "mrk-" + KeyMaterialID.hex(Self.randomBytes(16)) : Self.newKeyID()

@@ -254,10 +254,6 @@ struct Console: Sendable {
                 throw KMSError.validation("Choose a key spec and an origin.")
             }
             let usage = spec == .symmetricDefault ? KeyUsage.encryptDecrypt : KeyUsage(rawValue: fields["keyUsage"] ?? "") ?? .encryptDecrypt
-            guard spec.allowedUsages.contains(usage) else {
-                throw KMSError.validation("Key usage \(usage.rawValue) is not valid for key spec \(spec.rawValue).")
-            }
-            try KeyService.checkTags(tags)
             let input = CreateKeyInput(description: fields["description"] ?? "", keySpec: spec, keyUsage: usage, origin: origin, policy: nil, tags: tags)
             let parameters: JSONValue = .object([
                 "keySpec": .string(spec.rawValue), "keyUsage": .string(usage.rawValue), "origin": .string(origin.rawValue),

@@ -24,7 +24,7 @@ extension Operation {
         guard let usageName = r.keyUsage ?? (spec == .symmetricDefault ? "ENCRYPT_DECRYPT" : nil) else {
             throw KMSError.validation("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.")
         }
-        guard let usage = KeyUsage(rawValue: usageName), spec.allowedUsages.contains(usage) else {
+        guard let usage = KeyUsage(rawValue: usageName) else {
             throw KMSError.validation("KeyUsage \(usageName) is not compatible with KeySpec \(spec.rawValue).")
         }
         let originName = r.origin ?? "AWS_KMS"
@@ -34,9 +34,7 @@ extension Operation {
         if r.customKeyStoreId != nil || r.xksKeyId != nil {
             throw KMSError.unsupported("Custom key stores are not supported by Trent.")
         }
-        if let policy = r.policy { try KeyService.checkPolicy(policy) }
         let tags = (r.tags ?? []).map { Tag(key: $0.tagKey ?? "", value: $0.tagValue ?? "") }
-        try KeyService.checkTags(tags)
         var input = CreateKeyInput(description: r.description ?? "", keySpec: spec, keyUsage: usage, origin: origin, policy: r.policy, tags: tags,
                                    multiRegion: r.multiRegion ?? false)
         input.bypassPolicyLockoutSafetyCheck = r.bypassPolicyLockoutSafetyCheck ?? false

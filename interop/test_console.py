@@ -147,18 +147,25 @@ def test_console_authorization_is_the_apis(own_server, browser):
     assert "cloudtrail:LookupEvents" in browser.find_element(By.CSS_SELECTOR, ".error").text
 
 
-def test_cookie_flags_and_csrf(own_server):
-    i = IDENTITIES["admin"]
-    form = urllib.parse.urlencode({"accessKeyId": i["AWS_ACCESS_KEY_ID"], "secretAccessKey": i["AWS_SECRET_ACCESS_KEY"]}).encode()
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
 
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
+
+def signed_in_by_hand(server, identity="admin"):
+    """Signs in without a browser: (an opener that does not follow redirects, the sign-in response)."""
+    i = IDENTITIES[identity]
+    form = urllib.parse.urlencode({"accessKeyId": i["AWS_ACCESS_KEY_ID"], "secretAccessKey": i["AWS_SECRET_ACCESS_KEY"]}).encode()
     opener = urllib.request.build_opener(NoRedirect)
     with pytest.raises(urllib.error.HTTPError) as e:
-        opener.open(urllib.request.Request(own_server.endpoint + "/console/sign-in", data=form, method="POST"))
-    assert e.value.code == 303
-    cookie = e.value.headers["Set-Cookie"]
+        opener.open(urllib.request.Request(server.endpoint + "/console/sign-in", data=form, method="POST"))
+    return opener, e.value
+
+
+def test_cookie_flags_and_csrf(own_server):
+    opener, answer = signed_in_by_hand(own_server)
+    assert answer.code == 303
+    cookie = answer.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/console" in cookie
     session = cookie.split(";")[0]
     page = urllib.request.urlopen(urllib.request.Request(own_server.endpoint + "/console/keys/new", headers={"Cookie": session})).read().decode()
@@ -278,10 +285,6 @@ def test_byok_in_the_browser(own_server, browser, tmp_path):
 
 def test_no_page_is_reachable_signed_out(own_server):
     key = make_client(own_server).create_key()["KeyMetadata"]["KeyId"]
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
     opener = urllib.request.build_opener(NoRedirect)
     for path in ("/console", "/console/keys", "/console/keys/new", f"/console/keys/{key}", f"/console/keys/{key}/import", "/console/audit"):
         for cookie in (None, "trent_console=" + "0" * 64):
@@ -325,16 +328,8 @@ def test_edit_the_key_policy_and_filter_the_audit_log_by_time(own_server, browse
 
 def test_console_and_api_share_the_rules(own_server):
     """An HMAC key cannot encrypt: the console refuses it with the API's own words."""
-    i = IDENTITIES["admin"]
-    form = urllib.parse.urlencode({"accessKeyId": i["AWS_ACCESS_KEY_ID"], "secretAccessKey": i["AWS_SECRET_ACCESS_KEY"]}).encode()
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-    opener = urllib.request.build_opener(NoRedirect)
-    with pytest.raises(urllib.error.HTTPError) as e:
-        opener.open(urllib.request.Request(own_server.endpoint + "/console/sign-in", data=form, method="POST"))
-    session = e.value.headers["Set-Cookie"].split(";")[0]
+    opener, answer = signed_in_by_hand(own_server)
+    session = answer.headers["Set-Cookie"].split(";")[0]
     page = urllib.request.urlopen(urllib.request.Request(own_server.endpoint + "/console/keys/new", headers={"Cookie": session})).read().decode()
     csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
     fields = {"keySpec": "HMAC_256", "keyUsage": "ENCRYPT_DECRYPT", "origin": "AWS_KMS", "csrf": csrf}

@@ -73,14 +73,7 @@ struct HSMOptions: ParsableArguments {
         guard let tokenLabel, let pinSource, let keyLabel else {
             throw ValidationError("--pkcs11-module needs --token-label, --pin-source and --key-label")
         }
-        let pin: String
-        if pinSource.hasPrefix("env:"), let value = ProcessInfo.processInfo.environment[String(pinSource.dropFirst(4))] {
-            pin = value
-        } else if pinSource.hasPrefix("file:"), let text = try? String(contentsOfFile: String(pinSource.dropFirst(5)), encoding: .utf8) {
-            pin = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        } else {
-            throw ValidationError("--pin-source must be env:VARIABLE (set) or file:PATH (readable)")
-        }
+        let pin = try PINSource.read(pinSource, option: "--pin-source")
         do { return (try PKCS11Session(module: module, tokenLabel: tokenLabel, pin: pin), keyLabel) } catch let failure as CryptoFailure {
             throw ByokError(failure.reason)
         }

@@ -10,6 +10,23 @@ import TrentStore
 import TrentAudit
 import TrentAuth
 
+/// A PKCS#11 PIN named by `env:VARIABLE` or `file:PATH`, never given on the command line.
+enum PINSource {
+    static func read(_ source: String, option: String, environment env: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        if source.hasPrefix("env:") {
+            guard let value = env[String(source.dropFirst(4))] else { throw ValidationError("the PIN variable \(source.dropFirst(4)) is not set") }
+            return value
+        }
+        if source.hasPrefix("file:") {
+            guard let text = try? String(contentsOfFile: String(source.dropFirst(5)), encoding: .utf8) else {
+                throw ValidationError("cannot read the PIN file \(source.dropFirst(5))")
+            }
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        throw ValidationError("\(option) must be env:VARIABLE or file:PATH")
+    }
+}
+
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the KMS server (AWS KMS JSON 1.1 API on POST /).",
@@ -102,18 +119,7 @@ struct Serve: AsyncParsableCommand {
         if fm.fileExists(atPath: filePath) {
             throw ValidationError("\(filePath) exists: this data directory's root key is a file, not a PKCS#11 token's")
         }
-        let pin: String
-        if pinSource.hasPrefix("env:") {
-            guard let value = env[String(pinSource.dropFirst(4))] else { throw ValidationError("the PIN variable \(pinSource.dropFirst(4)) is not set") }
-            pin = value
-        } else if pinSource.hasPrefix("file:") {
-            guard let text = try? String(contentsOfFile: String(pinSource.dropFirst(5)), encoding: .utf8) else {
-                throw ValidationError("cannot read the PIN file \(pinSource.dropFirst(5))")
-            }
-            pin = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        } else {
-            throw ValidationError("--root-key-pkcs11-pin-source must be env:VARIABLE or file:PATH")
-        }
+        let pin = try PINSource.read(pinSource, option: "--root-key-pkcs11-pin-source", environment: env)
         do {
             return try RootKey.loadOrCreate(sealedAt: tokenPath, token: PKCS11RootKeySource(module: module, tokenLabel: token, pin: pin, keyLabel: pkcs11KeyLabel))
         } catch let failure as CryptoFailure {

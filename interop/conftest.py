@@ -226,10 +226,10 @@ def hsm(tmp_path):
     return env
 
 
-def make_client(server, region=REGION, validate=True, identity="admin"):
+def make_client(server, region=REGION, validate=True, identity="admin", service="kms"):
     i = IDENTITIES[identity]
     return boto3.client(
-        "kms", endpoint_url=server.endpoint, region_name=region,
+        service, endpoint_url=server.endpoint, region_name=region,
         aws_access_key_id=i["AWS_ACCESS_KEY_ID"], aws_secret_access_key=i["AWS_SECRET_ACCESS_KEY"],
         aws_session_token=i.get("AWS_SESSION_TOKEN"), verify=getattr(server, "ca_bundle", None),
         config=Config(retries={"max_attempts": 1}, parameter_validation=validate),

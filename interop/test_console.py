@@ -56,14 +56,17 @@ def wait_for(browser, fragment, timeout=10):
 
 
 def click(browser, by, value):
-    """Clicks what navigates, and waits for the next page."""
-    from selenium.webdriver.support import expected_conditions
+    """Clicks what navigates, and waits for the next page: a mark set on the old page's window is
+    gone from the new one. (Polling an old element for staleness can meet Chromium's "Node with
+    given id does not belong to the document" mid-navigation; errors while the page changes are
+    retried.)"""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
-    old = browser.find_element(By.TAG_NAME, "html")
+    browser.execute_script("window.__trentOldPage = true")
     browser.find_element(by, value).click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
-    WebDriverWait(browser, 15).until(lambda b: b.execute_script("return document.readyState") == "complete")
-    WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.TAG_NAME, "main"))
+    wait = WebDriverWait(browser, 15, ignored_exceptions=(WebDriverException,))
+    wait.until(lambda b: b.execute_script("return window.__trentOldPage === undefined && document.readyState === 'complete'"))
+    wait.until(lambda b: b.find_elements(By.TAG_NAME, "main"))
     screenshot(browser)
 
 
@@ -342,3 +345,58 @@ def test_console_and_api_share_the_rules(own_server):
         make_client(own_server).create_key(KeySpec="HMAC_256", KeyUsage="ENCRYPT_DECRYPT")
     assert "KeyUsage ENCRYPT_DECRYPT is not compatible with KeySpec HMAC_256" in str(api.value)
     assert make_client(own_server).list_keys()["Keys"] == []
+
+
+def test_edit_aliases_tags_and_rotation_after_creation(own_server, browser):
+    sign_in(browser, own_server)
+    api = make_client(own_server)
+    key = api.create_key(Tags=[{"TagKey": "team", "TagValue": "payments"}])["KeyMetadata"]["KeyId"]
+    browser.get(own_server.endpoint + f"/console/keys/{key}")
+
+    browser.find_element(By.ID, "newAlias").send_keys("console-added")
+    click(browser, By.XPATH, "//button[text()='Add alias']")
+    assert [a["AliasName"] for a in api.list_aliases(KeyId=key)["Aliases"]] == ["alias/console-added"]
+    assert "alias/console-added" in browser.find_element(By.ID, "aliases").text
+    click(browser, By.XPATH, "//button[normalize-space()='Delete alias alias/console-added']")
+    assert api.list_aliases(KeyId=key)["Aliases"] == []
+
+    browser.find_element(By.ID, "tagKey").send_keys("env")
+    browser.find_element(By.ID, "tagValue").send_keys("staging")
+    click(browser, By.XPATH, "//button[text()='Save tag']")
+    tags = {t["TagKey"]: t["TagValue"] for t in api.list_resource_tags(KeyId=key)["Tags"]}
+    assert tags == {"team": "payments", "env": "staging"}
+    click(browser, By.XPATH, "//button[normalize-space()='Remove tag team']")
+    assert api.list_resource_tags(KeyId=key)["Tags"] == [{"TagKey": "env", "TagValue": "staging"}]
+    # A reserved tag key is refused with the API's words, and changes nothing.
+    browser.find_element(By.ID, "tagKey").send_keys("aws:reserved")
+    browser.find_element(By.ID, "tagValue").send_keys("x")
+    click(browser, By.XPATH, "//button[text()='Save tag']")
+    assert "TagException" in browser.find_element(By.CSS_SELECTOR, ".error").text
+    assert len(api.list_resource_tags(KeyId=key)["Tags"]) == 1
+
+    browser.get(own_server.endpoint + f"/console/keys/{key}")
+    period = browser.find_element(By.ID, "period")
+    period.clear()
+    period.send_keys("30")
+    click(browser, By.XPATH, "//button[text()='Enable automatic rotation']")
+    assert "ValidationException" in browser.find_element(By.CSS_SELECTOR, ".error").text
+    assert api.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"] is False
+    browser.get(own_server.endpoint + f"/console/keys/{key}")
+    period = browser.find_element(By.ID, "period")
+    period.clear()
+    period.send_keys("180")
+    click(browser, By.XPATH, "//button[text()='Enable automatic rotation']")
+    status = api.get_key_rotation_status(KeyId=key)
+    assert status["KeyRotationEnabled"] is True and status["RotationPeriodInDays"] == 180
+    assert "Every 180 days" in browser.find_element(By.ID, "rotation").text
+    ciphertext = api.encrypt(KeyId=key, Plaintext=b"before rotation")["CiphertextBlob"]
+    click(browser, By.XPATH, "//button[text()='Rotate now']")
+    assert len(api.list_key_rotations(KeyId=key)["Rotations"]) == 1
+    assert api.decrypt(CiphertextBlob=ciphertext)["Plaintext"] == b"before rotation"
+    click(browser, By.XPATH, "//button[text()='Disable automatic rotation']")
+    assert api.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"] is False
+
+    # Every change went through the API's operations, so the audit log holds them.
+    events = {e["EventName"] for e in make_client(own_server, service="cloudtrail").lookup_events(
+        LookupAttributes=[{"AttributeKey": "ResourceName", "AttributeValue": key}])["Events"]}
+    assert {"CreateAlias", "DeleteAlias", "TagResource", "UntagResource", "EnableKeyRotation", "RotateKeyOnDemand", "DisableKeyRotation"} <= events

@@ -150,6 +150,13 @@ struct Console: Sendable {
     }
 
     /// An AWS error in words a person understands, with its code.
+    /// The API's own request checks (the botocore model's ranges and lengths) for a console form.
+    private func validated(_ request: some KMSShape) throws {
+        var violations = ValidationErrors()
+        request.validate(into: &violations, at: "")
+        if let message = violations.message { throw KMSError.validation(message) }
+    }
+
     private func explain(_ error: any Error) -> String {
         guard let failure = error as? KMSError else { return "Something went wrong inside Trent." }
         let code = AWSErrorMapping.awsType(of: failure.code)
@@ -305,7 +312,7 @@ struct Console: Sendable {
             let body = """
             <p><a href="/console/keys?region=\(HTML.urlEncode(region))">← Customer managed keys</a></p>
             <h1>\(HTML.escape(aliases.aliases.first?.name ?? key.id))</h1>
-            <nav class="tabs" aria-label="Key details"><a href="#general">General configuration</a><a href="#crypto">Cryptographic configuration</a><a href="#material">Key material</a><a href="#aliases">Aliases</a><a href="#tags">Tags</a><a href="#policy">Key policy</a></nav>
+            <nav class="tabs" aria-label="Key details"><a href="#general">General configuration</a><a href="#crypto">Cryptographic configuration</a><a href="#material">Key material</a><a href="#aliases">Aliases</a><a href="#tags">Tags</a>\(key.keySpec == .symmetricDefault ? "<a href=\"#rotation\">Key rotation</a>" : "")<a href="#policy">Key policy</a></nav>
             <section id="general" class="panel"><h2>General configuration</h2><dl>
               <dt>ARN</dt><dd>\(HTML.escape(key.arn))</dd><dt>Status</dt><dd>\(HTML.badge(described.state.rawValue))</dd>
               <dt>Created</dt><dd>\(HTML.escape(HTML.date(key.createdAt)))</dd><dt>Description</dt><dd>\(HTML.escape(key.description.isEmpty ? "—" : key.description))</dd>
@@ -317,8 +324,9 @@ struct Console: Sendable {
               <dt>Algorithms</dt><dd>\(HTML.escape((key.encryptionAlgorithms ?? key.signingAlgorithms ?? key.macAlgorithms ?? key.keyAgreementAlgorithms ?? []).joined(separator: ", ")))</dd>
             </dl></section>
             <section id="material" class="panel"><h2>Key material</h2><dl>\(materialRows)</dl></section>
-            <section id="aliases" class="panel"><h2>Aliases</h2>\(aliases.aliases.isEmpty ? "<p>No aliases.</p>" : "<ul>" + aliases.aliases.map { "<li>\(HTML.escape($0.name))</li>" }.joined() + "</ul>")</section>
-            <section id="tags" class="panel"><h2>Tags</h2>\(key.tags.isEmpty ? "<p>No tags.</p>" : "<dl>" + key.tags.map { "<dt>\(HTML.escape($0.key))</dt><dd>\(HTML.escape($0.value))</dd>" }.joined() + "</dl>")</section>
+            \(aliasesPanel(session, key: key, aliases: aliases.aliases.map(\.name), region: region))
+            \(tagsPanel(session, key: key, region: region))
+            \(rotationPanel(session, key: key, region: region))
             <section id="policy" class="panel"><h2>Key policy</h2>
               <form method="post" action="/console/keys/\(HTML.escape(key.id))/action">
                 <input type="hidden" name="csrf" value="\(HTML.escape(session.csrf))"><input type="hidden" name="region" value="\(HTML.escape(region))">
@@ -336,14 +344,64 @@ struct Console: Sendable {
         }
     }
 
+    /// A form posting one key action, with the session's CSRF token and the region.
+    private func actionForm(_ session: ConsoleSessions.Session, key: Key, region: String, action: String, label: String, extra: String = "", inline: Bool = true) -> String {
+        """
+        <form method="post" action="/console/keys/\(HTML.escape(key.id))/action"\(inline ? " style=\"display:inline-block;margin-right:.5rem\"" : "")>
+          <input type="hidden" name="csrf" value="\(HTML.escape(session.csrf))"><input type="hidden" name="region" value="\(HTML.escape(region))">
+          <input type="hidden" name="action" value="\(action)">\(extra)<button type="submit" class="secondary">\(label)</button></form>
+        """
+    }
+
+    private func aliasesPanel(_ session: ConsoleSessions.Session, key: Key, aliases: [String], region: String) -> String {
+        let rows = aliases.map { name in
+            "<li>\(HTML.escape(name)) " + actionForm(session, key: key, region: region, action: "delete-alias", label: "Delete alias <span class=\"visually-hidden\">\(HTML.escape(name))</span>",
+                                                     extra: "<input type=\"hidden\" name=\"alias\" value=\"\(HTML.escape(name))\">") + "</li>"
+        }
+        return """
+        <section id="aliases" class="panel"><h2>Aliases</h2>\(aliases.isEmpty ? "<p>No aliases.</p>" : "<ul>" + rows.joined() + "</ul>")
+        \(actionForm(session, key: key, region: region, action: "add-alias", label: "Add alias",
+                     extra: "<label for=\"newAlias\">New alias</label><input type=\"text\" id=\"newAlias\" name=\"alias\" placeholder=\"alias/my-key\">", inline: false))
+        </section>
+        """
+    }
+
+    private func tagsPanel(_ session: ConsoleSessions.Session, key: Key, region: String) -> String {
+        let rows = key.tags.map { tag in
+            "<tr><td>\(HTML.escape(tag.key))</td><td>\(HTML.escape(tag.value))</td><td>"
+                + actionForm(session, key: key, region: region, action: "untag", label: "Remove tag <span class=\"visually-hidden\">\(HTML.escape(tag.key))</span>",
+                             extra: "<input type=\"hidden\" name=\"tagKey\" value=\"\(HTML.escape(tag.key))\">") + "</td></tr>"
+        }
+        return """
+        <section id="tags" class="panel"><h2>Tags</h2>\(key.tags.isEmpty ? "<p>No tags.</p>" : "<table><thead><tr><th>Tag key</th><th>Tag value</th><th></th></tr></thead><tbody>" + rows.joined() + "</tbody></table>")
+        \(actionForm(session, key: key, region: region, action: "tag", label: "Save tag",
+                     extra: "<label for=\"tagKey\">Tag key</label><input type=\"text\" id=\"tagKey\" name=\"tagKey\"><label for=\"tagValue\">Tag value</label><input type=\"text\" id=\"tagValue\" name=\"tagValue\">", inline: false))
+        </section>
+        """
+    }
+
+    /// Automatic rotation (KMS-made symmetric keys) and on-demand rotation (also imported material).
+    private func rotationPanel(_ session: ConsoleSessions.Session, key: Key, region: String) -> String {
+        guard key.keySpec == .symmetricDefault else { return "" }
+        var out = "<section id=\"rotation\" class=\"panel\"><h2>Key rotation</h2><dl>"
+        if key.origin == .awsKMS {
+            out += "<dt>Automatic rotation</dt><dd>\(key.rotationPeriodInDays.map { "Every \($0) days" } ?? "Disabled")</dd>"
+            out += "<dt>Next rotation</dt><dd>\(HTML.escape(key.nextRotationDate.map(HTML.date) ?? "—"))</dd></dl>"
+            out += key.rotationPeriodInDays == nil
+                ? actionForm(session, key: key, region: region, action: "enable-rotation", label: "Enable automatic rotation",
+                             extra: "<label for=\"period\" style=\"display:inline;margin-right:.3rem\">Rotation period (days)</label><input type=\"text\" id=\"period\" name=\"period\" value=\"365\" style=\"width:5rem\">")
+                : actionForm(session, key: key, region: region, action: "disable-rotation", label: "Disable automatic rotation")
+        } else {
+            out += "<dt>Rotation</dt><dd>On demand, to key material imported as new key material</dd></dl>"
+        }
+        out += actionForm(session, key: key, region: region, action: "rotate-now", label: "Rotate now")
+        return out + "</section>"
+    }
+
     /// The key's actions: key material (EXTERNAL keys), enable/disable, deletion.
     private func actions(_ session: ConsoleSessions.Session, key: Key, state: KeyState, region: String, hasMaterial: Bool) -> String {
         func button(_ action: String, _ label: String, extra: String = "") -> String {
-            """
-            <form method="post" action="/console/keys/\(HTML.escape(key.id))/action" style="display:inline-block;margin-right:.5rem">
-              <input type="hidden" name="csrf" value="\(HTML.escape(session.csrf))"><input type="hidden" name="region" value="\(HTML.escape(region))">
-              <input type="hidden" name="action" value="\(action)">\(extra)<button type="submit" class="secondary">\(label)</button></form>
-            """
+            actionForm(session, key: key, region: region, action: action, label: label, extra: extra)
         }
         var out = "<section id=\"actions\" class=\"panel\"><h2>Key actions</h2>"
         if key.origin == .external {
@@ -376,7 +434,8 @@ struct Console: Sendable {
             case "cancel-deletion":
                 _ = try await audited(call(session, "CancelKeyDeletion", region: region, context: context, userAgent: userAgent, parameters: parameters)) { try await service.cancelKeyDeletion(keyID, call: $0) }
             case "schedule-deletion":
-                guard let days = Int(fields["days"] ?? ""), (7...30).contains(days) else { throw KMSError.validation("The waiting period must be 7 to 30 days.") }
+                guard let days = Int(fields["days"] ?? "") else { throw KMSError.validation("The waiting period must be a number of days.") }
+                try validated(KMS.ScheduleKeyDeletionRequest(keyId: keyID, pendingWindowInDays: days))
                 _ = try await audited(call(session, "ScheduleKeyDeletion", region: region, context: context, userAgent: userAgent,
                                            parameters: .object(["keyId": .string(keyID), "pendingWindowInDays": .number(Double(days))]))) {
                     try await service.scheduleKeyDeletion(keyID, pendingWindowInDays: days, call: $0)
@@ -386,6 +445,49 @@ struct Console: Sendable {
                 try await audited(call(session, "PutKeyPolicy", region: region, context: context, userAgent: userAgent,
                                        parameters: .object(["keyId": .string(keyID), "policyName": .string("default"), "policy": .string(document)]))) {
                     try await service.putKeyPolicy(keyID, policyName: "default", policy: document, call: $0)
+                }
+            case "add-alias", "delete-alias":
+                let name = (fields["alias"] ?? "").trimmingCharacters(in: .whitespaces)
+                let aliasName = name.hasPrefix("alias/") ? name : "alias/" + name
+                try validated(KMS.DeleteAliasRequest(aliasName: aliasName))
+                if action == "add-alias" {
+                    try await audited(call(session, "CreateAlias", region: region, context: context, userAgent: userAgent,
+                                           parameters: .object(["aliasName": .string(aliasName), "targetKeyId": .string(keyID)]))) {
+                        try await service.createAlias(aliasName, targetKeyID: keyID, call: $0)
+                    }
+                } else {
+                    try await audited(call(session, "DeleteAlias", region: region, context: context, userAgent: userAgent,
+                                           parameters: .object(["aliasName": .string(aliasName)]))) {
+                        try await service.deleteAlias(aliasName, call: $0)
+                    }
+                }
+            case "tag":
+                let tag = Tag(key: (fields["tagKey"] ?? "").trimmingCharacters(in: .whitespaces), value: fields["tagValue"] ?? "")
+                try validated(KMS.TagResourceRequest(keyId: keyID, tags: [KMS.Tag(tagKey: tag.key, tagValue: tag.value)]))
+                try await audited(call(session, "TagResource", region: region, context: context, userAgent: userAgent,
+                                       parameters: .object(["keyId": .string(keyID), "tags": .array([.object(["tagKey": .string(tag.key), "tagValue": .string(tag.value)])])]))) {
+                    try await service.tagResource(keyID, tags: [tag], call: $0)
+                }
+            case "untag":
+                let tagKey = fields["tagKey"] ?? ""
+                try await audited(call(session, "UntagResource", region: region, context: context, userAgent: userAgent,
+                                       parameters: .object(["keyId": .string(keyID), "tagKeys": .array([.string(tagKey)])]))) {
+                    try await service.untagResource(keyID, tagKeys: [tagKey], call: $0)
+                }
+            case "enable-rotation":
+                guard let period = Int(fields["period"] ?? "") else { throw KMSError.validation("The rotation period must be a number of days.") }
+                try validated(KMS.EnableKeyRotationRequest(keyId: keyID, rotationPeriodInDays: period))
+                try await audited(call(session, "EnableKeyRotation", region: region, context: context, userAgent: userAgent,
+                                       parameters: .object(["keyId": .string(keyID), "rotationPeriodInDays": .number(Double(period))]))) {
+                    try await service.enableKeyRotation(keyID, periodInDays: period, call: $0)
+                }
+            case "disable-rotation":
+                try await audited(call(session, "DisableKeyRotation", region: region, context: context, userAgent: userAgent, parameters: parameters)) {
+                    try await service.disableKeyRotation(keyID, call: $0)
+                }
+            case "rotate-now":
+                _ = try await audited(call(session, "RotateKeyOnDemand", region: region, context: context, userAgent: userAgent, parameters: parameters)) {
+                    try await service.rotateKeyOnDemand(keyID, call: $0)
                 }
             case "delete-material":
                 _ = try await audited(call(session, "DeleteImportedKeyMaterial", region: region, context: context, userAgent: userAgent, parameters: parameters)) {

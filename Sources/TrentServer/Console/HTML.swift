@@ -85,5 +85,6 @@ enum HTML {
     pre { background: #fff; border: 1px solid var(--line); padding: .8rem; overflow: auto; font-size: .85rem; }
     .filters { display: flex; gap: .8rem; align-items: end; flex-wrap: wrap; margin-bottom: 1rem; }
     .filters label { margin: 0 0 .25rem; } .filters input, .filters select { width: auto; }
+    .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
     """
 }

@@ -163,19 +163,6 @@ public final class SQLiteKeyStore: KeyStore {
 struct SQLiteTransaction: KeyStoreTransaction {
     let db: Database
 
-    private static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.dateEncodingStrategy = .secondsSince1970
-        e.outputFormatting = [.sortedKeys]
-        return e
-    }()
-
-    private static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .secondsSince1970
-        return d
-    }()
-
     // MARK: Keys
 
     func key(id: String) throws -> Key? {
@@ -209,7 +196,7 @@ struct SQLiteTransaction: KeyStoreTransaction {
             keySpec: keySpec, keyUsage: keyUsage, origin: origin, state: state,
             deletionDate: (row["deletion_date"] as Double?).map(Date.init(timeIntervalSince1970:)),
             pendingWindowInDays: row["pending_window_days"], policy: row["policy"],
-            tags: try decoder.decode([Tag].self, from: Data(tagsJSON.utf8)),
+            tags: try StoreCoding.decode([Tag].self, tagsJSON),
             currentMaterialID: row["current_material_id"], rotationPeriodInDays: row["rotation_period_days"],
             nextRotationDate: (row["next_rotation_date"] as Double?).map(Date.init(timeIntervalSince1970:)),
             primaryRegion: row["primary_region"]
@@ -217,7 +204,7 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     private func keyArguments(_ key: Key) throws -> StatementArguments {
-        let tags = String(decoding: try Self.encoder.encode(key.tags), as: UTF8.self)
+        let tags = try StoreCoding.encode(key.tags)
         return [
             key.storageID, key.account, key.region, key.createdAt.timeIntervalSince1970, key.description,
             key.keySpec.rawValue, key.keyUsage.rawValue, key.origin.rawValue, key.state.rawValue,
@@ -244,7 +231,7 @@ struct SQLiteTransaction: KeyStoreTransaction {
             WHERE id = ?
             """, arguments: [
                 key.description, key.state.rawValue, key.deletionDate?.timeIntervalSince1970, key.pendingWindowInDays,
-                key.policy, String(decoding: try Self.encoder.encode(key.tags), as: UTF8.self), key.currentMaterialID,
+                key.policy, try StoreCoding.encode(key.tags), key.currentMaterialID,
                 key.rotationPeriodInDays, key.nextRotationDate?.timeIntervalSince1970, key.primaryRegion, key.storageID,
             ])
         guard db.changesCount == 1 else { throw StoreError.missing("key \(key.storageID)") }
@@ -404,8 +391,8 @@ struct SQLiteTransaction: KeyStoreTransaction {
         return Grant(
             id: row["id"], keyID: row["key_id"], account: row["account"], region: row["region"], name: row["name"],
             granteePrincipal: row["grantee_principal"], retiringPrincipal: row["retiring_principal"],
-            operations: try decoder.decode([String].self, from: Data(operations.utf8)),
-            constraints: try constraints.map { try decoder.decode(Grant.Constraints.self, from: Data($0.utf8)) },
+            operations: try StoreCoding.decode([String].self, operations),
+            constraints: try constraints.map { try StoreCoding.decode(Grant.Constraints.self, $0) },
             createdAt: Date(timeIntervalSince1970: row["created_at"])
         )
     }
@@ -429,8 +416,8 @@ struct SQLiteTransaction: KeyStoreTransaction {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [
                 grant.id, grant.keyID, grant.account, grant.region, grant.name, grant.granteePrincipal, grant.retiringPrincipal,
-                String(decoding: try Self.encoder.encode(grant.operations), as: UTF8.self),
-                try grant.constraints.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) },
+                try StoreCoding.encode(grant.operations),
+                try grant.constraints.map(StoreCoding.encode),
                 grant.createdAt.timeIntervalSince1970,
             ])
     }
@@ -442,7 +429,7 @@ struct SQLiteTransaction: KeyStoreTransaction {
     // MARK: Audit
 
     func append(_ event: AuditEvent) throws {
-        let body = String(decoding: try Self.encoder.encode(event), as: UTF8.self)
+        let body = try StoreCoding.encode(event)
         try db.execute(sql: """
             INSERT INTO audit_events (event_id, event_time, event_name, key_id, body) VALUES (?, ?, ?, ?, ?)
             """, arguments: [event.eventID, event.eventTime.timeIntervalSince1970, event.eventName, event.keyID, body])
@@ -460,13 +447,13 @@ struct SQLiteTransaction: KeyStoreTransaction {
               AND json_extract(body, '$.errorCode') IS NULL
             ORDER BY seq DESC LIMIT 1
             """, arguments: arguments)
-        return try body.map { try Self.decoder.decode(AuditEvent.self, from: Data($0.utf8)) }
+        return try body.map { try StoreCoding.decode(AuditEvent.self, $0) }
     }
 
     func auditEvents(afterSequence: Int64, limit: Int) throws -> [SequencedAuditEvent] {
         try Row.fetchAll(db, sql: "SELECT seq, body FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [afterSequence, limit]).map { row in
             let body: String = row["body"]
-            return SequencedAuditEvent(sequence: row["seq"], event: try Self.decoder.decode(AuditEvent.self, from: Data(body.utf8)))
+            return SequencedAuditEvent(sequence: row["seq"], event: try StoreCoding.decode(AuditEvent.self, body))
         }
     }
 
@@ -514,13 +501,14 @@ struct SQLiteTransaction: KeyStoreTransaction {
                 query.to?.timeIntervalSince1970, query.to?.timeIntervalSince1970,
                 query.eventID, query.eventID, query.region, query.region, query.afterEventID, query.afterEventID, query.limit,
             ])
-        return try bodies.map { try Self.decoder.decode(AuditEvent.self, from: Data($0.utf8)) }
+        return try bodies.map { try StoreCoding.decode(AuditEvent.self, $0) }
     }
 }
 
 /// The store found something it did not write.
 public struct StoreError: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
     static func corrupt(_ what: String) -> Self { Self(description: "corrupt \(what)") }
     static func missing(_ what: String) -> Self { Self(description: "missing \(what)") }
 }

@@ -3,7 +3,12 @@ SWIFT ?= swift
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 
-.PHONY: all build test swift-test interop venv generate clean
+.PHONY: all build test swift-test interop interop-postgres venv generate clean
+
+# A PostgreSQL for the tests: TRENT_TEST_POSTGRES_URL if set, else a throwaway server on loopback
+# started by scripts/start-test-postgres.sh (Debian's `postgresql`; .ci/run installs it). Without
+# one, the PostgreSQL tests are skipped with a warning.
+POSTGRES_URL = $(or $(TRENT_TEST_POSTGRES_URL),$(shell scripts/start-test-postgres.sh 2>/dev/null | sed -n 's/^export TRENT_TEST_POSTGRES_URL=//p'))
 
 all: build
 
@@ -11,15 +16,22 @@ all: build
 build:
 	$(SWIFT) build --build-tests
 
-## Runs every test: Swift unit and integration tests, then the interop suite against a live server.
-test: swift-test interop
+## Runs every test: Swift unit and integration tests, then the interop suite against a live server
+## on SQLite, then again on PostgreSQL (several nodes included).
+test: swift-test interop interop-postgres
 
 swift-test: build
-	$(SWIFT) test --skip-build
+	@url="$(POSTGRES_URL)"; [ -n "$$url" ] || echo "WARNING: no PostgreSQL (install Debian's postgresql): the store contract runs on SQLite only"; \
+	TRENT_TEST_POSTGRES_URL="$$url" $(SWIFT) test --skip-build
 
 ## The pytest suite drives a real `trent serve` with the aws CLI, boto3 and openssl.
 interop: build venv
 	TRENT_BIN=$(CURDIR)/.build/debug/trent $(PYTHON) -m pytest -q interop
+
+## The same suite with every server on PostgreSQL (each in a schema of its own).
+interop-postgres: build venv
+	@url="$(POSTGRES_URL)"; if [ -z "$$url" ]; then echo "WARNING: no PostgreSQL (install Debian's postgresql): interop on PostgreSQL skipped"; exit 0; fi; \
+	TRENT_INTEROP_STORE=postgres TRENT_TEST_POSTGRES_URL="$$url" TRENT_BIN=$(CURDIR)/.build/debug/trent $(PYTHON) -m pytest -q interop
 
 $(PYTHON): interop/requirements.txt
 	python3 -m venv --system-site-packages $(VENV)

@@ -81,6 +81,19 @@ def free_port():
         return s.getsockname()[1]
 
 
+def postgres_store(data_dir):
+    """A PostgreSQL schema of its own for one data directory (the same one when it restarts)."""
+    import hashlib
+    url = os.environ["TRENT_TEST_POSTGRES_URL"]
+    schema = "i_" + hashlib.sha256(os.path.abspath(data_dir).encode()).hexdigest()[:24]
+    return url + ("&" if "?" in url else "?") + "schema=" + schema
+
+
+def store_args(data_dir):
+    """`--store` for a tool run against a server's store (empty on SQLite, the default)."""
+    return ["--store", postgres_store(data_dir)] if os.environ.get("TRENT_INTEROP_STORE") == "postgres" else []
+
+
 class TrentServer:
     """One `trent serve` process on a loopback port with its own data directory."""
 
@@ -125,6 +138,8 @@ class TrentServer:
         if self.unsafe_clock:
             args += ["--unsafe-test-clock-offset", str(self.clock_offset)]
         args += self.extra_args
+        if os.environ.get("TRENT_INTEROP_STORE") == "postgres" and "--store" not in self.extra_args:
+            args += ["--store", postgres_store(self.data_dir)]
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.time() + 60
@@ -180,7 +195,7 @@ class TrentServer:
             return r.read()
 
     def audit_lookup(self, *args):
-        out = subprocess.run([TRENT_BIN, "audit", "lookup", "--data-dir", self.data_dir, *args],
+        out = subprocess.run([TRENT_BIN, "audit", "lookup", "--data-dir", self.data_dir, *store_args(self.data_dir), *args],
                              check=True, capture_output=True, text=True, timeout=60)
         return json.loads(out.stdout)["Records"]
 
@@ -299,3 +314,17 @@ def raw_call(server, target, body, headers=None, region=REGION, sign=True):
 
 def b64(data):
     return base64.b64encode(data).decode()
+
+
+ON_POSTGRES = os.environ.get("TRENT_INTEROP_STORE") == "postgres"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): the test needs the embedded SQLite store (skipped on PostgreSQL)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if ON_POSTGRES and marker:
+            item.add_marker(pytest.mark.skip(reason="SQLite only: " + (marker.args[0] if marker.args else "")))

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from byok import wrap
-from conftest import make_client
+from conftest import make_client, store_args
 
 
 def test_import_key_material_record(own_server):
@@ -82,7 +82,7 @@ def test_lookup_cli_filters_pages_and_formats(own_server):
     kms.describe_key(KeyId=key["KeyId"])
 
     def run(*args):
-        return subprocess.run([TRENT_BIN, "audit", "lookup", "--data-dir", own_server.data_dir, *args],
+        return subprocess.run([TRENT_BIN, "audit", "lookup", "--data-dir", own_server.data_dir, *store_args(own_server.data_dir), *args],
                               check=True, capture_output=True, text=True).stdout
 
     assert [r["eventName"] for r in own_server.audit_lookup("--read-only", "true")] == ["DescribeKey", "Encrypt"]
@@ -96,6 +96,6 @@ def test_lookup_cli_filters_pages_and_formats(own_server):
     assert len(first["Records"]) == 1 and first["NextToken"]
     second = json.loads(run("--max-results", "1", "--next-token", first["NextToken"]))
     assert second["Records"][0]["eventName"] == "Encrypt"
-    bad = subprocess.run([TRENT_BIN, "audit", "lookup", "--data-dir", own_server.data_dir, "--event-name", "A", "--read-only", "true"],
+    bad = subprocess.run([TRENT_BIN, "audit", "lookup", "--data-dir", own_server.data_dir, *store_args(own_server.data_dir), "--event-name", "A", "--read-only", "true"],
                          capture_output=True, text=True)
     assert bad.returncode != 0 and "one filter" in bad.stderr

@@ -22,6 +22,7 @@ def serve_fails(data_dir, args, env):
     return p.stderr
 
 
+@pytest.mark.sqlite_only("copies a data directory, store included, and rotates the root key")
 def test_root_key_in_a_token(hsm, tmp_path):
     data = tmp_path / "data"
     server = TrentServer(str(data), extra_args=token_args(), env=hsm).start()

@@ -12,6 +12,9 @@ from botocore.exceptions import ClientError
 from byok import byok
 from conftest import TRENT_BIN, TrentServer, make_client
 
+# Root key rotation is refused on a shared PostgreSQL store (each node holds its own root key copy).
+pytestmark = pytest.mark.sqlite_only("root key rotation")
+
 
 def rotate(server):
     p = subprocess.run([TRENT_BIN, "root-key", "rotate", "--data-dir", server.data_dir, "--timeout", "120"],
@@ -106,3 +109,4 @@ def test_rotation_needs_a_running_server(tmp_path):
     p = subprocess.run([TRENT_BIN, "root-key", "rotate", "--data-dir", str(tmp_path / "d"), "--timeout", "1"],
                        capture_output=True, text=True, timeout=30)
     assert p.returncode != 0 and "no Trent data directory" in p.stderr
+

@@ -26,7 +26,8 @@ public func buildApplication(
     let poolFiller = WrappingKeyPoolFiller(pool: service.wrappingKeys)
     let rotator = RootKeyRotator(
         service: service, auditFiles: auditFiles, dataDirectory: configuration.dataDirectory,
-        pollInterval: configuration.sweepInterval < .seconds(1) ? configuration.sweepInterval : .seconds(1), logger: logger
+        pollInterval: configuration.sweepInterval < .seconds(1) ? configuration.sweepInterval : .seconds(1), logger: logger,
+        refusal: configuration.rootKeyRotationRefusal
     )
     return Application(
         router: router,

@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable {
     public var auditRollRecords: Int = 1000
     /// Enables `POST /_trent/unsafe/clock` to move time (tests only; loopback only).
     public var unsafeTestClock: Bool = false
+    /// Why this node must not rotate the root key (several nodes share the store, each holding
+    /// its own copy of the root key), or nil when it may.
+    public var rootKeyRotationRefusal: String?
 
     /// HTTPS: PEM certificate chain and private key files (TLS 1.2 and later only).
     public struct TLSFiles: Sendable {

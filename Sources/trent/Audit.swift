@@ -23,6 +23,9 @@ struct Audit: AsyncParsableCommand {
         @Option(name: .customLong("data-dir"), help: "Data directory (TRENT_DATA_DIR; default ~/.local/share/trent).")
         var dataDir: String?
 
+        @Option(help: ArgumentHelp(stringLiteral: StoreLocation.help))
+        var store: String?
+
         @Option(name: .customLong("event-name"), help: "Only records of this event, e.g. ImportKeyMaterial.")
         var eventName: String?
 
@@ -54,8 +57,8 @@ struct Audit: AsyncParsableCommand {
         var output: Format = .json
 
         func run() async throws {
-            let path = DataDirectory.storePath(in: DataDirectory.resolve(dataDir))
-            guard FileManager.default.fileExists(atPath: path) else {
+            let location = try StoreLocation(store, dataDirectory: DataDirectory.resolve(dataDir))
+            if case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
                 throw ValidationError("no Trent store at \(path)")
             }
             var attributes: [(key: String, value: String)] = []
@@ -70,7 +73,7 @@ struct Audit: AsyncParsableCommand {
             guard attributes.count <= 1 else { throw ValidationError("give one filter at a time, as LookupEvents takes one attribute") }
             guard maxResults > 0 else { throw ValidationError("--max-results must be positive") }
 
-            let lookup = AuditLookup(store: try SQLiteKeyStore(path: path))
+            let lookup = AuditLookup(store: try await location.open(connections: 2))
             var events: [AuditEvent] = []
             var token = nextToken
             repeat {

@@ -28,7 +28,7 @@ struct RootKeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let directory = DataDirectory.resolve(dataDir)
-            guard FileManager.default.fileExists(atPath: DataDirectory.storePath(in: directory)) else {
+            guard ["root.key", "root.key.token"].contains(where: { FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0)) }) else {
                 throw ValidationError("no Trent data directory at \(directory)")
             }
             let request = UUID().uuidString

@@ -35,8 +35,8 @@ struct Serve: AsyncParsableCommand {
         TRENT_DATA_DIR, TRENT_ACCOUNT_ID, TRENT_DEFAULT_REGION, TRENT_CREDENTIALS); a flag wins over \
         the variable. Requests must be signed (AWS SigV4) with an access key of the credentials file; \
         on first start Trent creates one with an administrator key and prints how to use it.
-        State lives in <data-dir>/trent.sqlite (SQLite, WAL); key material in it is sealed under \
-        the root key: <data-dir>/root.key, created with mode 0600 on first start, or, with the \
+        State lives in <data-dir>/trent.sqlite (SQLite, WAL), or with --store postgres://… in \
+        PostgreSQL shared by several nodes; key material in it is sealed under the root key: <data-dir>/root.key, created with mode 0600 on first start, or, with the \
         --root-key-pkcs11 options, a key sealed by a non-extractable AES key in a PKCS#11 token.
         """
     )
@@ -49,6 +49,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .customLong("data-dir"), help: "Data directory (TRENT_DATA_DIR; default ~/.local/share/trent).")
     var dataDir: String?
+
+    @Option(help: ArgumentHelp(stringLiteral: StoreLocation.help))
+    var store: String?
+
+    @Option(name: .customLong("store-connections"), help: "PostgreSQL connections this node keeps at most (default 16).")
+    var storeConnections: Int = 16
 
     @Option(name: .customLong("account-id"), help: "The AWS account id that owns the keys (TRENT_ACCOUNT_ID; default 111122223333).")
     var accountID: String?
@@ -195,7 +201,12 @@ struct Serve: AsyncParsableCommand {
             clock = SystemClock()
         }
 
-        let store = try SQLiteKeyStore(path: DataDirectory.storePath(in: dataDirectory))
+        guard (1...512).contains(storeConnections) else { throw ValidationError("--store-connections must be between 1 and 512") }
+        let storeLocation = try StoreLocation(store, dataDirectory: dataDirectory)
+        let store = try await storeLocation.open(connections: storeConnections)
+        if case .postgres = storeLocation {
+            configuration.rootKeyRotationRefusal = "root key rotation is not available with a shared PostgreSQL store: every node holds its own copy of the root key, and a new version would reach only this one"
+        }
         let auditDirectory = auditDir ?? env["TRENT_AUDIT_DIR"] ?? (dataDirectory as NSString).appendingPathComponent("audit")
         let auditFiles = try AuditLogFiles(
             directory: auditDirectory, store: store, rootKey: rootKey,
@@ -215,6 +226,7 @@ struct Serve: AsyncParsableCommand {
             var banner = """
             Trent is listening on \(endpoint)
               data directory: \(dataDirectory)
+              store: \(storeLocation.description)
               audit log files: \(auditDirectory)
               credentials: \(devAcceptAnyCredentials ? "NOT CHECKED (--dev-accept-any-credentials)" : credentialsPath)
               account \(configuration.account), default region \(configuration.defaultRegion)

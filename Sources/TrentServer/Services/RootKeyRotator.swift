@@ -13,13 +13,15 @@ struct RootKeyRotator: Service {
     let dataDirectory: String
     let pollInterval: Duration
     let logger: Logger
+    /// Set when rotation is refused here; the request is answered with it.
+    var refusal: String? = nil
 
     static func requestPath(in directory: String) -> String { (directory as NSString).appendingPathComponent("root-key-rotation.request") }
     static func statusPath(in directory: String) -> String { (directory as NSString).appendingPathComponent("root-key-rotation.status") }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            if service.rootKeyVersions > 1 {
+            if service.rootKeyVersions > 1, refusal == nil {
                 logger.notice("resuming an interrupted root key rotation")
                 await rotate(request: "resumed")
             }
@@ -37,6 +39,7 @@ struct RootKeyRotator: Service {
     private func rotate(request: String) async {
         var status: [String: Any] = ["request": String(request.prefix(64))]
         do {
+            if let refusal { throw RotationRefused(reason: refusal) }
             try await service.beginRootKeyRotation()
             let report = try await service.resealUnderNewestRootKey()
             try auditFiles?.resealSigningKey()
@@ -49,7 +52,7 @@ struct RootKeyRotator: Service {
             ])
         } catch {
             status["state"] = "failed"
-            status["error"] = String(describing: type(of: error))
+            status["error"] = (error as? RotationRefused)?.reason ?? String(describing: type(of: error))
             logger.error("root key rotation failed; it resumes at the next start", metadata: ["error": "\(String(describing: type(of: error)))"])
         }
         status["finishedAt"] = ISO8601DateFormatter().string(from: Date())
@@ -57,4 +60,8 @@ struct RootKeyRotator: Service {
             FileManager.default.createFile(atPath: Self.statusPath(in: dataDirectory), contents: data)
         }
     }
+}
+
+struct RotationRefused: Error {
+    let reason: String
 }

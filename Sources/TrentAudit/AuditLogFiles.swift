@@ -16,6 +16,8 @@ public struct AuditLogFiles: Sendable {
     public let fingerprint: String
     let rootKey: RootKey
     let signingKeyPath: String
+    /// This process, as a holder of the delivery lease.
+    let nodeID = UUID().uuidString
     static let signingKeyContext = "trent/audit-signing-key/v1"
 
     /// Opens the audit directory; the signing key is created on first use, sealed under the root key.
@@ -49,14 +51,31 @@ public struct AuditLogFiles: Sendable {
 
     /// Audit events recorded but not yet in a log file.
     public func pendingRecords() async throws -> Int {
-        try await store.read { try $0.auditEventCount(afterSequence: try $0.lastRolledSequence()) }
+        try await store.read { try $0.undeliveredAuditEventCount() }
     }
 
-    /// Writes every audit event not yet in a log file; returns how many files it wrote.
+    /// Which node delivers: one at a time holds this lease (several nodes share one store); a
+    /// node that dies holding it leaves the work to another when it expires.
+    static let deliveryLease = "audit-delivery"
+    static let leaseDuration: TimeInterval = 120
+
+    /// Writes every audit event not yet in a log file; returns how many files it wrote (none
+    /// while another node is delivering).
     @discardableResult
     public func roll(now: Date) async throws -> Int {
-        let after = try await store.read { try $0.lastRolledSequence() }
-        let pending = try await store.read { try $0.auditEvents(afterSequence: after, limit: 50_000) }
+        let holder = nodeID
+        // The lease runs on the machine's own clock, whatever clock names the files.
+        let taken = try await store.write { tx in
+            try tx.takeLease(Self.deliveryLease, holder: holder, now: Date(), until: Date().addingTimeInterval(Self.leaseDuration))
+        }
+        guard taken else { return 0 }
+        let written = try await deliver(now: now)
+        try await store.write { tx in try tx.releaseLease(Self.deliveryLease, holder: holder) }
+        return written
+    }
+
+    private func deliver(now: Date) async throws -> Int {
+        let pending = try await store.read { try $0.undeliveredAuditEvents(limit: 50_000) }
         guard !pending.isEmpty else { return 0 }
         var groups: [String: [SequencedAuditEvent]] = [:]
         var order: [String] = []
@@ -75,6 +94,7 @@ public struct AuditLogFiles: Sendable {
             try await store.write { tx in
                 try tx.insert(log)
                 try tx.insert(digest)
+                try tx.markDelivered(auditSequences: items.map(\.sequence))
             }
             written += 2
         }

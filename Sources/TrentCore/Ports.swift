@@ -72,14 +72,14 @@ public protocol KeyStoreReader {
     /// Grants of a key (or, with `retiringPrincipal`, every grant that principal may retire), by id.
     func grants(account: String, region: String, keyID: String?, retiringPrincipal: String?, after: String?, limit: Int) throws -> [Grant]
     func grant(id: String) throws -> Grant?
-    /// Audit events in the order they were recorded, after a position of that order.
-    func auditEvents(afterSequence: Int64, limit: Int) throws -> [SequencedAuditEvent]
-    /// The last audit log or digest file written for an account and region.
+    /// Audit events not yet in a log file, in the order they were recorded. (Transactions on
+    /// several connections commit in any order, so an event may arrive after later-numbered ones
+    /// were delivered: delivery marks what it delivered rather than remembering a position.)
+    func undeliveredAuditEvents(limit: Int) throws -> [SequencedAuditEvent]
+    /// How many audit events are not yet in a log file.
+    func undeliveredAuditEventCount() throws -> Int
+    /// The audit log or digest file last recorded for an account and region.
     func lastAuditFile(kind: AuditFile.Kind, account: String, region: String) throws -> AuditFile?
-    /// The position up to which audit events are in log files.
-    func lastRolledSequence() throws -> Int64
-    /// How many audit events were recorded after a position.
-    func auditEventCount(afterSequence: Int64) throws -> Int
     /// The newest successful event of one of `eventNames` about a key in `region` (the replicas
     /// of a multi-Region key share its id, not their use).
     func latestSuccessfulEvent(keyID: String, region: String, eventNames: [String]) throws -> AuditEvent?
@@ -102,6 +102,12 @@ public protocol KeyStoreTransaction: KeyStoreReader {
     func append(_ event: AuditEvent) throws
     func insert(_ grant: Grant) throws
     func insert(_ file: AuditFile) throws
+    /// Marks audit events as delivered in a log file.
+    func markDelivered(auditSequences: [Int64]) throws
+    /// Takes (or renews) the lease `name` for `holder` until `until`, if no other holder has an
+    /// unexpired one; returns whether `holder` holds it. One node at a time does leased work.
+    func takeLease(_ name: String, holder: String, now: Date, until: Date) throws -> Bool
+    func releaseLease(_ name: String, holder: String) throws
     func deleteGrant(id: String) throws
 }
 

@@ -286,12 +286,15 @@ public final class PostgresKeyStore: KeyStore {
                 key_id TEXT,
                 region TEXT,
                 error_code TEXT,
-                body TEXT NOT NULL
+                body TEXT NOT NULL,
+                delivered BOOLEAN NOT NULL DEFAULT FALSE
             );
+            CREATE INDEX audit_events_undelivered ON audit_events(seq) WHERE NOT delivered;
             CREATE INDEX audit_events_by_name ON audit_events(event_name, seq);
             CREATE INDEX audit_events_by_key ON audit_events(key_id, seq);
 
             CREATE TABLE audit_files (
+                ord BIGSERIAL NOT NULL,
                 name TEXT PRIMARY KEY,
                 kind TEXT NOT NULL,
                 account TEXT NOT NULL,
@@ -302,7 +305,13 @@ public final class PostgresKeyStore: KeyStore {
                 signature TEXT,
                 created_at DOUBLE PRECISION NOT NULL
             );
-            CREATE INDEX audit_files_by_scope ON audit_files(kind, account, region, created_at);
+            CREATE INDEX audit_files_by_scope ON audit_files(kind, account, region, ord);
+
+            CREATE TABLE leases (
+                name TEXT PRIMARY KEY,
+                holder TEXT NOT NULL,
+                expires_at DOUBLE PRECISION NOT NULL
+            );
             """),
     ]
 }
@@ -606,16 +615,37 @@ final class PostgresTransaction: KeyStoreTransaction, @unchecked Sendable {
             """, keyID, eventNames, region).first
     }
 
-    func auditEvents(afterSequence: Int64, limit: Int) throws -> [SequencedAuditEvent] {
-        try rows("SELECT seq, body FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2", afterSequence, limit).map { row in
+    func undeliveredAuditEvents(limit: Int) throws -> [SequencedAuditEvent] {
+        try rows("SELECT seq, body FROM audit_events WHERE NOT delivered ORDER BY seq LIMIT $1", limit).map { row in
             SequencedAuditEvent(sequence: try row.decode("seq", as: Int64.self),
                                 event: try StoreCoding.decode(AuditEvent.self, try row.decode("body", as: String.self)))
         }
     }
 
+    func undeliveredAuditEventCount() throws -> Int {
+        try rows("SELECT COUNT(*) AS n FROM audit_events WHERE NOT delivered").first?.decode("n", as: Int.self) ?? 0
+    }
+
+    func markDelivered(auditSequences: [Int64]) throws {
+        try run("UPDATE audit_events SET delivered = TRUE WHERE seq = ANY($1)", auditSequences)
+    }
+
+    func takeLease(_ name: String, holder: String, now: Date, until: Date) throws -> Bool {
+        try run("""
+            INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+            WHERE leases.holder = excluded.holder OR leases.expires_at <= $4
+            """, name, holder, until.timeIntervalSince1970, now.timeIntervalSince1970)
+        return try strings("SELECT holder FROM leases WHERE name = $1", name).first == holder
+    }
+
+    func releaseLease(_ name: String, holder: String) throws {
+        try run("DELETE FROM leases WHERE name = $1 AND holder = $2", name, holder)
+    }
+
     func lastAuditFile(kind: AuditFile.Kind, account: String, region: String) throws -> AuditFile? {
         try rows("""
-            SELECT * FROM audit_files WHERE kind = $1 AND account = $2 AND region = $3 ORDER BY last_seq DESC, created_at DESC LIMIT 1
+            SELECT * FROM audit_files WHERE kind = $1 AND account = $2 AND region = $3 ORDER BY ord DESC LIMIT 1
             """, kind.rawValue, account, region).first.map { row in
             AuditFile(
                 name: try row.decode("name", as: String.self), kind: AuditFile.Kind(rawValue: try row.decode("kind", as: String.self)) ?? .log,
@@ -625,14 +655,6 @@ final class PostgresTransaction: KeyStoreTransaction, @unchecked Sendable {
                 createdAt: try row.date("created_at")
             )
         }
-    }
-
-    func auditEventCount(afterSequence: Int64) throws -> Int {
-        try rows("SELECT COUNT(*) AS n FROM audit_events WHERE seq > $1", afterSequence).first?.decode("n", as: Int.self) ?? 0
-    }
-
-    func lastRolledSequence() throws -> Int64 {
-        try rows("SELECT MAX(last_seq) AS n FROM audit_files WHERE kind = 'log'").first?.decode("n", as: Int64?.self) ?? 0
     }
 
     func insert(_ file: AuditFile) throws {

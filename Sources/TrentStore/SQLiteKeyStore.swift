@@ -155,6 +155,19 @@ public final class SQLiteKeyStore: KeyStore {
                 CREATE INDEX audit_files_by_scope ON audit_files(kind, account, region, created_at);
                 """)
         }
+        migrator.registerMigration("0007_audit_delivery_marks_and_leases") { db in
+            try db.execute(sql: """
+                ALTER TABLE audit_events ADD COLUMN delivered INTEGER NOT NULL DEFAULT 0;
+                UPDATE audit_events SET delivered = 1
+                    WHERE seq <= (SELECT COALESCE(MAX(last_seq), 0) FROM audit_files WHERE kind = 'log');
+                CREATE INDEX audit_events_undelivered ON audit_events(seq) WHERE delivered = 0;
+                CREATE TABLE leases (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    holder TEXT NOT NULL,
+                    expires_at REAL NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }
@@ -450,16 +463,40 @@ struct SQLiteTransaction: KeyStoreTransaction {
         return try body.map { try StoreCoding.decode(AuditEvent.self, $0) }
     }
 
-    func auditEvents(afterSequence: Int64, limit: Int) throws -> [SequencedAuditEvent] {
-        try Row.fetchAll(db, sql: "SELECT seq, body FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [afterSequence, limit]).map { row in
+    func undeliveredAuditEvents(limit: Int) throws -> [SequencedAuditEvent] {
+        try Row.fetchAll(db, sql: "SELECT seq, body FROM audit_events WHERE delivered = 0 ORDER BY seq LIMIT ?", arguments: [limit]).map { row in
             let body: String = row["body"]
             return SequencedAuditEvent(sequence: row["seq"], event: try StoreCoding.decode(AuditEvent.self, body))
         }
     }
 
+    func undeliveredAuditEventCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_events WHERE delivered = 0") ?? 0
+    }
+
+    func markDelivered(auditSequences: [Int64]) throws {
+        for chunk in stride(from: 0, to: auditSequences.count, by: 500).map({ Array(auditSequences[$0..<min($0 + 500, auditSequences.count)]) }) {
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            try db.execute(sql: "UPDATE audit_events SET delivered = 1 WHERE seq IN (\(placeholders))", arguments: StatementArguments(chunk))
+        }
+    }
+
+    func takeLease(_ name: String, holder: String, now: Date, until: Date) throws -> Bool {
+        try db.execute(sql: """
+            INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+            WHERE leases.holder = excluded.holder OR leases.expires_at <= ?
+            """, arguments: [name, holder, until.timeIntervalSince1970, now.timeIntervalSince1970])
+        return try String.fetchOne(db, sql: "SELECT holder FROM leases WHERE name = ?", arguments: [name]) == holder
+    }
+
+    func releaseLease(_ name: String, holder: String) throws {
+        try db.execute(sql: "DELETE FROM leases WHERE name = ? AND holder = ?", arguments: [name, holder])
+    }
+
     func lastAuditFile(kind: AuditFile.Kind, account: String, region: String) throws -> AuditFile? {
         try Row.fetchOne(db, sql: """
-            SELECT * FROM audit_files WHERE kind = ? AND account = ? AND region = ? ORDER BY last_seq DESC, created_at DESC LIMIT 1
+            SELECT * FROM audit_files WHERE kind = ? AND account = ? AND region = ? ORDER BY rowid DESC LIMIT 1
             """, arguments: [kind.rawValue, account, region]).map { row in
             AuditFile(
                 name: row["name"], kind: AuditFile.Kind(rawValue: row["kind"]) ?? .log, account: row["account"], region: row["region"],
@@ -467,14 +504,6 @@ struct SQLiteTransaction: KeyStoreTransaction {
                 createdAt: Date(timeIntervalSince1970: row["created_at"])
             )
         }
-    }
-
-    func auditEventCount(afterSequence: Int64) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_events WHERE seq > ?", arguments: [afterSequence]) ?? 0
-    }
-
-    func lastRolledSequence() throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT MAX(last_seq) FROM audit_files WHERE kind = 'log'") ?? 0
     }
 
     func insert(_ file: AuditFile) throws {

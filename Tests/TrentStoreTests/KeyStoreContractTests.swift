@@ -186,3 +186,40 @@ import TrentStore
         #expect(taken == 1)
     }
 }
+
+/// Audit delivery: what a log file holds is marked, whatever order transactions committed in; one
+/// holder of a lease at a time.
+@Suite struct KeyStoreDeliveryTests {
+    static func event(_ n: Int) -> AuditEvent {
+        AuditEvent(eventID: "d\(n)", eventTime: Date(timeIntervalSince1970: Double(n)), eventName: "Encrypt", eventType: .apiCall,
+                   account: "111122223333", region: "us-east-1", requestID: nil, sourceIPAddress: nil, userAgent: nil, accessKeyID: nil,
+                   readOnly: true, requestParameters: nil, responseElements: nil, resourceARNs: [], errorCode: nil, errorMessage: nil, keyID: "k")
+    }
+
+    @Test(arguments: 0..<KeyStoreContractTests.stores.count)
+    func deliveredEventsAreMarkedOthersWait(store index: Int) async throws {
+        let store = try await KeyStoreContractTests.stores[index]()
+        try await store.write { tx in for n in 0..<4 { try tx.append(Self.event(n)) } }
+        let pending = try await store.read { try $0.undeliveredAuditEvents(limit: 100) }
+        #expect(pending.map(\.event.eventID) == ["d0", "d1", "d2", "d3"])
+        // Deliver the 2nd and 4th only (as if the others committed late): the rest still wait.
+        try await store.write { tx in try tx.markDelivered(auditSequences: [pending[1].sequence, pending[3].sequence]) }
+        #expect(try await store.read { try $0.undeliveredAuditEvents(limit: 100) }.map(\.event.eventID) == ["d0", "d2"])
+        #expect(try await store.read { try $0.undeliveredAuditEventCount() } == 2)
+    }
+
+    @Test(arguments: 0..<KeyStoreContractTests.stores.count)
+    func oneLeaseHolderAtATime(store index: Int) async throws {
+        let store = try await KeyStoreContractTests.stores[index]()
+        let now = Date()
+        #expect(try await store.write { try $0.takeLease("job", holder: "a", now: now, until: now + 60) })
+        #expect(try await store.write { try $0.takeLease("job", holder: "b", now: now + 30, until: now + 90) } == false)
+        #expect(try await store.write { try $0.takeLease("job", holder: "a", now: now + 30, until: now + 90) })
+        // Expired: another may take it.
+        #expect(try await store.write { try $0.takeLease("job", holder: "b", now: now + 91, until: now + 150) })
+        try await store.write { try $0.releaseLease("job", holder: "a") }
+        #expect(try await store.write { try $0.takeLease("job", holder: "a", now: now + 100, until: now + 160) } == false)
+        try await store.write { try $0.releaseLease("job", holder: "b") }
+        #expect(try await store.write { try $0.takeLease("job", holder: "a", now: now + 100, until: now + 160) })
+    }
+}

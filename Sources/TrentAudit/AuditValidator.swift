@@ -27,6 +27,28 @@ public struct AuditValidator: Sendable {
         var scope: String { "\(json["awsAccountId"] as? String ?? "?")|\((name as NSString).pathComponents.dropFirst(3).first ?? "?")" }
     }
 
+    /// Digests in chain order: from each chain's first digest, the digest that links to the one
+    /// before. (Several digests can end in the same second, so time alone cannot order them.)
+    /// Digests off every chain — linking to a missing or another digest — follow in time order,
+    /// where the checks report them.
+    static func chainOrder(_ digests: [Digest]) -> [Digest] {
+        let byTime = digests.sorted { ($0.endTime, $0.name) < ($1.endTime, $1.name) }
+        var linkingTo: [String: [Digest]] = [:]
+        for digest in byTime {
+            if let previous = digest.json["previousDigestS3Object"] as? String { linkingTo[previous, default: []].append(digest) }
+        }
+        var ordered: [Digest] = []
+        var placed = Set<String>()
+        for start in byTime where start.json["previousDigestS3Object"] as? String == nil {
+            var current: Digest? = start
+            while let digest = current, placed.insert(digest.name).inserted {
+                ordered.append(digest)
+                current = linkingTo[digest.name]?.first { !placed.contains($0.name) }
+            }
+        }
+        return ordered + byTime.filter { !placed.contains($0.name) }
+    }
+
     public func validate(from: Date? = nil, to: Date? = nil) -> Report {
         var report = Report()
         let files = allFiles()
@@ -41,7 +63,7 @@ public struct AuditValidator: Sendable {
             }
             digests.append(Digest(name: name, bytes: bytes, json: json))
         }
-        digests.sort { ($0.endTime, $0.name) < ($1.endTime, $1.name) }
+        digests = Self.chainOrder(digests)
         let iso = ISO8601DateFormatter()
         func inRange(_ d: Digest) -> Bool {
             guard let end = iso.date(from: d.endTime) else { return true }

@@ -22,3 +22,59 @@ def test_rotation_is_refused_on_a_shared_store(own_server):
 def test_the_banner_names_the_store_without_its_password(own_server):
     log = own_server.read_log()
     assert "store: PostgreSQL at postgres://" in log
+
+
+def test_store_copy_moves_a_sqlite_store_into_postgresql(workdir):
+    import os
+    import random
+
+    from byok import byok, wrap
+    from conftest import TrentServer, make_client, postgres_store
+
+    data = os.path.join(workdir, f"copy-{random.randrange(1 << 30)}")
+    sqlite = "sqlite:" + os.path.join(data, "trent.sqlite")
+    old = TrentServer(data, extra_args=["--store", sqlite]).start()
+    kms = make_client(old)
+    imported = kms.create_key(Origin="EXTERNAL", Tags=[{"TagKey": "team", "TagValue": "payments"}])["KeyMetadata"]["KeyId"]
+    byok(kms, imported, os.urandom(32))
+    kms.create_alias(AliasName="alias/moved", TargetKeyId=imported)
+    generated = kms.create_key()["KeyMetadata"]["KeyId"]
+    grant = kms.create_grant(KeyId=generated, GranteePrincipal=f"arn:aws:iam::111122223333:user/alice", Operations=["Encrypt"])["GrantId"]
+    signing = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    blobs = [(kms.encrypt(KeyId=k, Plaintext=f"before the move {k}".encode())["CiphertextBlob"], k) for k in (imported, generated)]
+    signature = kms.sign(KeyId=signing, Message=b"signed on SQLite", SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+    pending = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    params = kms.get_parameters_for_import(KeyId=pending, WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")
+    old.roll_audit()
+    old.stop()
+
+    target = postgres_store(data + "-pg")
+    copy = subprocess.run([TRENT_BIN, "store", "copy", "--from", sqlite, "--to", target], capture_output=True, text=True, timeout=120)
+    assert copy.returncode == 0, copy.stdout + copy.stderr
+    assert "4 keys" in copy.stdout and "1 aliases" in copy.stdout and "1 grants" in copy.stdout and "1 import parameter sets" in copy.stdout
+    again = subprocess.run([TRENT_BIN, "store", "copy", "--from", sqlite, "--to", target], capture_output=True, text=True, timeout=120)
+    assert again.returncode != 0 and "not empty" in again.stderr
+
+    # The same data directory (root key, audit signing key, audit files), now on PostgreSQL.
+    new = TrentServer(data, extra_args=["--store", target]).start()
+    try:
+        kms = make_client(new)
+        for blob, key in blobs:
+            assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == f"before the move {key}".encode()
+        assert kms.verify(KeyId=signing, Message=b"signed on SQLite", Signature=signature, SigningAlgorithm="ECDSA_SHA_256")["SignatureValid"]
+        assert kms.list_aliases(KeyId=imported)["Aliases"][0]["AliasName"] == "alias/moved"
+        assert kms.list_resource_tags(KeyId=imported)["Tags"] == [{"TagKey": "team", "TagValue": "payments"}]
+        assert [g["GrantId"] for g in kms.list_grants(KeyId=generated)["Grants"]] == [grant]
+        # An import token issued before the move is honoured after it.
+        kms.import_key_material(KeyId=pending, ImportToken=params["ImportToken"], ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE",
+                                EncryptedKeyMaterial=wrap(os.urandom(32), params["PublicKey"], "RSAES_OAEP_SHA_256"))
+        assert kms.describe_key(KeyId=pending)["KeyMetadata"]["KeyState"] == "Enabled"
+        # The audit log goes on: old records are there, delivered once, and the digest chain continues.
+        lookup = subprocess.run([TRENT_BIN, "audit", "lookup", "--store", target, "--key-id", imported], check=True, capture_output=True, text=True)
+        names = [r["eventName"] for r in json.loads(lookup.stdout)["Records"]]
+        assert names[-1] == "CreateKey" and "ImportKeyMaterial" in names
+        new.roll_audit()
+        code, out = new.audit_validate()
+        assert code == 0, out
+    finally:
+        new.stop()

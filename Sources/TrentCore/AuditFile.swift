@@ -4,10 +4,13 @@ public import Foundation
 public struct SequencedAuditEvent: Sendable {
     public let sequence: Int64
     public let event: AuditEvent
+    /// Whether a log file holds it.
+    public let delivered: Bool
 
-    public init(sequence: Int64, event: AuditEvent) {
+    public init(sequence: Int64, event: AuditEvent, delivered: Bool = false) {
         self.sequence = sequence
         self.event = event
+        self.delivered = delivered
     }
 }
 

@@ -78,6 +78,12 @@ public protocol KeyStoreReader {
     func undeliveredAuditEvents(limit: Int) throws -> [SequencedAuditEvent]
     /// How many audit events are not yet in a log file.
     func undeliveredAuditEventCount() throws -> Int
+    /// Every key of every account and region, by storage id (copying a store).
+    func allKeys(after: String?, limit: Int) throws -> [Key]
+    /// Every audit event, delivered or not, in the order recorded (copying a store).
+    func auditEvents(afterSequence: Int64, limit: Int) throws -> [SequencedAuditEvent]
+    /// Every audit file recorded, in the order recorded (copying a store).
+    func auditFiles() throws -> [AuditFile]
     /// The audit log or digest file last recorded for an account and region.
     func lastAuditFile(kind: AuditFile.Kind, account: String, region: String) throws -> AuditFile?
     /// The newest successful event of one of `eventNames` about a key in `region` (the replicas
@@ -99,7 +105,7 @@ public protocol KeyStoreTransaction: KeyStoreReader {
     func insert(_ parameters: ImportParameters) throws
     func deleteImportParameters(tokenID: String) throws
     func deleteImportParameters(expiredAt now: Date) throws
-    func append(_ event: AuditEvent) throws
+    func append(_ event: AuditEvent, delivered: Bool) throws
     func insert(_ grant: Grant) throws
     func insert(_ file: AuditFile) throws
     /// Marks audit events as delivered in a log file.
@@ -109,6 +115,13 @@ public protocol KeyStoreTransaction: KeyStoreReader {
     func takeLease(_ name: String, holder: String, now: Date, until: Date) throws -> Bool
     func releaseLease(_ name: String, holder: String) throws
     func deleteGrant(id: String) throws
+}
+
+extension KeyStoreTransaction {
+    /// Records an audit event, to be delivered in a log file.
+    public func append(_ event: AuditEvent) throws {
+        try append(event, delivered: false)
+    }
 }
 
 /// Storage of keys, material, aliases, import parameters and audit events.

@@ -596,11 +596,38 @@ final class PostgresTransaction: KeyStoreTransaction, @unchecked Sendable {
 
     // MARK: Audit
 
-    func append(_ event: AuditEvent) throws {
+    func append(_ event: AuditEvent, delivered: Bool) throws {
         try run("""
-            INSERT INTO audit_events (event_id, event_time, event_name, key_id, region, error_code, body) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            INSERT INTO audit_events (event_id, event_time, event_name, key_id, region, error_code, body, delivered)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             """, event.eventID, event.eventTime.timeIntervalSince1970, event.eventName, event.keyID, event.region, event.errorCode,
-            try StoreCoding.encode(event))
+            try StoreCoding.encode(event), delivered)
+    }
+
+    func allKeys(after: String?, limit: Int) throws -> [Key] {
+        try rows("SELECT * FROM keys WHERE id > $1 ORDER BY id LIMIT $2", after ?? "", limit).map(Self.key(from:))
+    }
+
+    func auditEvents(afterSequence: Int64, limit: Int) throws -> [SequencedAuditEvent] {
+        try rows("SELECT seq, body, delivered FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2", afterSequence, limit).map { row in
+            SequencedAuditEvent(sequence: try row.decode("seq", as: Int64.self),
+                                event: try StoreCoding.decode(AuditEvent.self, try row.decode("body", as: String.self)),
+                                delivered: try row.decode("delivered", as: Bool.self))
+        }
+    }
+
+    func auditFiles() throws -> [AuditFile] {
+        try rows("SELECT * FROM audit_files ORDER BY ord").map(Self.auditFile(from:))
+    }
+
+    private static func auditFile(from row: PostgresRandomAccessRow) throws -> AuditFile {
+        AuditFile(
+            name: try row.decode("name", as: String.self), kind: AuditFile.Kind(rawValue: try row.decode("kind", as: String.self)) ?? .log,
+            account: try row.decode("account", as: String.self), region: try row.decode("region", as: String.self),
+            firstSequence: try row.decode("first_seq", as: Int64.self), lastSequence: try row.decode("last_seq", as: Int64.self),
+            sha256: try row.decode("sha256", as: String.self), signature: try row.decode("signature", as: String?.self),
+            createdAt: try row.date("created_at")
+        )
     }
 
     private func events(_ sql: String, _ parameters: (any PostgresThrowingDynamicTypeEncodable)?...) throws -> [AuditEvent] {
@@ -646,15 +673,7 @@ final class PostgresTransaction: KeyStoreTransaction, @unchecked Sendable {
     func lastAuditFile(kind: AuditFile.Kind, account: String, region: String) throws -> AuditFile? {
         try rows("""
             SELECT * FROM audit_files WHERE kind = $1 AND account = $2 AND region = $3 ORDER BY ord DESC LIMIT 1
-            """, kind.rawValue, account, region).first.map { row in
-            AuditFile(
-                name: try row.decode("name", as: String.self), kind: AuditFile.Kind(rawValue: try row.decode("kind", as: String.self)) ?? .log,
-                account: try row.decode("account", as: String.self), region: try row.decode("region", as: String.self),
-                firstSequence: try row.decode("first_seq", as: Int64.self), lastSequence: try row.decode("last_seq", as: Int64.self),
-                sha256: try row.decode("sha256", as: String.self), signature: try row.decode("signature", as: String?.self),
-                createdAt: try row.date("created_at")
-            )
-        }
+            """, kind.rawValue, account, region).first.map(Self.auditFile(from:))
     }
 
     func insert(_ file: AuditFile) throws {

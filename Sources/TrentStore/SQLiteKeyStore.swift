@@ -441,11 +441,35 @@ struct SQLiteTransaction: KeyStoreTransaction {
 
     // MARK: Audit
 
-    func append(_ event: AuditEvent) throws {
+    func append(_ event: AuditEvent, delivered: Bool) throws {
         let body = try StoreCoding.encode(event)
         try db.execute(sql: """
-            INSERT INTO audit_events (event_id, event_time, event_name, key_id, body) VALUES (?, ?, ?, ?, ?)
-            """, arguments: [event.eventID, event.eventTime.timeIntervalSince1970, event.eventName, event.keyID, body])
+            INSERT INTO audit_events (event_id, event_time, event_name, key_id, body, delivered) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [event.eventID, event.eventTime.timeIntervalSince1970, event.eventName, event.keyID, body, delivered])
+    }
+
+    func allKeys(after: String?, limit: Int) throws -> [Key] {
+        try Row.fetchAll(db, sql: "SELECT * FROM keys WHERE id > ? ORDER BY id LIMIT ?", arguments: [after ?? "", limit]).map(Self.key(from:))
+    }
+
+    func auditEvents(afterSequence: Int64, limit: Int) throws -> [SequencedAuditEvent] {
+        try Row.fetchAll(db, sql: "SELECT seq, body, delivered FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?",
+                         arguments: [afterSequence, limit]).map { row in
+            let body: String = row["body"]
+            return SequencedAuditEvent(sequence: row["seq"], event: try StoreCoding.decode(AuditEvent.self, body), delivered: row["delivered"])
+        }
+    }
+
+    func auditFiles() throws -> [AuditFile] {
+        try Row.fetchAll(db, sql: "SELECT * FROM audit_files ORDER BY rowid").map(Self.auditFile(from:))
+    }
+
+    private static func auditFile(from row: Row) -> AuditFile {
+        AuditFile(
+            name: row["name"], kind: AuditFile.Kind(rawValue: row["kind"]) ?? .log, account: row["account"], region: row["region"],
+            firstSequence: row["first_seq"], lastSequence: row["last_seq"], sha256: row["sha256"], signature: row["signature"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"])
+        )
     }
 
     func latestSuccessfulEvent(keyID: String, region: String, eventNames: [String]) throws -> AuditEvent? {
@@ -497,13 +521,7 @@ struct SQLiteTransaction: KeyStoreTransaction {
     func lastAuditFile(kind: AuditFile.Kind, account: String, region: String) throws -> AuditFile? {
         try Row.fetchOne(db, sql: """
             SELECT * FROM audit_files WHERE kind = ? AND account = ? AND region = ? ORDER BY rowid DESC LIMIT 1
-            """, arguments: [kind.rawValue, account, region]).map { row in
-            AuditFile(
-                name: row["name"], kind: AuditFile.Kind(rawValue: row["kind"]) ?? .log, account: row["account"], region: row["region"],
-                firstSequence: row["first_seq"], lastSequence: row["last_seq"], sha256: row["sha256"], signature: row["signature"],
-                createdAt: Date(timeIntervalSince1970: row["created_at"])
-            )
-        }
+            """, arguments: [kind.rawValue, account, region]).map(Self.auditFile(from:))
     }
 
     func insert(_ file: AuditFile) throws {

@@ -82,3 +82,55 @@ struct Migrate: AsyncParsableCommand {
         print("\(location.description): up to date")
     }
 }
+
+/// `trent store copy`: moves a store into another (SQLite into PostgreSQL, to go multi-node).
+struct StoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "Work on a store as a whole.",
+        subcommands: [Copy.self]
+    )
+
+    struct Copy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy everything from one store into another, empty one (e.g. SQLite into PostgreSQL).",
+            discussion: """
+            Stop the servers using --from first. Key material stays sealed under the same root key: \
+            start the new nodes with a copy of the old data directory's root.key (or the same PKCS#11 \
+            token) and audit-signing.key, and the same --audit-dir, and old ciphertexts decrypt there.
+            """
+        )
+
+        @Option(help: "The store to copy: sqlite:PATH or postgres://….")
+        var from: String
+
+        @Option(help: "The store to fill (must be empty): sqlite:PATH or postgres://….")
+        var to: String
+
+        func run() async throws {
+            let source = try StoreLocation(from, dataDirectory: "")
+            let target = try StoreLocation(to, dataDirectory: "")
+            guard source != target else { throw ValidationError("--from and --to name the same store") }
+            if case .sqlite(let path) = source, !FileManager.default.fileExists(atPath: path) {
+                throw ValidationError("no Trent store at \(path)")
+            }
+            let from = try await source.open(connections: 2)
+            let into = try await target.open(connections: 2)
+            let outcome: Result<TrentStore.StoreCopy.Report, any Error>
+            do { outcome = .success(try await TrentStore.StoreCopy.copy(from: from, to: into)) } catch { outcome = .failure(error) }
+            for store in [from, into] { await (store as? PostgresKeyStore)?.shutdown() }
+            switch outcome {
+            case .success(let report):
+                print("""
+                    Copied \(source.description) into \(target.description):
+                      \(report.keys) keys, \(report.materials) key material versions, \(report.aliases) aliases, \(report.grants) grants,
+                      \(report.importParameters) import parameter sets, \(report.auditEvents) audit events, \(report.auditFiles) audit files.
+                    """)
+            case .failure(let error as TrentStore.StoreCopy.TargetNotEmpty):
+                throw ValidationError(error.description)
+            case .failure(let error):
+                throw error
+            }
+        }
+    }
+}

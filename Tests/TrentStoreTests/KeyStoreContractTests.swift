@@ -223,3 +223,37 @@ import TrentStore
         #expect(try await store.write { try $0.takeLease("job", holder: "a", now: now + 100, until: now + 160) })
     }
 }
+
+/// `trent store copy`: everything arrives, in order, delivery marks kept; a non-empty target is refused.
+@Suite struct StoreCopyTests {
+    @Test(arguments: 0..<KeyStoreContractTests.stores.count)
+    func copiesEverythingFromSQLite(into index: Int) async throws {
+        let source = try KeyStoreContractTests.sqlite()
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let keys = (0..<5).map { _ in KeyStoreContractTests.key() }
+        try await source.write { tx in
+            for (n, key) in keys.enumerated() {
+                try tx.insert(key)
+                for m in 0..<2 {
+                    try tx.save(KeyMaterial(keyID: key.storageID, id: "\(m)\(n)" + String(repeating: "0", count: 62), origin: .imported,
+                                            sealedMaterial: Data([UInt8(n), UInt8(m)]), expirationModel: nil, validTo: nil, importedAt: now, createdAt: now))
+                }
+                try tx.insert(Alias(account: key.account, region: key.region, name: "alias/k\(n)", targetKeyID: key.storageID, createdAt: now, updatedAt: now))
+            }
+            for n in 0..<7 { try tx.append(KeyStoreDeliveryTests.event(n), delivered: n < 3) }
+        }
+        let target = try await KeyStoreContractTests.stores[index]()
+        let report = try await StoreCopy.copy(from: source, to: target, batch: 2)
+        #expect(report.keys == 5 && report.materials == 10 && report.aliases == 5 && report.auditEvents == 7)
+        for key in keys {
+            let copied = try await target.read { try $0.key(id: key.storageID) }
+            #expect(copied == key)
+            let sourceMaterials = try await source.read { try $0.materials(keyID: key.storageID) }
+            let copiedMaterials = try await target.read { try $0.materials(keyID: key.storageID) }
+            #expect(copiedMaterials == sourceMaterials)
+        }
+        let pending = try await target.read { try $0.undeliveredAuditEvents(limit: 100) }
+        #expect(pending.map(\.event.eventID) == ["d3", "d4", "d5", "d6"])
+        await #expect(throws: StoreCopy.TargetNotEmpty.self) { _ = try await StoreCopy.copy(from: source, to: target) }
+    }
+}

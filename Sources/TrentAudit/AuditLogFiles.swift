@@ -57,21 +57,31 @@ public struct AuditLogFiles: Sendable {
     /// Which node delivers: one at a time holds this lease (several nodes share one store); a
     /// node that dies holding it leaves the work to another when it expires.
     static let deliveryLease = "audit-delivery"
-    static let leaseDuration: TimeInterval = 120
+    static let leaseDuration: TimeInterval = 30
 
     /// Writes every audit event not yet in a log file; returns how many files it wrote (none
     /// while another node is delivering).
     @discardableResult
     public func roll(now: Date) async throws -> Int {
         let holder = nodeID
-        // The lease runs on the machine's own clock, whatever clock names the files.
-        let taken = try await store.write { tx in
+        guard try await holdLease() else { return 0 }
+        do {
+            let written = try await deliver(now: now)
+            try await store.write { tx in try tx.releaseLease(Self.deliveryLease, holder: holder) }
+            return written
+        } catch {
+            _ = try? await store.write { tx in try tx.releaseLease(Self.deliveryLease, holder: holder) }
+            throw error
+        }
+    }
+
+    /// Takes or renews the delivery lease; the lease runs on the machine's own clock, whatever
+    /// clock names the files.
+    private func holdLease() async throws -> Bool {
+        let holder = nodeID
+        return try await store.write { tx in
             try tx.takeLease(Self.deliveryLease, holder: holder, now: Date(), until: Date().addingTimeInterval(Self.leaseDuration))
         }
-        guard taken else { return 0 }
-        let written = try await deliver(now: now)
-        try await store.write { tx in try tx.releaseLease(Self.deliveryLease, holder: holder) }
-        return written
     }
 
     private func deliver(now: Date) async throws -> Int {
@@ -86,6 +96,8 @@ public struct AuditLogFiles: Sendable {
         }
         var written = 0
         for scope in order {
+            // A delivery that outlasts its lease stops rather than race a node that took over.
+            guard try await holdLease() else { break }
             let items = groups[scope]!
             let account = items[0].event.account, region = items[0].event.region
             let log = try writeLogFile(items, account: account, region: region, now: now)

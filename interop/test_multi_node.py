@@ -217,3 +217,60 @@ def test_three_nodes_share_one_postgresql(workdir):
         assert p.returncode == 0, p.stdout + p.stderr
     finally:
         cluster.stop()
+
+
+def test_nodes_racing_on_one_key_end_in_one_valid_state(workdir):
+    """Three nodes at once: the same alias created everywhere (one wins), deletion scheduled and
+    cancelled, rotation switched on and off and run on demand — every acknowledged rotation is
+    there exactly once, and every node sees the same state."""
+    cluster = Cluster(workdir)
+    ledger = Ledger()
+    try:
+        key = call(cluster, ledger, "create_key")[0]["KeyMetadata"]["KeyId"]
+        clients = [make_client(n) for n in cluster.nodes]
+
+        def create_alias(i):
+            try:
+                clients[i % 3].create_alias(AliasName="alias/contended", TargetKeyId=key)
+                return "ok"
+            except ClientError as e:
+                return e.response["Error"]["Code"]
+
+        with ThreadPoolExecutor(max_workers=9) as pool:
+            outcomes = list(pool.map(create_alias, range(9)))
+        assert outcomes.count("ok") == 1 and set(outcomes) == {"ok", "AlreadyExistsException"}, outcomes
+
+        def churn(i):
+            client = clients[i % 3]
+            action = i % 4
+            try:
+                if action == 0:
+                    return ("rotate", client.rotate_key_on_demand(KeyId=key)["KeyId"])
+                if action == 1:
+                    client.enable_key_rotation(KeyId=key, RotationPeriodInDays=90 + i)
+                    return ("enable", 90 + i)
+                if action == 2:
+                    client.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
+                    return ("schedule", None)
+                client.cancel_key_deletion(KeyId=key)
+                return ("cancel", None)
+            except ClientError as e:
+                code = e.response["Error"]["Code"]
+                assert code in ("KMSInvalidStateException", "DisabledException", "LimitExceededException"), (action, code, e.response["Error"]["Message"])
+                return ("refused", code)
+
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            results = list(pool.map(churn, range(48)))
+        states = {c.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] for c in clients}
+        # (CancelKeyDeletion leaves a key Disabled, as in AWS.)
+        assert len(states) == 1 and states <= {"Enabled", "Disabled", "PendingDeletion"}, states
+        rotations = [r for r in results if r[0] == "rotate"]
+        listed = clients[1].list_key_rotations(KeyId=key)["Rotations"]
+        assert len([r for r in listed if r["RotationType"] == "ON_DEMAND"]) == len(rotations)
+        def status(client):
+            answer = client.get_key_rotation_status(KeyId=key)
+            answer.pop("ResponseMetadata")
+            return json.dumps(answer, sort_keys=True, default=str)
+        assert len({status(c) for c in clients}) == 1
+    finally:
+        cluster.stop()

@@ -78,3 +78,18 @@ def test_store_copy_moves_a_sqlite_store_into_postgresql(workdir):
         assert code == 0, out
     finally:
         new.stop()
+
+
+def test_migrate_is_idempotent(workdir):
+    import os
+
+    from conftest import postgres_store
+    store = postgres_store(os.path.join(workdir, "migrate-twice"))
+    for _ in range(2):
+        p = subprocess.run([TRENT_BIN, "migrate", "--store", store], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0 and "up to date" in p.stdout, p.stdout + p.stderr
+    bad = subprocess.run([TRENT_BIN, "migrate", "--store", "postgres://nobody@127.0.0.1:1/none?sslmode=disable"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "PostgreSQL" in bad.stderr
+    wrong = subprocess.run([TRENT_BIN, "migrate", "--store", "mysql://x"], capture_output=True, text=True, timeout=60)
+    assert wrong.returncode != 0 and "--store must be sqlite:PATH or postgres://" in wrong.stderr

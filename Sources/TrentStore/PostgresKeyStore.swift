@@ -61,31 +61,52 @@ public final class PostgresKeyStore: KeyStore {
             return components.string ?? "postgres://…"
         }
 
-        var clientConfiguration: PostgresClient.Configuration {
-            get throws {
-                let tls: PostgresClient.Configuration.TLS
-                switch tlsMode {
-                case "disable":
-                    tls = .disable
-                case "allow", "prefer":
-                    var configuration = TLSConfiguration.makeClientConfiguration()
-                    configuration.certificateVerification = .none
-                    tls = .prefer(configuration)
-                default:
-                    var configuration = TLSConfiguration.makeClientConfiguration()
-                    if let rootCertificatePath {
-                        configuration.trustRoots = .file(rootCertificatePath)
-                    }
-                    configuration.certificateVerification = switch tlsMode {
-                    case "verify-full": .fullVerification
-                    case "verify-ca": .noHostnameVerification
-                    default: .none
-                    }
-                    tls = .require(configuration)
+        /// The TLS settings `sslmode` asks for (nil: no TLS), and whether TLS is required.
+        private var tls: (configuration: TLSConfiguration, required: Bool)? {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            switch tlsMode {
+            case "disable":
+                return nil
+            case "allow", "prefer":
+                configuration.certificateVerification = .none
+                return (configuration, false)
+            default:
+                if let rootCertificatePath { configuration.trustRoots = .file(rootCertificatePath) }
+                configuration.certificateVerification = switch tlsMode {
+                case "verify-full": .fullVerification
+                case "verify-ca": .noHostnameVerification
+                default: .none
                 }
-                var configuration = PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
-                if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
-                return configuration
+                return (configuration, true)
+            }
+        }
+
+        var clientConfiguration: PostgresClient.Configuration {
+            let tls: PostgresClient.Configuration.TLS = switch self.tls {
+            case nil: .disable
+            case let (configuration, required)?: required ? .require(configuration) : .prefer(configuration)
+            }
+            var configuration = PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
+            if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
+            return configuration
+        }
+
+        /// Connects once, to say at start-up what is wrong (the pool would retry quietly forever).
+        func probe(logger: Logger) async throws {
+            let tls: PostgresConnection.Configuration.TLS = switch self.tls {
+            case nil: .disable
+            case let (configuration, required)?:
+                required ? .require(try NIOSSLContext(configuration: configuration)) : .prefer(try NIOSSLContext(configuration: configuration))
+            }
+            var configuration = PostgresConnection.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
+            configuration.options.connectTimeout = .seconds(10)
+            do {
+                let connection = try await PostgresConnection.connect(
+                    on: PostgresClient.defaultEventLoopGroup.next(), configuration: configuration, id: 0, logger: logger
+                ).get()
+                try await connection.close()
+            } catch let error as PSQLError {
+                throw StoreError(description: "cannot connect to PostgreSQL at \(host):\(port): \(PostgresKeyStore.described(error).description.replacingOccurrences(of: "PostgreSQL: ", with: ""))")
             }
         }
     }
@@ -100,7 +121,8 @@ public final class PostgresKeyStore: KeyStore {
     /// Connects (`connections` at most, and as many threads) and brings the schema up to date.
     public init(url: String, connections: Int = 16, logger: Logger = Logger(label: "trent.store.postgres")) async throws {
         let location = try Location(url: url)
-        var configuration = try location.clientConfiguration
+        try await location.probe(logger: logger)
+        var configuration = location.clientConfiguration
         configuration.options.maximumConnections = connections
         configuration.options.minimumConnections = 0
         self.logger = logger
@@ -167,7 +189,7 @@ public final class PostgresKeyStore: KeyStore {
         if let info = error.serverInfo {
             return StoreError(description: "PostgreSQL: \(info[.message] ?? "error") (SQLSTATE \(info[.sqlState] ?? "?"))")
         }
-        return StoreError(description: "PostgreSQL: \(error.code)")
+        return StoreError(description: "PostgreSQL: \(error.code)\(error.underlying.map { " (\($0))" } ?? "")")
     }
 
     /// Serialization failure, deadlock, or a unique key taken by a transaction that committed

@@ -93,3 +93,42 @@ def test_migrate_is_idempotent(workdir):
     assert bad.returncode != 0 and "PostgreSQL" in bad.stderr
     wrong = subprocess.run([TRENT_BIN, "migrate", "--store", "mysql://x"], capture_output=True, text=True, timeout=60)
     assert wrong.returncode != 0 and "--store must be sqlite:PATH or postgres://" in wrong.stderr
+
+
+def postgres_ca():
+    import os
+    path = os.environ.get("TRENT_TEST_POSTGRES_CA", "/tmp/trent-test-postgres/tls/ca.pem")
+    if not os.path.exists(path):
+        pytest.skip("the test PostgreSQL has no TLS certificate (scripts/start-test-postgres.sh makes one)")
+    return path
+
+
+def test_tls_to_the_database(workdir, tmp_path):
+    import os
+
+    from conftest import TrentServer, make_client, postgres_store
+    ca = postgres_ca()
+    base = postgres_store(os.path.join(workdir, "tls-store"))
+    verified = f"{base}&sslmode=verify-full&sslrootcert={ca}"
+    p = subprocess.run([TRENT_BIN, "migrate", "--store", verified], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    # Another authority's certificate is not trusted: no connection, and the reason in words.
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other CA",
+                    "-keyout", str(tmp_path / "other.key"), "-out", str(tmp_path / "other.pem")], check=True, capture_output=True)
+    p = subprocess.run([TRENT_BIN, "migrate", "--store", f"{base}&sslmode=verify-full&sslrootcert={tmp_path / 'other.pem'}"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and "cannot connect to PostgreSQL" in p.stderr, p.stderr
+    # A server on TLS: its connections to the database are encrypted.
+    server = TrentServer(os.path.join(workdir, "tls-node"), extra_args=["--store", verified]).start()
+    try:
+        make_client(server).create_key()
+        # This node's own connections (by their source ports) are the ones PostgreSQL sees as TLS.
+        sockets = subprocess.run(["ss", "-tnpH", "state", "established", "dst", "127.0.0.1:55432"], capture_output=True, text=True, check=True)
+        ports = [line.split()[2].rsplit(":", 1)[1] for line in sockets.stdout.splitlines() if f"pid={server.proc.pid}," in line]
+        assert ports, sockets.stdout
+        psql = subprocess.run(["psql", os.environ["TRENT_TEST_POSTGRES_URL"], "-tAc",
+                               "SELECT DISTINCT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) "
+                               f"WHERE a.client_port IN ({','.join(ports)})"], capture_output=True, text=True, check=True)
+        assert psql.stdout.split() == ["t"], psql.stdout
+    finally:
+        server.stop()

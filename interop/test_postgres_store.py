@@ -132,3 +132,30 @@ def test_tls_to_the_database(workdir, tmp_path):
         assert psql.stdout.split() == ["t"], psql.stdout
     finally:
         server.stop()
+
+
+def test_a_dead_nodes_delivery_lease_expires_and_another_delivers(own_server):
+    """A node killed while delivering audit files leaves its lease behind: nobody delivers until
+    it expires, then another node does."""
+    import glob
+    import os
+    import time
+
+    from conftest import make_client, postgres_store
+    schema = postgres_store(own_server.data_dir).rsplit("schema=", 1)[1]
+    subprocess.run(["psql", os.environ["TRENT_TEST_POSTGRES_URL"], "-tAc",
+                    f"INSERT INTO {schema}.leases (name, holder, expires_at) VALUES ('audit-delivery', 'killed-node', "
+                    f"extract(epoch FROM now()) + 6) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at"],
+                   check=True, capture_output=True)
+    key = make_client(own_server).create_key()["KeyMetadata"]["KeyId"]
+    logs = lambda: glob.glob(os.path.join(own_server.data_dir, "audit", "AWSLogs", "*", "CloudTrail", "**", "*.json.gz"), recursive=True)
+    own_server.roll_audit()
+    assert logs() == [], "delivered while another node held the lease"
+    deadline = time.time() + 30
+    while not logs() and time.time() < deadline:
+        time.sleep(0.5)
+        own_server.roll_audit()
+    assert logs(), "the expired lease was never taken over"
+    import gzip
+    records = [r for p in logs() for r in json.load(gzip.open(p))["Records"]]
+    assert any(r["eventName"] == "CreateKey" and key in json.dumps(r) for r in records)

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
-from byok import wrap
+from byok import byok, wrap
 from conftest import ON_POSTGRES, TRENT_BIN, TrentServer, make_client, postgres_store
 
 pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="several nodes need the PostgreSQL store")
@@ -228,6 +228,11 @@ def test_nodes_racing_on_one_key_end_in_one_valid_state(workdir):
     try:
         key = call(cluster, ledger, "create_key")[0]["KeyMetadata"]["KeyId"]
         clients = [make_client(n) for n in cluster.nodes]
+        # Material that expires in a few seconds: all three nodes sweep, one deletes it, once.
+        import datetime
+        expiring = clients[0].create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+        byok(clients[1], expiring, os.urandom(32), ExpirationModel="KEY_MATERIAL_EXPIRES",
+             ValidTo=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=3))
 
         def create_alias(i):
             try:
@@ -267,6 +272,15 @@ def test_nodes_racing_on_one_key_end_in_one_valid_state(workdir):
         rotations = [r for r in results if r[0] == "rotate"]
         listed = clients[1].list_key_rotations(KeyId=key)["Rotations"]
         assert len([r for r in listed if r["RotationType"] == "ON_DEMAND"]) == len(rotations)
+        deadline = time.time() + 20
+        while time.time() < deadline and clients[2].describe_key(KeyId=expiring)["KeyMetadata"]["KeyState"] != "PendingImport":
+            time.sleep(0.5)
+        assert {c.describe_key(KeyId=expiring)["KeyMetadata"]["KeyState"] for c in clients} == {"PendingImport"}
+        time.sleep(1)  # every node has swept again meanwhile
+        expired = subprocess.run([TRENT_BIN, "audit", "lookup", "--store", cluster.store, "--event-name", "DeleteExpiredKeyMaterial"],
+                                 check=True, capture_output=True, text=True)
+        assert len([r for r in json.loads(expired.stdout)["Records"] if expiring in json.dumps(r)]) == 1
+
         def status(client):
             answer = client.get_key_rotation_status(KeyId=key)
             answer.pop("ResponseMetadata")

@@ -38,7 +38,7 @@ extension KeyService {
                     && grant.operations.contains(operation)
                     && (grant.constraints?.allow(call.encryptionContext) ?? true)
             }
-        let keyPolicy = (try? PolicyDocument.parse(key.policy, requirePrincipal: true)) ?? PolicyDocument(statements: [])
+        let keyPolicy = (try? PolicyDocument.cachedParse(key.policy, requirePrincipal: true)) ?? PolicyDocument(statements: [])
         let decision = AccessDecision.decide(
             request, keyPolicy: keyPolicy, keyAccount: key.account, identityPolicies: Self.parsed(call.identityPolicies), grantAllows: grantAllows
         )
@@ -48,7 +48,7 @@ extension KeyService {
     /// Refuses a key policy that would stop its author from changing it again (AWS's lockout
     /// safety check), unless `BypassPolicyLockoutSafetyCheck`.
     func checkLockout(_ policy: String, key: Key, call: CallContext, bypass: Bool) throws {
-        guard !bypass, let document = try? PolicyDocument.parse(policy, requirePrincipal: true) else { return }
+        guard !bypass, let document = try? PolicyDocument.cachedParse(policy, requirePrincipal: true) else { return }
         var future = call
         future.eventName = "PutKeyPolicy"
         let request = AuthorizationRequest(principal: call.principal, action: "kms:PutKeyPolicy", resource: key.arn, context: baseContext(future))
@@ -79,6 +79,6 @@ extension KeyService {
     }
 
     static func parsed(_ policies: [String]) -> [PolicyDocument] {
-        policies.compactMap { try? PolicyDocument.parse($0, requirePrincipal: false) }
+        policies.compactMap { try? PolicyDocument.cachedParse($0, requirePrincipal: false) }
     }
 }

@@ -179,7 +179,7 @@ struct SQLiteTransaction: KeyStoreTransaction {
     // MARK: Keys
 
     func key(id: String) throws -> Key? {
-        try Row.fetchOne(db, sql: "SELECT * FROM keys WHERE id = ?", arguments: [id]).map(Self.key(from:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM keys WHERE id = ?"), arguments: [id]).map(Self.key(from:))
     }
 
     /// Ordered by key id; multi-Region keys (stored as `region/mrk-…`) after the others.
@@ -228,21 +228,21 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     func insert(_ key: Key) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO keys (id, account, region, created_at, description, key_spec, key_usage, origin, state,
                               deletion_date, pending_window_days, policy, tags, current_material_id,
                               rotation_period_days, next_rotation_date, multi_region_id, primary_region)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: try keyArguments(key))
+            """).execute(arguments: try keyArguments(key))
     }
 
     func update(_ key: Key) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE keys SET description = ?, state = ?, deletion_date = ?, pending_window_days = ?, policy = ?,
                             tags = ?, current_material_id = ?, rotation_period_days = ?, next_rotation_date = ?,
                             primary_region = ?
             WHERE id = ?
-            """, arguments: [
+            """).execute(arguments: [
                 key.description, key.state.rawValue, key.deletionDate?.timeIntervalSince1970, key.pendingWindowInDays,
                 key.policy, try StoreCoding.encode(key.tags), key.currentMaterialID,
                 key.rotationPeriodInDays, key.nextRotationDate?.timeIntervalSince1970, key.primaryRegion, key.storageID,
@@ -251,19 +251,19 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     func deleteKey(id: String) throws {
-        try db.execute(sql: "DELETE FROM keys WHERE id = ?", arguments: [id])
+        try db.cachedStatement(sql: "DELETE FROM keys WHERE id = ?").execute(arguments: [id])
     }
 
     // MARK: Key material
 
     func materialReferences(after: MaterialReference?, limit: Int) throws -> [MaterialReference] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(db.cachedStatement(sql: """
             SELECT key_id, id FROM key_materials WHERE ? IS NULL OR (key_id, id) > (?, ?) ORDER BY key_id, id LIMIT ?
-            """, arguments: [after?.keyID, after?.keyID, after?.id, limit]).map { MaterialReference(keyID: $0["key_id"], id: $0["id"]) }
+            """), arguments: [after?.keyID, after?.keyID, after?.id, limit]).map { MaterialReference(keyID: $0["key_id"], id: $0["id"]) }
     }
 
     func materials(keyID: String) throws -> [KeyMaterial] {
-        try Row.fetchAll(db, sql: "SELECT * FROM key_materials WHERE key_id = ? ORDER BY rowid", arguments: [keyID]).map { row in
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM key_materials WHERE key_id = ? ORDER BY rowid"), arguments: [keyID]).map { row in
             guard let origin = KeyMaterial.Origin(rawValue: row["origin"]) else { throw StoreError.corrupt("key material row") }
             return KeyMaterial(
                 keyID: row["key_id"], id: row["id"], origin: origin, sealedMaterial: row["sealed"],
@@ -279,14 +279,14 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     func save(_ material: KeyMaterial) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO key_materials (key_id, id, origin, sealed, expiration_model, valid_to, imported_at, created_at, rotation_type,
                                        pending_rotation, rotated_at, description)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (key_id, id) DO UPDATE SET sealed = excluded.sealed, expiration_model = excluded.expiration_model,
                 valid_to = excluded.valid_to, imported_at = excluded.imported_at, rotation_type = excluded.rotation_type,
                 pending_rotation = excluded.pending_rotation, rotated_at = excluded.rotated_at, description = excluded.description
-            """, arguments: [
+            """).execute(arguments: [
                 material.keyID, material.id, material.origin.rawValue, material.sealedMaterial,
                 material.expirationModel?.rawValue, material.validTo?.timeIntervalSince1970,
                 material.importedAt?.timeIntervalSince1970, material.createdAt?.timeIntervalSince1970,
@@ -296,27 +296,27 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     func keyIDsWithExpiredMaterial(at now: Date, limit: Int) throws -> [String] {
-        try String.fetchAll(db, sql: """
+        try String.fetchAll(db.cachedStatement(sql: """
             SELECT DISTINCT m.key_id FROM key_materials m
             WHERE m.sealed IS NOT NULL AND m.valid_to IS NOT NULL AND m.valid_to <= ?
             LIMIT ?
-            """, arguments: [now.timeIntervalSince1970, limit])
+            """), arguments: [now.timeIntervalSince1970, limit])
     }
 
     func keyIDsDueForDeletion(at now: Date, limit: Int) throws -> [String] {
-        try String.fetchAll(db, sql: """
+        try String.fetchAll(db.cachedStatement(sql: """
             SELECT id FROM keys WHERE deletion_date IS NOT NULL AND deletion_date <= ? AND state = 'PendingDeletion' LIMIT ?
-            """, arguments: [now.timeIntervalSince1970, limit])
+            """), arguments: [now.timeIntervalSince1970, limit])
     }
 
     func keyIDs(in state: KeyState, limit: Int) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT id FROM keys WHERE state = ? LIMIT ?", arguments: [state.rawValue, limit])
+        try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM keys WHERE state = ? LIMIT ?"), arguments: [state.rawValue, limit])
     }
 
     func keyIDsDueForRotation(at now: Date, limit: Int) throws -> [String] {
-        try String.fetchAll(db, sql: """
+        try String.fetchAll(db.cachedStatement(sql: """
             SELECT id FROM keys WHERE next_rotation_date IS NOT NULL AND next_rotation_date <= ? AND state = 'Enabled' LIMIT ?
-            """, arguments: [now.timeIntervalSince1970, limit])
+            """), arguments: [now.timeIntervalSince1970, limit])
     }
 
     // MARK: Aliases
@@ -335,33 +335,33 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     func aliases(account: String, region: String, targetKeyID: String?, after: String?, limit: Int) throws -> [Alias] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(db.cachedStatement(sql: """
             SELECT * FROM aliases WHERE account = ? AND region = ? AND (? IS NULL OR target_key_id = ?) AND name > ?
             ORDER BY name LIMIT ?
-            """, arguments: [account, region, targetKeyID, targetKeyID, after ?? "", limit]).map(Self.alias(from:))
+            """), arguments: [account, region, targetKeyID, targetKeyID, after ?? "", limit]).map(Self.alias(from:))
     }
 
     func insert(_ alias: Alias) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO aliases (account, region, name, target_key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [alias.account, alias.region, alias.name, alias.targetKeyID,
+            """).execute(arguments: [alias.account, alias.region, alias.name, alias.targetKeyID,
                              alias.createdAt.timeIntervalSince1970, alias.updatedAt.timeIntervalSince1970])
     }
 
     func update(_ alias: Alias) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE aliases SET target_key_id = ?, updated_at = ? WHERE account = ? AND region = ? AND name = ?
-            """, arguments: [alias.targetKeyID, alias.updatedAt.timeIntervalSince1970, alias.account, alias.region, alias.name])
+            """).execute(arguments: [alias.targetKeyID, alias.updatedAt.timeIntervalSince1970, alias.account, alias.region, alias.name])
     }
 
     func deleteAlias(account: String, region: String, name: String) throws {
-        try db.execute(sql: "DELETE FROM aliases WHERE account = ? AND region = ? AND name = ?", arguments: [account, region, name])
+        try db.cachedStatement(sql: "DELETE FROM aliases WHERE account = ? AND region = ? AND name = ?").execute(arguments: [account, region, name])
     }
 
     // MARK: Import parameters
 
     func importParameters(tokenID: String) throws -> ImportParameters? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM import_parameters WHERE token_id = ?", arguments: [tokenID]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM import_parameters WHERE token_id = ?"), arguments: [tokenID]) else {
             return nil
         }
         guard let algorithm = WrappingAlgorithm(rawValue: row["algorithm"]), let spec = WrappingKeySpec(rawValue: row["spec"]) else {
@@ -374,26 +374,26 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     func insert(_ parameters: ImportParameters) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO import_parameters (token_id, key_id, algorithm, spec, sealed_private_key, expires_at) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [parameters.tokenID, parameters.keyID, parameters.algorithm.rawValue, parameters.spec.rawValue,
+            """).execute(arguments: [parameters.tokenID, parameters.keyID, parameters.algorithm.rawValue, parameters.spec.rawValue,
                              parameters.sealedPrivateKey, parameters.expiresAt.timeIntervalSince1970])
     }
 
     func importParameterTokenIDs() throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT token_id FROM import_parameters ORDER BY token_id")
+        try String.fetchAll(db.cachedStatement(sql: "SELECT token_id FROM import_parameters ORDER BY token_id"))
     }
 
     func updateSealedPrivateKey(tokenID: String, sealed: Data) throws {
-        try db.execute(sql: "UPDATE import_parameters SET sealed_private_key = ? WHERE token_id = ?", arguments: [sealed, tokenID])
+        try db.cachedStatement(sql: "UPDATE import_parameters SET sealed_private_key = ? WHERE token_id = ?").execute(arguments: [sealed, tokenID])
     }
 
     func deleteImportParameters(tokenID: String) throws {
-        try db.execute(sql: "DELETE FROM import_parameters WHERE token_id = ?", arguments: [tokenID])
+        try db.cachedStatement(sql: "DELETE FROM import_parameters WHERE token_id = ?").execute(arguments: [tokenID])
     }
 
     func deleteImportParameters(expiredAt now: Date) throws {
-        try db.execute(sql: "DELETE FROM import_parameters WHERE expires_at <= ?", arguments: [now.timeIntervalSince1970])
+        try db.cachedStatement(sql: "DELETE FROM import_parameters WHERE expires_at <= ?").execute(arguments: [now.timeIntervalSince1970])
     }
 
     // MARK: Grants
@@ -411,23 +411,23 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     func grants(account: String, region: String, keyID: String?, retiringPrincipal: String?, after: String?, limit: Int) throws -> [Grant] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(db.cachedStatement(sql: """
             SELECT * FROM grants WHERE account = ? AND region = ? AND (? IS NULL OR key_id = ?)
               AND (? IS NULL OR retiring_principal = ?) AND id > ?
             ORDER BY id LIMIT ?
-            """, arguments: [account, region, keyID, keyID, retiringPrincipal, retiringPrincipal, after ?? "", limit]).map(Self.grant(from:))
+            """), arguments: [account, region, keyID, keyID, retiringPrincipal, retiringPrincipal, after ?? "", limit]).map(Self.grant(from:))
     }
 
     func grant(id: String) throws -> Grant? {
-        try Row.fetchOne(db, sql: "SELECT * FROM grants WHERE id = ?", arguments: [id]).map(Self.grant(from:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM grants WHERE id = ?"), arguments: [id]).map(Self.grant(from:))
     }
 
     func insert(_ grant: Grant) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO grants (id, key_id, account, region, name, grantee_principal, retiring_principal, operations, constraints,
                                 created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [
+            """).execute(arguments: [
                 grant.id, grant.keyID, grant.account, grant.region, grant.name, grant.granteePrincipal, grant.retiringPrincipal,
                 try StoreCoding.encode(grant.operations),
                 try grant.constraints.map(StoreCoding.encode),
@@ -436,24 +436,24 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     func deleteGrant(id: String) throws {
-        try db.execute(sql: "DELETE FROM grants WHERE id = ?", arguments: [id])
+        try db.cachedStatement(sql: "DELETE FROM grants WHERE id = ?").execute(arguments: [id])
     }
 
     // MARK: Audit
 
     func append(_ event: AuditEvent, delivered: Bool) throws {
         let body = try StoreCoding.encode(event)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO audit_events (event_id, event_time, event_name, key_id, body, delivered) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [event.eventID, event.eventTime.timeIntervalSince1970, event.eventName, event.keyID, body, delivered])
+            """).execute(arguments: [event.eventID, event.eventTime.timeIntervalSince1970, event.eventName, event.keyID, body, delivered])
     }
 
     func allKeys(after: String?, limit: Int) throws -> [Key] {
-        try Row.fetchAll(db, sql: "SELECT * FROM keys WHERE id > ? ORDER BY id LIMIT ?", arguments: [after ?? "", limit]).map(Self.key(from:))
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM keys WHERE id > ? ORDER BY id LIMIT ?"), arguments: [after ?? "", limit]).map(Self.key(from:))
     }
 
     func auditEvents(afterSequence: Int64, limit: Int) throws -> [SequencedAuditEvent] {
-        try Row.fetchAll(db, sql: "SELECT seq, body, delivered FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?",
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, body, delivered FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?"),
                          arguments: [afterSequence, limit]).map { row in
             let body: String = row["body"]
             return SequencedAuditEvent(sequence: row["seq"], event: try StoreCoding.decode(AuditEvent.self, body), delivered: row["delivered"])
@@ -461,7 +461,7 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     func auditFiles() throws -> [AuditFile] {
-        try Row.fetchAll(db, sql: "SELECT * FROM audit_files ORDER BY rowid").map(Self.auditFile(from:))
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit_files ORDER BY rowid")).map(Self.auditFile(from:))
     }
 
     private static func auditFile(from row: Row) -> AuditFile {
@@ -488,14 +488,14 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     func undeliveredAuditEvents(limit: Int) throws -> [SequencedAuditEvent] {
-        try Row.fetchAll(db, sql: "SELECT seq, body FROM audit_events WHERE delivered = 0 ORDER BY seq LIMIT ?", arguments: [limit]).map { row in
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, body FROM audit_events WHERE delivered = 0 ORDER BY seq LIMIT ?"), arguments: [limit]).map { row in
             let body: String = row["body"]
             return SequencedAuditEvent(sequence: row["seq"], event: try StoreCoding.decode(AuditEvent.self, body))
         }
     }
 
     func undeliveredAuditEventCount() throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_events WHERE delivered = 0") ?? 0
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM audit_events WHERE delivered = 0")) ?? 0
     }
 
     func markDelivered(auditSequences: [Int64]) throws {
@@ -506,29 +506,29 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     func takeLease(_ name: String, holder: String, now: Date, until: Date) throws -> Bool {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
             WHERE leases.holder = excluded.holder OR leases.expires_at <= ?
-            """, arguments: [name, holder, until.timeIntervalSince1970, now.timeIntervalSince1970])
-        return try String.fetchOne(db, sql: "SELECT holder FROM leases WHERE name = ?", arguments: [name]) == holder
+            """).execute(arguments: [name, holder, until.timeIntervalSince1970, now.timeIntervalSince1970])
+        return try String.fetchOne(db.cachedStatement(sql: "SELECT holder FROM leases WHERE name = ?"), arguments: [name]) == holder
     }
 
     func releaseLease(_ name: String, holder: String) throws {
-        try db.execute(sql: "DELETE FROM leases WHERE name = ? AND holder = ?", arguments: [name, holder])
+        try db.cachedStatement(sql: "DELETE FROM leases WHERE name = ? AND holder = ?").execute(arguments: [name, holder])
     }
 
     func lastAuditFile(kind: AuditFile.Kind, account: String, region: String) throws -> AuditFile? {
-        try Row.fetchOne(db, sql: """
+        try Row.fetchOne(db.cachedStatement(sql: """
             SELECT * FROM audit_files WHERE kind = ? AND account = ? AND region = ? ORDER BY rowid DESC LIMIT 1
-            """, arguments: [kind.rawValue, account, region]).map(Self.auditFile(from:))
+            """), arguments: [kind.rawValue, account, region]).map(Self.auditFile(from:))
     }
 
     func insert(_ file: AuditFile) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO audit_files (name, kind, account, region, first_seq, last_seq, sha256, signature, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [file.name, file.kind.rawValue, file.account, file.region, file.firstSequence, file.lastSequence, file.sha256,
+            """).execute(arguments: [file.name, file.kind.rawValue, file.account, file.region, file.firstSequence, file.lastSequence, file.sha256,
                              file.signature, file.createdAt.timeIntervalSince1970])
     }
 

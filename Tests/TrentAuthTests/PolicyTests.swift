@@ -85,4 +85,14 @@ import TrentAuth
     func malformedKeyPolicies(text: String) {
         #expect(throws: PolicyError.self) { try PolicyDocument.parse(text, requirePrincipal: true) }
     }
+
+    @Test func cachedParseGivesWhatParseGives() throws {
+        let text = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*"}]}"#
+        for _ in 0..<2 {
+            #expect(try PolicyDocument.cachedParse(text, requirePrincipal: false) == PolicyDocument.parse(text, requirePrincipal: false))
+            // The same text as a key policy is its own entry: key policies need a Principal.
+            #expect(throws: PolicyError.self) { try PolicyDocument.cachedParse(text, requirePrincipal: true) }
+            #expect(throws: PolicyError.self) { try PolicyDocument.cachedParse("not json", requirePrincipal: true) }
+        }
+    }
 }

@@ -93,7 +93,19 @@ public enum SigV4 {
     }
 
     public static func hexSHA256(_ data: some DataProtocol) -> String {
-        SHA256.hash(data: data).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        hex(SHA256.hash(data: data))
+    }
+
+    /// Lower-case hex of bytes.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func canonicalRequest(
@@ -117,8 +129,17 @@ public enum SigV4 {
         [algorithm, amzDate, scope, hexSHA256(Data(canonicalRequest.utf8))].joined(separator: "\n")
     }
 
-    /// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
+    /// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"),
+    /// remembered (as the SDKs do): it changes once a day per access key, region and service.
     public static func signingKey(secret: String, date: String, region: String, service: String) -> SymmetricKey {
+        let name = SigningKeyCache.Name(secret: secret, date: date, region: region, service: service)
+        if let known = SigningKeyCache.shared.key(name) { return known }
+        let key = deriveSigningKey(secret: secret, date: date, region: region, service: service)
+        SigningKeyCache.shared.remember(key, as: name)
+        return key
+    }
+
+    static func deriveSigningKey(secret: String, date: String, region: String, service: String) -> SymmetricKey {
         var key = SymmetricKey(data: Data(("AWS4" + secret).utf8))
         for part in [date, region, service, terminator] {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
@@ -127,28 +148,31 @@ public enum SigV4 {
     }
 
     public static func signature(stringToSign: String, key: SymmetricKey) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
     }
 
     /// `20261129T123456Z` ↔ Date (UTC).
     public static func amzDate(_ date: Date) -> String {
-        let c = Calendar.utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        let f = UTCCalendar.fields(date), pad = UTCCalendar.pad
+        return "\(pad(f.year, 4))\(pad(f.month, 2))\(pad(f.day, 2))T\(pad(f.hour, 2))\(pad(f.minute, 2))\(pad(f.second, 2))Z"
     }
 
     public static func parseAmzDate(_ text: String) -> Date? {
         let utf8 = Array(text.utf8)
         guard utf8.count == 16, utf8[8] == UInt8(ascii: "T"), utf8[15] == UInt8(ascii: "Z") else { return nil }
         func number(_ range: Range<Int>) -> Int? {
-            let digits = utf8[range]
-            guard digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
-            return Int(String(decoding: digits, as: UTF8.self))
+            var value = 0
+            for digit in utf8[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
+                value = value * 10 + Int(digit - UInt8(ascii: "0"))
+            }
+            return value
         }
         guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8),
               let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15),
               (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
-        return Calendar.utc.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second))
+        return UTCCalendar.date(.init(year: year, month: month, day: day, hour: hour, minute: minute, second: second))
     }
 
     /// Equal-length strings compared without an early exit.
@@ -161,16 +185,40 @@ public enum SigV4 {
     }
 }
 
-extension Calendar {
-    static let utc: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }()
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
+    func trimmingSpaces() -> SubSequence {
+        let isSpace = { (c: Character) in c == " " || c == "\t" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
+        return self[first...last]
+    }
 }
 
 extension String {
     func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
+
+/// Derived signing keys by secret, date, region and service; emptied when it holds `limit`.
+final class SigningKeyCache: @unchecked Sendable {
+    struct Name: Hashable {
+        let secret: String, date: String, region: String, service: String
+    }
+
+    static let shared = SigningKeyCache()
+    static let limit = 1024
+    private let lock = NSLock()
+    private var keys: [Name: SymmetricKey] = [:]
+
+    func key(_ name: Name) -> SymmetricKey? {
+        lock.withLock { keys[name] }
+    }
+
+    func remember(_ key: SymmetricKey, as name: Name) {
+        lock.withLock {
+            if keys.count >= Self.limit { keys.removeAll(keepingCapacity: true) }
+            keys[name] = key
+        }
     }
 }

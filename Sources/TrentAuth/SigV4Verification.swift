@@ -81,7 +81,7 @@ public enum SigV4Verifier {
     }
 
     private static func headerClaim(_ header: String, request: SignableRequest) throws(AuthError) -> SignatureClaim {
-        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        let trimmed = header.trimmingSpaces()
         guard let space = trimmed.firstIndex(of: " ") else {
             throw .incomplete("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters.")
         }
@@ -91,7 +91,7 @@ public enum SigV4Verifier {
         }
         var fields: [String: String] = [:]
         for part in trimmed[space...].split(separator: ",") {
-            let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let pair = part.trimmingSpaces().split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard pair.count == 2 else {
                 throw .incomplete("'\(pair[0].prefix(64))' not a valid key=value pair (missing equal-sign) in Authorization header.")
             }

@@ -51,16 +51,17 @@ def main():
     ap.add_argument("--concurrency", type=int, default=8, help="total connections, split over the nodes")
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=16, help="--store-connections of each node")
+    ap.add_argument("--sslmode", default="disable", help="TLS to PostgreSQL (default disable: it is on loopback)")
     args = ap.parse_args()
 
     url = subprocess.run([os.path.join(ROOT, "scripts", "start-test-postgres.sh")], check=True, capture_output=True, text=True)
-    base_url = url.stdout.strip().split("=", 1)[1]
+    base_url = next(line for line in url.stdout.splitlines() if "TRENT_TEST_POSTGRES_URL=" in line).split("=", 1)[1]
     work = tempfile.mkdtemp(prefix="trent-bench-nodes-")
     rows = []
     try:
         for count in [int(n) for n in args.nodes.split(",")]:
             schema = f"bench_{count}_{int(time.time())}"
-            store = f"{base_url}?schema={schema}"
+            store = f"{base_url}?schema={schema}&sslmode={args.sslmode}"
             audit = os.path.join(work, f"audit-{count}")
             nodes = []
             for i in range(count):

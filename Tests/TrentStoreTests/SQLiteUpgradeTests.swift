@@ -1,0 +1,36 @@
+import Foundation
+import GRDB
+import Testing
+import TrentCore
+@testable import TrentStore
+
+/// A store written before audit delivery was marked per record (migration 0007) opens with what
+/// was already in log files marked delivered, and the rest still waiting: nothing delivered twice,
+/// nothing lost.
+@Suite struct SQLiteUpgradeTests {
+    @Test func deliveredUpToTheLastRolledSequence() async throws {
+        let directory = NSTemporaryDirectory() + "trent-upgrade-\(UUID())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/trent.sqlite"
+        do {
+            let pool = try DatabasePool(path: path)
+            try SQLiteKeyStore.migrator.migrate(pool, upTo: "0006_audit_files")
+            try await pool.write { db in
+                for n in 0..<5 {
+                    let body = try StoreCoding.encode(KeyStoreDeliveryTests.event(n))
+                    try db.execute(sql: "INSERT INTO audit_events (event_id, event_time, event_name, key_id, body) VALUES (?, ?, ?, ?, ?)",
+                                   arguments: ["d\(n)", Double(n), "Encrypt", "k", body])
+                }
+                // The old roller had put sequences 1...3 into a log file.
+                try db.execute(sql: """
+                    INSERT INTO audit_files (name, kind, account, region, first_seq, last_seq, sha256, signature, created_at)
+                    VALUES ('log-1', 'log', '111122223333', 'us-east-1', 1, 3, 'x', NULL, 1)
+                    """)
+            }
+        }
+        let store = try SQLiteKeyStore(path: path)
+        let waiting = try await store.read { try $0.undeliveredAuditEvents(limit: 100) }
+        #expect(waiting.map(\.event.eventID) == ["d3", "d4"])
+        #expect(try await store.read { try $0.auditEvents(afterSequence: 0, limit: 100) }.map(\.delivered) == [true, true, true, false, false])
+    }
+}

@@ -115,9 +115,7 @@ public struct AuditLogFiles: Sendable {
 
     private func writeLogFile(_ items: [SequencedAuditEvent], account: String, region: String, now: Date) throws -> AuditFile {
         let records = JSONValue.object(["Records": .array(items.map { CloudTrailRecord.render($0.event) })])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let bytes = try Gzip.compress(try encoder.encode(records))
+        let bytes = try Gzip.compress(records.serialized())
         let day = Self.format(now, "yyyy/MM/dd")
         let random = (0..<16).map { _ in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".randomElement()! }
         let name = "AWSLogs/\(account)/CloudTrail/\(region)/\(day)/\(account)_CloudTrail_\(region)_\(Self.format(now, "yyyyMMdd'T'HHmm'Z'"))_\(String(random)).json.gz"
@@ -155,9 +153,7 @@ public struct AuditLogFiles: Sendable {
                 "oldestEventTime": .string(AuditDates.iso8601(times.min()!)),
             ])]),
         ]
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let bytes = try Gzip.compress(try encoder.encode(JSONValue.object(digest)))
+        let bytes = try Gzip.compress(JSONValue.object(digest).serialized())
         let sha = Self.hex(SHA256.hash(data: bytes))
         let signingString = Self.signingString(endTime: AuditDates.iso8601(now), object: name, digestSHA256: sha, previousSignature: previous?.signature)
         let signature = Self.hex(try signingKey.sign(Data(signingString.utf8), type: .raw, algorithm: .rsassaPKCS1SHA256))

@@ -65,8 +65,9 @@ public enum CloudTrailRecord {
 
     /// One record as JSON text with stable key order.
     public static func json(_ event: AuditEvent, pretty: Bool = false) -> String {
+        guard pretty else { return String(decoding: render(event).serialized(), as: UTF8.self) }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let data = (try? encoder.encode(render(event))) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }

@@ -19,7 +19,7 @@ def test_rotation_is_refused_on_a_shared_store(own_server):
     assert status["state"] == "failed" and "shared PostgreSQL store" in status["error"]
 
 
-def test_the_banner_names_the_store_without_its_password(own_server):
+def test_the_banner_names_the_store(own_server):
     log = own_server.read_log()
     assert "store: PostgreSQL at postgres://" in log
 

@@ -37,7 +37,7 @@ public struct AuditLogFiles: Sendable {
             signingKey = key
         }
         let publicDER = try signingKey.publicKeyDER()
-        fingerprint = Self.hex(SHA256.hash(data: publicDER))
+        fingerprint = KeyMaterialID.hex(Array(SHA256.hash(data: publicDER)))
         let publicPath = "\(directory)/public-keys/\(fingerprint).der"
         if !fm.fileExists(atPath: publicPath) { try Self.writeDurably(publicDER, to: publicPath) }
     }
@@ -122,7 +122,7 @@ public struct AuditLogFiles: Sendable {
         try Self.writeDurably(bytes, to: "\(directory)/\(name)")
         return AuditFile(
             name: name, kind: .log, account: account, region: region, firstSequence: items.first!.sequence,
-            lastSequence: items.last!.sequence, sha256: Self.hex(SHA256.hash(data: bytes)), signature: nil, createdAt: now
+            lastSequence: items.last!.sequence, sha256: KeyMaterialID.hex(Array(SHA256.hash(data: bytes))), signature: nil, createdAt: now
         )
     }
 
@@ -154,9 +154,9 @@ public struct AuditLogFiles: Sendable {
             ])]),
         ]
         let bytes = try Gzip.compress(JSONValue.object(digest).serialized())
-        let sha = Self.hex(SHA256.hash(data: bytes))
+        let sha = KeyMaterialID.hex(Array(SHA256.hash(data: bytes)))
         let signingString = Self.signingString(endTime: AuditDates.iso8601(now), object: name, digestSHA256: sha, previousSignature: previous?.signature)
-        let signature = Self.hex(try signingKey.sign(Data(signingString.utf8), type: .raw, algorithm: .rsassaPKCS1SHA256))
+        let signature = KeyMaterialID.hex(Array(try signingKey.sign(Data(signingString.utf8), type: .raw, algorithm: .rsassaPKCS1SHA256)))
         try Self.writeDurably(bytes, to: "\(directory)/\(name)")
         try Self.writeDurably(Data(signature.utf8), to: "\(directory)/\(name).sig")
         return AuditFile(
@@ -168,10 +168,6 @@ public struct AuditLogFiles: Sendable {
     /// CloudTrail's data signing string.
     static func signingString(endTime: String, object: String, digestSHA256: String, previousSignature: String?) -> String {
         "\(endTime)\ntrent-audit/\(object)\n\(digestSHA256)\n\(previousSignature ?? "null")"
-    }
-
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
-        digest.map { String(format: "%02x", $0) }.joined()
     }
 
     static func format(_ date: Date, _ pattern: String) -> String {

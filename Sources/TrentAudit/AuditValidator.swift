@@ -81,7 +81,7 @@ public struct AuditValidator: Sendable {
             }
             guard inRange(digest) else { continue }
             report.digestsChecked += 1
-            let sha = AuditLogFiles.hex(SHA256.hash(data: digest.bytes))
+            let sha = KeyMaterialID.hex(Array(SHA256.hash(data: digest.bytes)))
 
             // Signature by a published key over CloudTrail's signing string.
             let previousSignature = digest.json["previousDigestSignature"] as? String
@@ -118,7 +118,7 @@ public struct AuditValidator: Sendable {
             case (let expected?, let previous?):
                 if expected != previous.name {
                     report.problems.append("Digest file \(expected) is missing or out of order: \(digest.name) links to it, but \(previous.name) precedes it.")
-                } else if digest.json["previousDigestHashValue"] as? String != AuditLogFiles.hex(SHA256.hash(data: previous.bytes)) {
+                } else if digest.json["previousDigestHashValue"] as? String != KeyMaterialID.hex(Array(SHA256.hash(data: previous.bytes))) {
                     report.problems.append("Digest file \(previous.name) is invalid: its hash does not match the link from \(digest.name) (changed).")
                 }
             }
@@ -131,7 +131,7 @@ public struct AuditValidator: Sendable {
                     report.problems.append("Log file \(object) is missing (listed in \(digest.name)).")
                     continue
                 }
-                if AuditLogFiles.hex(SHA256.hash(data: bytes)) != entry["hashValue"] as? String {
+                if KeyMaterialID.hex(Array(SHA256.hash(data: bytes))) != entry["hashValue"] as? String {
                     report.problems.append("Log file \(object) is invalid: its hash does not match \(digest.name) (changed).")
                 }
             }

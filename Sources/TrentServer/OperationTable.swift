@@ -27,9 +27,7 @@ struct Operation: Sendable {
                 throw KMSError(.serialization, WireCoding.serializationMessage(error))
             }
             return PreparedCall(requestParameters: audit(decoded)) { call, service in
-                var violations = ValidationErrors()
-                decoded.validate(into: &violations, at: "")
-                if let message = violations.message { throw KMSError.validation(message) }
+                try decoded.checkModelConstraints()
                 let response = try await handler(decoded, call, service)
                 return try WireCoding.encoder.encode(response)
             }
@@ -118,3 +116,13 @@ enum AuditParameters {
 
 /// The `{}` body of operations whose model has no output shape.
 struct EmptyResponse: Encodable, Sendable {}
+
+extension KMSShape {
+    /// The botocore model's constraints (lengths, ranges, required members), as the API's
+    /// `ValidationException`; the console checks its forms with the same.
+    func checkModelConstraints() throws {
+        var violations = ValidationErrors()
+        validate(into: &violations, at: "")
+        if let message = violations.message { throw KMSError.validation(message) }
+    }
+}

@@ -150,13 +150,6 @@ struct Console: Sendable {
     }
 
     /// An AWS error in words a person understands, with its code.
-    /// The API's own request checks (the botocore model's ranges and lengths) for a console form.
-    private func validated(_ request: some KMSShape) throws {
-        var violations = ValidationErrors()
-        request.validate(into: &violations, at: "")
-        if let message = violations.message { throw KMSError.validation(message) }
-    }
-
     private func explain(_ error: any Error) -> String {
         guard let failure = error as? KMSError else { return "Something went wrong inside Trent." }
         let code = AWSErrorMapping.awsType(of: failure.code)
@@ -435,7 +428,7 @@ struct Console: Sendable {
                 _ = try await audited(call(session, "CancelKeyDeletion", region: region, context: context, userAgent: userAgent, parameters: parameters)) { try await service.cancelKeyDeletion(keyID, call: $0) }
             case "schedule-deletion":
                 guard let days = Int(fields["days"] ?? "") else { throw KMSError.validation("The waiting period must be a number of days.") }
-                try validated(KMS.ScheduleKeyDeletionRequest(keyId: keyID, pendingWindowInDays: days))
+                try KMS.ScheduleKeyDeletionRequest(keyId: keyID, pendingWindowInDays: days).checkModelConstraints()
                 _ = try await audited(call(session, "ScheduleKeyDeletion", region: region, context: context, userAgent: userAgent,
                                            parameters: .object(["keyId": .string(keyID), "pendingWindowInDays": .number(Double(days))]))) {
                     try await service.scheduleKeyDeletion(keyID, pendingWindowInDays: days, call: $0)
@@ -449,7 +442,7 @@ struct Console: Sendable {
             case "add-alias", "delete-alias":
                 let name = (fields["alias"] ?? "").trimmingCharacters(in: .whitespaces)
                 let aliasName = name.hasPrefix("alias/") ? name : "alias/" + name
-                try validated(KMS.DeleteAliasRequest(aliasName: aliasName))
+                try KMS.DeleteAliasRequest(aliasName: aliasName).checkModelConstraints()
                 if action == "add-alias" {
                     try await audited(call(session, "CreateAlias", region: region, context: context, userAgent: userAgent,
                                            parameters: .object(["aliasName": .string(aliasName), "targetKeyId": .string(keyID)]))) {
@@ -463,7 +456,7 @@ struct Console: Sendable {
                 }
             case "tag":
                 let tag = Tag(key: (fields["tagKey"] ?? "").trimmingCharacters(in: .whitespaces), value: fields["tagValue"] ?? "")
-                try validated(KMS.TagResourceRequest(keyId: keyID, tags: [KMS.Tag(tagKey: tag.key, tagValue: tag.value)]))
+                try KMS.TagResourceRequest(keyId: keyID, tags: [KMS.Tag(tagKey: tag.key, tagValue: tag.value)]).checkModelConstraints()
                 try await audited(call(session, "TagResource", region: region, context: context, userAgent: userAgent,
                                        parameters: .object(["keyId": .string(keyID), "tags": .array([.object(["tagKey": .string(tag.key), "tagValue": .string(tag.value)])])]))) {
                     try await service.tagResource(keyID, tags: [tag], call: $0)
@@ -476,7 +469,7 @@ struct Console: Sendable {
                 }
             case "enable-rotation":
                 guard let period = Int(fields["period"] ?? "") else { throw KMSError.validation("The rotation period must be a number of days.") }
-                try validated(KMS.EnableKeyRotationRequest(keyId: keyID, rotationPeriodInDays: period))
+                try KMS.EnableKeyRotationRequest(keyId: keyID, rotationPeriodInDays: period).checkModelConstraints()
                 try await audited(call(session, "EnableKeyRotation", region: region, context: context, userAgent: userAgent,
                                        parameters: .object(["keyId": .string(keyID), "rotationPeriodInDays": .number(Double(period))]))) {
                     try await service.enableKeyRotation(keyID, periodInDays: period, call: $0)

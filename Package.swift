@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "trent", targets: ["trent"]),
+        .executable(name: "trent-yardstick", targets: ["trent-yardstick"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -95,12 +96,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The bare Hummingbird endpoint that `make bench` measures Trent against.
+        .executableTarget(name: "trent-yardstick", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "TrentModelTests", dependencies: ["TrentModel"], swiftSettings: strict),
         .testTarget(name: "TrentAuthTests", dependencies: ["TrentAuth"], swiftSettings: strict),
         .testTarget(name: "TrentCryptoTests", dependencies: ["TrentCrypto", "TrentOpenSSL", "TrentSodium", "CSodium", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(
             name: "TrentCoreTests",
-            dependencies: ["TrentCore", "TrentStore", "TrentCrypto", "TrentAudit"],
+            dependencies: ["TrentCore", "TrentStore", "TrentCrypto", "TrentAudit", "TrentAuth"],
             swiftSettings: strict
         ),
         .testTarget(name: "TrentAuditTests", dependencies: ["TrentAudit"], swiftSettings: strict),

@@ -288,3 +288,28 @@ def test_nodes_racing_on_one_key_end_in_one_valid_state(workdir):
         assert len({status(c) for c in clients}) == 1
     finally:
         cluster.stop()
+
+
+def test_a_change_on_one_node_is_seen_at_once_on_the_others(workdir):
+    """Nothing a node read is kept past its request on a shared store: a key disabled, a grant
+    revoked or an alias moved on one node holds on the next call to another node, which has just
+    used the same key (the key cache that makes SQLite fast is off on PostgreSQL)."""
+    cluster = Cluster(workdir, count=2)
+    try:
+        a, b = (make_client(n) for n in cluster.nodes)
+        first = a.create_key()["KeyMetadata"]["KeyId"]
+        second = a.create_key()["KeyMetadata"]["KeyId"]
+        a.create_alias(AliasName="alias/moving", TargetKeyId=first)
+        for _ in range(3):
+            b.encrypt(KeyId=first, Plaintext=b"warm")
+            assert b.encrypt(KeyId="alias/moving", Plaintext=b"warm")["KeyId"].endswith(first)
+        a.disable_key(KeyId=first)
+        with pytest.raises(ClientError) as refused:
+            b.encrypt(KeyId=first, Plaintext=b"now")
+        assert refused.value.response["Error"]["Code"] == "DisabledException"
+        a.update_alias(AliasName="alias/moving", TargetKeyId=second)
+        assert b.encrypt(KeyId="alias/moving", Plaintext=b"now")["KeyId"].endswith(second)
+        a.enable_key(KeyId=first)
+        assert b.encrypt(KeyId=first, Plaintext=b"again")["KeyId"].endswith(first)
+    finally:
+        cluster.stop()

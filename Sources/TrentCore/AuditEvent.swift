@@ -109,3 +109,82 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         "GenerateDataKeyPairWithoutPlaintext", "DeriveSharedSecret", "GetKeyLastUsage", "ListRetirableGrants",
     ]
 }
+
+extension AuditEvent {
+    public struct StorageFormatError: Error, CustomStringConvertible {
+        public let field: String
+        public var description: String { "stored audit event: \(field) missing or malformed" }
+    }
+
+    /// The stored form, built directly: exactly what the synthesized `Codable` conformance writes
+    /// with the stores' settings (dates as seconds since 1970, absent optionals left out), so old
+    /// and new rows read alike either way.
+    public var storageValue: JSONValue {
+        var o: [String: JSONValue] = [
+            "eventID": .string(eventID), "eventTime": .number(eventTime.timeIntervalSince1970), "eventName": .string(eventName),
+            "eventType": .string(eventType.rawValue), "account": .string(account), "region": .string(region),
+            "readOnly": .bool(readOnly), "resourceARNs": .array(resourceARNs.map(JSONValue.string)),
+        ]
+        func put(_ key: String, _ value: String?) { if let value { o[key] = .string(value) } }
+        put("requestID", requestID)
+        put("sourceIPAddress", sourceIPAddress)
+        put("userAgent", userAgent)
+        put("accessKeyID", accessKeyID)
+        put("errorCode", errorCode)
+        put("errorMessage", errorMessage)
+        put("keyID", keyID)
+        if let requestParameters { o["requestParameters"] = requestParameters }
+        if let responseElements { o["responseElements"] = responseElements }
+        if let additionalEventData { o["additionalEventData"] = additionalEventData }
+        if let principal {
+            var p: [String: JSONValue] = ["kind": .string(principal.kind.rawValue), "account": .string(principal.account)]
+            if let name = principal.name { p["name"] = .string(name) }
+            if let sessionName = principal.sessionName { p["sessionName"] = .string(sessionName) }
+            o["principal"] = .object(p)
+        }
+        return .object(o)
+    }
+
+    /// Reads the stored form (`storageValue`, or what `JSONEncoder` wrote before it).
+    public init(storageValue value: JSONValue) throws {
+        guard case .object(let o) = value else { throw StorageFormatError(field: "event") }
+        func string(_ key: String) throws -> String {
+            guard case .string(let s)? = o[key] else { throw StorageFormatError(field: key) }
+            return s
+        }
+        func optional(_ key: String) throws -> String? {
+            switch o[key] {
+            case nil, .null?: return nil
+            case .string(let s)?: return s
+            default: throw StorageFormatError(field: key)
+            }
+        }
+        func json(_ key: String) -> JSONValue? {
+            if case .null? = o[key] { return nil }
+            return o[key]
+        }
+        guard case .number(let time)? = o["eventTime"] else { throw StorageFormatError(field: "eventTime") }
+        guard let type = EventType(rawValue: try string("eventType")) else { throw StorageFormatError(field: "eventType") }
+        guard case .bool(let readOnly)? = o["readOnly"] else { throw StorageFormatError(field: "readOnly") }
+        guard case .array(let arns)? = o["resourceARNs"] else { throw StorageFormatError(field: "resourceARNs") }
+        var principal: Principal?
+        switch o["principal"] {
+        case nil, .null?: principal = nil
+        case .object(let p)?:
+            guard case .string(let kind)? = p["kind"], let kind = Principal.Kind(rawValue: kind), case .string(let account)? = p["account"] else {
+                throw StorageFormatError(field: "principal")
+            }
+            principal = Principal(kind: kind, account: account, name: p["name"]?.stringValue, sessionName: p["sessionName"]?.stringValue)
+        default: throw StorageFormatError(field: "principal")
+        }
+        self.init(
+            eventID: try string("eventID"), eventTime: Date(timeIntervalSince1970: time), eventName: try string("eventName"), eventType: type,
+            account: try string("account"), region: try string("region"), requestID: try optional("requestID"),
+            sourceIPAddress: try optional("sourceIPAddress"), userAgent: try optional("userAgent"), accessKeyID: try optional("accessKeyID"),
+            readOnly: readOnly, requestParameters: json("requestParameters"), responseElements: json("responseElements"),
+            additionalEventData: json("additionalEventData"),
+            resourceARNs: try arns.map { guard case .string(let s) = $0 else { throw StorageFormatError(field: "resourceARNs") }; return s },
+            errorCode: try optional("errorCode"), errorMessage: try optional("errorMessage"), keyID: try optional("keyID"), principal: principal
+        )
+    }
+}

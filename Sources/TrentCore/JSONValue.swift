@@ -99,3 +99,174 @@ extension JSONValue {
         out.append(UInt8(ascii: "\""))
     }
 }
+
+extension JSONValue {
+    public struct ParseError: Error, CustomStringConvertible {
+        public let offset: Int
+        public var description: String { "malformed JSON at byte \(offset)" }
+    }
+
+    /// Parses JSON text (RFC 8259) directly into a value, without Foundation's boxing; what the
+    /// stores read audit records with. Numbers become `Double`s, as `init(from:)` makes them.
+    public static func parse(_ text: some Collection<UInt8>) throws(ParseError) -> JSONValue {
+        let bytes = Array(text)
+        var parser = Parser(bytes: bytes)
+        parser.skipSpace()
+        let value = try parser.value(depth: 0)
+        parser.skipSpace()
+        guard parser.index == bytes.count else { throw ParseError(offset: parser.index) }
+        return value
+    }
+
+    private struct Parser {
+        let bytes: [UInt8]
+        var index = 0
+
+        init(bytes: [UInt8]) { self.bytes = bytes }
+
+        mutating func skipSpace() {
+            while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
+        }
+
+        func fail() -> ParseError { ParseError(offset: index) }
+
+        mutating func expect(_ literal: String) throws(ParseError) {
+            for byte in literal.utf8 {
+                guard index < bytes.count, bytes[index] == byte else { throw fail() }
+                index += 1
+            }
+        }
+
+        mutating func value(depth: Int) throws(ParseError) -> JSONValue {
+            guard depth < 512, index < bytes.count else { throw fail() }
+            switch bytes[index] {
+            case UInt8(ascii: "{"):
+                index += 1
+                var object: [String: JSONValue] = [:]
+                skipSpace()
+                if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+                while true {
+                    skipSpace()
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail() }
+                    let key = try string()
+                    skipSpace()
+                    try expect(":")
+                    skipSpace()
+                    object[key] = try value(depth: depth + 1)
+                    skipSpace()
+                    guard index < bytes.count else { throw fail() }
+                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                    if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+                    throw fail()
+                }
+            case UInt8(ascii: "["):
+                index += 1
+                var array: [JSONValue] = []
+                skipSpace()
+                if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
+                while true {
+                    skipSpace()
+                    array.append(try value(depth: depth + 1))
+                    skipSpace()
+                    guard index < bytes.count else { throw fail() }
+                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                    if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
+                    throw fail()
+                }
+            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "t"): try expect("true"); return .bool(true)
+            case UInt8(ascii: "f"): try expect("false"); return .bool(false)
+            case UInt8(ascii: "n"): try expect("null"); return .null
+            default: return .number(try number())
+            }
+        }
+
+        mutating func number() throws(ParseError) -> Double {
+            let start = index
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+            func digits(_ p: inout Parser) -> Int {
+                let from = p.index
+                while p.index < p.bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(p.bytes[p.index]) { p.index += 1 }
+                return p.index - from
+            }
+            guard digits(&self) > 0 else { throw fail() }
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                guard digits(&self) > 0 else { throw fail() }
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                index += 1
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+                guard digits(&self) > 0 else { throw fail() }
+            }
+            guard let number = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else { throw fail() }
+            return number
+        }
+
+        /// A string starting at its opening quote; escapes decoded, `\u` surrogate pairs joined.
+        mutating func string() throws(ParseError) -> String {
+            index += 1
+            let start = index
+            // The common case: no escapes, so the bytes are the string.
+            while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\"), bytes[index] >= 0x20 { index += 1 }
+            guard index < bytes.count else { throw fail() }
+            if bytes[index] == UInt8(ascii: "\"") {
+                defer { index += 1 }
+                return try validUTF8(bytes[start..<index])
+            }
+            var out = Array(bytes[start..<index])
+            while true {
+                guard index < bytes.count else { throw fail() }
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") { index += 1; return try validUTF8(out[...]) }
+                guard byte >= 0x20 else { throw fail() }
+                guard byte == UInt8(ascii: "\\") else { out.append(byte); index += 1; continue }
+                index += 1
+                guard index < bytes.count else { throw fail() }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if (0xD800..<0xDC00).contains(scalar) {
+                        try expect("\\u")
+                        let low = try hex4()
+                        guard (0xDC00..<0xE000).contains(low) else { throw fail() }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let unicode = Unicode.Scalar(scalar) else { throw fail() }
+                    out.append(contentsOf: Array(String(Character(unicode)).utf8))
+                default: throw fail()
+                }
+            }
+        }
+
+        mutating func hex4() throws(ParseError) -> UInt32 {
+            guard index + 4 <= bytes.count else { throw fail() }
+            var value: UInt32 = 0
+            for byte in bytes[index..<index + 4] {
+                let digit: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+                default: throw fail()
+                }
+                value = value << 4 | UInt32(digit)
+            }
+            index += 4
+            return value
+        }
+
+        func validUTF8(_ slice: ArraySlice<UInt8>) throws(ParseError) -> String {
+            guard let text = String(validating: slice, as: UTF8.self) else { throw fail() }
+            return text
+        }
+    }
+}

@@ -47,22 +47,21 @@ extension KeyService {
 
     public func sign(_ keyID: String, message: Data, messageType: MessageType, algorithm: String, dryRun: Bool, call: CallContext) async throws -> SignResult {
         let now = now()
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let (key, asymmetric, signingAlgorithm) = try signingKey(keyID, algorithm: algorithm, call: call, now: now, in: tx)
             let signature: Data
             do { signature = try asymmetric.sign(message, type: messageType, algorithm: signingAlgorithm) } catch let failure as AsymmetricFailure {
                 throw Self.kmsError(failure, algorithm: algorithm)
             }
             if dryRun { throw Self.dryRunError }
-            try tx.append(event(call, at: now, key: key))
-            return SignResult(key: key, signature: signature)
+            return (SignResult(key: key, signature: signature), event(call, at: now, key: key))
         }
     }
 
     /// Succeeds only for a valid signature; an invalid one is `KMSInvalidSignatureException`.
     public func verify(_ keyID: String, message: Data, messageType: MessageType, signature: Data, algorithm: String, dryRun: Bool, call: CallContext) async throws -> Key {
         let now = now()
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let (key, asymmetric, signingAlgorithm) = try signingKey(keyID, algorithm: algorithm, call: call, now: now, in: tx)
             let valid: Bool
             do { valid = try asymmetric.verify(signature, message: message, type: messageType, algorithm: signingAlgorithm) } catch let failure as AsymmetricFailure {
@@ -70,14 +69,13 @@ extension KeyService {
             }
             if dryRun { throw Self.dryRunError }
             guard valid else { throw KMSError(.invalidSignature, "") }
-            try tx.append(event(call, at: now, key: key))
-            return key
+            return (key, event(call, at: now, key: key))
         }
     }
 
     public func getPublicKey(_ keyID: String, call: CallContext) async throws -> PublicKeyResult {
         let now = now()
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let key = try resolve(keyID, form: .keyOrAlias, call: call, in: tx)
             guard key.keySpec.asymmetric != nil else {
                 throw KMSError.unsupported("\(key.arn) is not an asymmetric KMS key; only asymmetric keys have a public key.")
@@ -85,14 +83,13 @@ extension KeyService {
             let material = try usableMaterial(of: key, now: now, in: tx)
             let publicKey: Data
             do { publicKey = try asymmetricKey(key, material: material).publicKeyDER() } catch { throw KMSError(.internal, "cannot export the public key") }
-            try tx.append(event(call, at: now, key: key))
-            return PublicKeyResult(key: key, publicKey: publicKey)
+            return (PublicKeyResult(key: key, publicKey: publicKey), event(call, at: now, key: key))
         }
     }
 
     public func deriveSharedSecret(_ keyID: String, algorithm: String, peerPublicKey: Data, dryRun: Bool, call: CallContext) async throws -> (key: Key, secret: Data) {
         let now = now()
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let key = try keyForUsage(keyID, .keyAgreement, call: call, in: tx)
             guard algorithm == "ECDH", let spec = key.keySpec.asymmetric else {
                 throw KMSError(.invalidKeyUsage, "Algorithm \(algorithm) is incompatible with key spec \(key.keySpec.rawValue).")
@@ -107,8 +104,7 @@ extension KeyService {
             do { secret = try asymmetricKey(key, material: material).deriveSharedSecret(with: peer) } catch {
                 throw KMSError.validation("The public key is not a valid point on the curve of \(key.keySpec.rawValue).")
             }
-            try tx.append(event(call, at: now, key: key))
-            return (key, secret)
+            return ((key, secret), event(call, at: now, key: key))
         }
     }
 
@@ -121,15 +117,14 @@ extension KeyService {
         let pair = try await Task.detached { try AsymmetricKey.generate(pairSpec) }.value
         let privateDER = try pair.pkcs8DER()
         let publicDER = try pair.publicKeyDER()
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let (key, material) = try symmetricEncryptionKey(keyID, call: call, now: now, in: tx)
             if dryRun { throw Self.dryRunError }
             let ciphertext = try seal(privateDER, key: key, material: material, encryptionContext: encryptionContext)
-            try tx.append(event(call, at: now, key: key))
-            return DataKeyPairResult(
+            return (DataKeyPairResult(
                 key: key, privateKeyCiphertext: ciphertext, privateKeyPlaintext: includePlaintext ? privateDER : nil,
                 publicKey: publicDER, keyMaterialID: material.id
-            )
+            ), event(call, at: now, key: key))
         }
     }
 }

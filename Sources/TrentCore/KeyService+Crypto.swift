@@ -70,8 +70,13 @@ extension KeyService {
 
     /// The asymmetric key held in `material`.
     func asymmetricKey(_ key: Key, material: KeyMaterial) throws -> AsymmetricKey {
+        guard let keyCache else { return try parseAsymmetricKey(key, material: material) }
+        return try keyCache.opened(material, as: AsymmetricKey.self) { try parseAsymmetricKey(key, material: material) }
+    }
+
+    private func parseAsymmetricKey(_ key: Key, material: KeyMaterial) throws -> AsymmetricKey {
         guard let spec = key.keySpec.asymmetric else { throw KMSError(.internal, "not an asymmetric key") }
-        return try openMaterial(material).withUnsafeBytes { bytes in
+        return try unsealMaterial(material).withUnsafeBytes { bytes in
             do { return try AsymmetricKey(pkcs8DER: Data(bytes), spec: spec) } catch {
                 throw KMSError(.internal, "stored key material is not a private key of its spec")
             }
@@ -167,13 +172,13 @@ extension KeyService {
         call: CallContext
     ) async throws -> EncryptResult {
         let now = now()
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let (key, material) = try encryptionKey(keyID, call: call, now: now, in: tx)
             let rsaAlgorithm = try Self.encryptionAlgorithm(algorithm, for: key)
             if dryRun { throw Self.dryRunError }
             let ciphertext = try seal(plaintext, key: key, material: material, encryptionContext: encryptionContext, algorithm: rsaAlgorithm)
-            try tx.append(event(call, at: now, key: key))
-            return EncryptResult(key: key, ciphertext: ciphertext, keyMaterialID: material.id, algorithm: rsaAlgorithm?.rawValue ?? "SYMMETRIC_DEFAULT")
+            return (EncryptResult(key: key, ciphertext: ciphertext, keyMaterialID: material.id, algorithm: rsaAlgorithm?.rawValue ?? "SYMMETRIC_DEFAULT"),
+                    event(call, at: now, key: key))
         }
     }
 
@@ -182,11 +187,10 @@ extension KeyService {
         dryRun: Bool, call: CallContext
     ) async throws -> DecryptResult {
         let now = now()
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let result = try open(ciphertext, encryptionContext: encryptionContext, requestedKeyID: requestedKeyID,
                                   algorithm: algorithm, dryRun: dryRun, call: call, now: now, in: tx)
-            try tx.append(event(call, at: now, key: result.key))
-            return result
+            return (result, event(call, at: now, key: result.key))
         }
     }
 
@@ -220,14 +224,14 @@ extension KeyService {
         call: CallContext
     ) async throws -> DataKeyResult {
         let now = now()
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let (key, material) = try symmetricEncryptionKey(keyID, call: call, now: now, in: tx)
             if dryRun { throw Self.dryRunError }
             var bytes = Self.randomBytes(byteCount)
             defer { zero(&bytes) }
             let ciphertext = try seal(Data(bytes), key: key, material: material, encryptionContext: encryptionContext)
-            try tx.append(event(call, at: now, key: key))
-            return DataKeyResult(key: key, ciphertext: ciphertext, plaintext: includePlaintext ? Data(bytes) : nil, keyMaterialID: material.id)
+            return (DataKeyResult(key: key, ciphertext: ciphertext, plaintext: includePlaintext ? Data(bytes) : nil, keyMaterialID: material.id),
+                    event(call, at: now, key: key))
         }
     }
 
@@ -239,7 +243,7 @@ extension KeyService {
         dryRun: Bool, call: CallContext
     ) async throws -> ReEncryptResult {
         let now = now()
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let (destinationKey, destinationMaterial) = try encryptionKey(destinationKeyID, call: call, now: now, in: tx)
             let rsaAlgorithm = try Self.encryptionAlgorithm(destinationAlgorithm, for: destinationKey)
             let source = try open(ciphertext, encryptionContext: sourceEncryptionContext, requestedKeyID: sourceKeyID,
@@ -248,12 +252,11 @@ extension KeyService {
                                   encryptionContext: destinationEncryptionContext, algorithm: rsaAlgorithm)
             var record = event(call, at: now, key: destinationKey)
             record.resourceARNs = [source.key.arn, destinationKey.arn]
-            try tx.append(record)
-            return ReEncryptResult(
+            return (ReEncryptResult(
                 source: DecryptResult(key: source.key, plaintext: Data(), keyMaterialID: source.keyMaterialID, algorithm: source.algorithm),
                 destination: EncryptResult(key: destinationKey, ciphertext: sealed, keyMaterialID: destinationMaterial.id,
                                            algorithm: rsaAlgorithm?.rawValue ?? "SYMMETRIC_DEFAULT")
-            )
+            ), record)
         }
     }
 
@@ -262,7 +265,7 @@ extension KeyService {
         try authorizeWithoutKey(call)  // no key resource: IAM identity policies decide
         let now = now()
         let bytes = Data(Self.randomBytes(byteCount))
-        try await store.write { [self] tx in try tx.append(event(call, at: now, key: nil)) }
+        try await audit.record(event(call, at: now, key: nil))
         return bytes
     }
 

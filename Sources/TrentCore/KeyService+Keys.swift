@@ -77,13 +77,12 @@ extension KeyService {
 
     public func describeKey(_ keyID: String, call: CallContext) async throws -> KeyDescription {
         let now = now()
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let key = try resolve(keyID, form: .keyOrAlias, call: call, in: tx)
             let description = KeyDescription(
                 key: key, currentMaterial: try currentMaterial(of: key, in: tx), now: now, multiRegion: try multiRegionSet(of: key, in: tx)
             )
-            try tx.append(event(call, at: now, key: key))
-            return description
+            return (description, event(call, at: now, key: key))
         }
     }
 

@@ -19,26 +19,24 @@ extension KeyService {
 
     public func generateMac(_ keyID: String, message: Data, algorithm: String, dryRun: Bool, call: CallContext) async throws -> MACResult {
         let now = now()
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let (key, material, mac) = try macKey(keyID, algorithm: algorithm, call: call, now: now, in: tx)
             if dryRun { throw Self.dryRunError }
             let code = mac.authenticationCode(for: message, using: try openMaterial(material))
-            try tx.append(event(call, at: now, key: key))
-            return MACResult(key: key, algorithm: mac, mac: code)
+            return (MACResult(key: key, algorithm: mac, mac: code), event(call, at: now, key: key))
         }
     }
 
     /// Succeeds only for a valid MAC; an invalid one is `KMSInvalidMacException`, as on AWS.
     public func verifyMac(_ keyID: String, message: Data, mac: Data, algorithm: String, dryRun: Bool, call: CallContext) async throws -> MACResult {
         let now = now()
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let (key, material, algorithm) = try macKey(keyID, algorithm: algorithm, call: call, now: now, in: tx)
             if dryRun { throw Self.dryRunError }
             guard algorithm.isValid(mac, for: message, using: try openMaterial(material)) else {
                 throw KMSError(.invalidMac, "")
             }
-            try tx.append(event(call, at: now, key: key))
-            return MACResult(key: key, algorithm: algorithm, mac: mac)
+            return (MACResult(key: key, algorithm: algorithm, mac: mac), event(call, at: now, key: key))
         }
     }
 }

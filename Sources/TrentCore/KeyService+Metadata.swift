@@ -69,16 +69,15 @@ extension KeyService {
     public func listResourceTags(_ keyID: String, limit: Int?, marker: String?, call: CallContext) async throws -> TagPage {
         let now = now()
         let limit = limit ?? 50
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
             let sorted = key.tags.sorted { $0.key < $1.key }
             if let marker, !sorted.contains(where: { $0.key == marker }) {
                 throw KMSError(.invalidMarker, "Invalid marker")
             }
             let rest = marker.map { m in sorted.filter { $0.key > m } } ?? sorted
-            try tx.append(event(call, at: now, key: key))
             let page = Array(rest.prefix(limit))
-            return TagPage(tags: page, nextMarker: rest.count > limit ? page.last?.key : nil)
+            return (TagPage(tags: page, nextMarker: rest.count > limit ? page.last?.key : nil), event(call, at: now, key: key))
         }
     }
 
@@ -92,10 +91,9 @@ extension KeyService {
     public func getKeyPolicy(_ keyID: String, policyName: String?, call: CallContext) async throws -> String {
         try Self.checkPolicyName(policyName)
         let now = now()
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
-            try tx.append(event(call, at: now, key: key))
-            return key.policy
+            return (key.policy, event(call, at: now, key: key))
         }
     }
 
@@ -110,10 +108,9 @@ extension KeyService {
 
     public func listKeyPolicies(_ keyID: String, call: CallContext) async throws -> [String] {
         let now = now()
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
-            try tx.append(event(call, at: now, key: key))
-            return ["default"]
+            return (["default"], event(call, at: now, key: key))
         }
     }
 }
@@ -129,11 +126,10 @@ extension KeyService {
     /// the key, so tracking starts at its creation).
     public func keyLastUsage(_ keyID: String, call: CallContext) async throws -> (key: Key, last: AuditEvent?) {
         let now = now()
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
             let last = try tx.latestSuccessfulEvent(keyID: key.id, region: key.region, eventNames: Self.cryptographicOperations)
-            try tx.append(event(call, at: now, key: key))
-            return (key, last)
+            return ((key, last), event(call, at: now, key: key))
         }
     }
 }

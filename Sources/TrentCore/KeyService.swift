@@ -17,6 +17,10 @@ public final class KeyService: Sendable {
     }
 
     let store: any KeyStore
+    /// Keys read by the hot calls, kept in memory; nil when the store is shared with other nodes.
+    public let keyCache: KeyCache?
+    /// The audit events of calls that change nothing, committed in batches.
+    let audit: AuditBatcher
     let clock: any Clock
     let rootKey: RootKey
     /// The import-token MAC key: made with the newest root key version, checked against every one.
@@ -26,8 +30,17 @@ public final class KeyService: Sendable {
     public let wrappingKeys: WrappingKeyPool
     let configuration: Configuration
 
-    public init(store: any KeyStore, clock: any Clock, rootKey: RootKey, wrappingKeys: WrappingKeyPool, configuration: Configuration = .init()) {
+    /// `cacheCapacity`: how many keys the key cache holds (0: none). A store shared with other
+    /// nodes is never cached.
+    public init(
+        store: any KeyStore, clock: any Clock, rootKey: RootKey, wrappingKeys: WrappingKeyPool, configuration: Configuration = .init(),
+        cacheCapacity: Int = 10_000
+    ) {
+        let cache = store.isShared || cacheCapacity <= 0 ? nil : KeyCache(capacity: cacheCapacity)
+        let store: any KeyStore = cache.map { InvalidatingStore(base: store, cache: $0) } ?? store
+        self.keyCache = cache
         self.store = store
+        self.audit = AuditBatcher(store: store)
         self.clock = clock
         self.rootKey = rootKey
         self.wrappingKeys = wrappingKeys
@@ -137,18 +150,42 @@ public final class KeyService: Sendable {
         )
     }
 
-    /// Records a call that failed (nothing changed, so it has a transaction of its own).
+    /// Records a call that failed (nothing changed, so it goes with the batched records).
     public func recordFailure(_ call: CallContext, errorCode: String, errorMessage: String) async {
         var record = event(call, at: now(), key: nil)
         record.errorCode = errorCode
         record.errorMessage = errorMessage
-        let finished = record
-        _ = try? await store.write { tx in try tx.append(finished) }
+        try? await audit.record(record)
+    }
+
+    // MARK: - Calls that change nothing
+
+    /// Reads through the key cache: first from memory alone, and if that is not enough, from the
+    /// store (filling the cache). `body` must only read, so running it twice is harmless.
+    func cachedRead<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreReader) throws -> T) async throws -> T {
+        guard let cache = keyCache else { return try await store.read(body) }
+        do { return try body(CacheOnlyReader(cache: cache)) } catch is KeyCache.Miss {}
+        let generation = cache.generation
+        return try await store.read { reader in try body(FillingReader(base: reader, cache: cache, generation: generation)) }
+    }
+
+    /// A call that changes nothing: reads (see `cachedRead`), then waits until the audit event
+    /// `body` returns is committed with others (`AuditBatcher`).
+    func readOnly<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreReader) throws -> (T, AuditEvent)) async throws -> T {
+        let (value, record) = try await cachedRead(body)
+        try await audit.record(record)
+        return value
     }
 
     // MARK: - Secrets
 
+    /// The material's secret, from the key cache when it is there.
     func openMaterial(_ material: KeyMaterial) throws -> SymmetricKey {
+        guard let keyCache else { return try unsealMaterial(material) }
+        return try keyCache.opened(material, as: SymmetricKey.self) { try unsealMaterial(material) }
+    }
+
+    func unsealMaterial(_ material: KeyMaterial) throws -> SymmetricKey {
         guard let sealed = material.sealedMaterial else {
             throw KMSError(.internal, "key material is not available")
         }

@@ -128,6 +128,21 @@ extension KeyStoreTransaction {
 public protocol KeyStore: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreTransaction) throws -> T) async throws -> T
     func read<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreReader) throws -> T) async throws -> T
+    /// Appends the audit events of calls that changed nothing, in one transaction (`AuditBatcher`).
+    /// A store may commit these without waiting for the disk: they survive the process, and the
+    /// next state change's synced commit makes them durable too.
+    func appendAuditEvents(_ events: [AuditEvent]) async throws
+    /// Whether other nodes change the same state (PostgreSQL): then nothing read may be kept in
+    /// memory past its request.
+    var isShared: Bool { get }
+}
+
+extension KeyStore {
+    public func appendAuditEvents(_ events: [AuditEvent]) async throws {
+        try await write { tx in for event in events { try tx.append(event) } }
+    }
+
+    public var isShared: Bool { false }
 }
 
 public struct AuditQuery: Sendable {

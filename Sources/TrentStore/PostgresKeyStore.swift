@@ -156,6 +156,16 @@ public final class PostgresKeyStore: KeyStore {
         try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
     }
 
+    /// Other nodes share this store: nothing read is kept past its request.
+    public var isShared: Bool { true }
+
+    /// Audit events of calls that changed nothing: inserts only, so no stricter isolation needed.
+    public func appendAuditEvents(_ events: [AuditEvent]) async throws {
+        try await transaction(begin: "BEGIN") { tx in
+            for event in events { try tx.append(event, delivered: false) }
+        }
+    }
+
     private func transaction<T: Sendable>(begin: String, _ body: @escaping @Sendable (PostgresTransaction) throws -> T) async throws -> T {
         var attempt = 1
         while true {
@@ -623,7 +633,7 @@ final class PostgresTransaction: KeyStoreTransaction, @unchecked Sendable {
             INSERT INTO audit_events (event_id, event_time, event_name, key_id, region, error_code, body, delivered)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             """, event.eventID, event.eventTime.timeIntervalSince1970, event.eventName, event.keyID, event.region, event.errorCode,
-            try StoreCoding.encode(event), delivered)
+            StoreCoding.encode(event), delivered)
     }
 
     func allKeys(after: String?, limit: Int) throws -> [Key] {

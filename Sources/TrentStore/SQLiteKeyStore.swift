@@ -28,6 +28,21 @@ public final class SQLiteKeyStore: KeyStore {
         try await pool.read { db in try body(SQLiteTransaction(db: db)) }
     }
 
+    /// Audit events of calls that changed nothing, committed without an fsync (`synchronous =
+    /// NORMAL` for this transaction): in the WAL they survive a crash of the process; the next
+    /// synced commit (any state change, every audit roll) carries them to the disk.
+    public func appendAuditEvents(_ events: [AuditEvent]) async throws {
+        try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+            try db.inTransaction(.immediate) {
+                let tx = SQLiteTransaction(db: db)
+                for event in events { try tx.append(event, delivered: false) }
+                return .commit
+            }
+        }
+    }
+
     /// Numbered migrations; each runs once, in order, at start-up.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -442,7 +457,7 @@ struct SQLiteTransaction: KeyStoreTransaction {
     // MARK: Audit
 
     func append(_ event: AuditEvent, delivered: Bool) throws {
-        let body = try StoreCoding.encode(event)
+        let body = StoreCoding.encode(event)
         try db.cachedStatement(sql: """
             INSERT INTO audit_events (event_id, event_time, event_name, key_id, body, delivered) VALUES (?, ?, ?, ?, ?, ?)
             """).execute(arguments: [event.eventID, event.eventTime.timeIntervalSince1970, event.eventName, event.keyID, body, delivered])

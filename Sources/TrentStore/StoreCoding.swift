@@ -1,4 +1,5 @@
 import Foundation
+import TrentCore
 
 /// How both stores keep JSON columns (tags, grant operations and constraints, audit records):
 /// sorted keys, dates as seconds since 1970, so a row reads the same in SQLite and PostgreSQL.
@@ -22,5 +23,14 @@ enum StoreCoding {
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         try decoder.decode(T.self, from: Data(text.utf8))
+    }
+
+    /// Audit events, the column written and read most: the same JSON, built and parsed directly.
+    static func encode(_ event: AuditEvent) -> String {
+        String(decoding: event.storageValue.serialized(), as: UTF8.self)
+    }
+
+    static func decode(_ type: AuditEvent.Type, _ text: String) throws -> AuditEvent {
+        try AuditEvent(storageValue: try JSONValue.parse(text.utf8))
     }
 }

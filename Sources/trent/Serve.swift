@@ -68,6 +68,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("wrapping-key-pool"), help: "RSA wrapping key pairs kept ready per key spec for GetParametersForImport (default 2; 0 generates on demand).")
     var wrappingKeyPool: Int = 2
 
+    @Option(name: .customLong("key-cache-keys"), help: "Keys kept in memory for the hot calls, least recently used out first (default 10000; 0: none; never with PostgreSQL).")
+    var keyCacheKeys: Int = 10_000
+
     @Option(name: .customLong("audit-dir"), help: "Where CloudTrail log and digest files go (TRENT_AUDIT_DIR; default <data-dir>/audit).")
     var auditDir: String?
 
@@ -212,7 +215,11 @@ struct Serve: AsyncParsableCommand {
             directory: auditDirectory, store: store, rootKey: rootKey,
             signingKeyPath: (dataDirectory as NSString).appendingPathComponent("audit-signing.key")
         )
-        let service = KeyService(store: store, clock: clock, rootKey: rootKey, wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: wrappingKeyPool)))
+        guard keyCacheKeys >= 0 else { throw ValidationError("--key-cache-keys must be 0 or more") }
+        let service = KeyService(
+            store: store, clock: clock, rootKey: rootKey, wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: wrappingKeyPool)),
+            cacheCapacity: keyCacheKeys
+        )
 
         let settings = configuration
         let administrator = createdAdministrator

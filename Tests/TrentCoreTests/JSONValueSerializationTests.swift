@@ -31,4 +31,25 @@ import TrentCore
             #expect(fast == (try encoder.encode(value)), "\(String(decoding: fast, as: UTF8.self))")
         }
     }
+
+    @Test func parsesWhatItWritesAndWhatJSONEncoderWrites() throws {
+        let encoder = JSONEncoder()
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let value = Self.random(depth: 0, &g)
+            #expect(try JSONValue.parse(value.serialized()) == value)
+            // Foundation escapes "/" and writes its own spacing; the parser reads both.
+            let foreign = try encoder.encode(value)
+            #expect(try JSONValue.parse(foreign) == JSONDecoder().decode(JSONValue.self, from: foreign))
+        }
+        #expect(try JSONValue.parse(Data(#" { "a" : [ 1 , -2.5e3 , "\u00e9\ud83d\udd11\/" ] } "#.utf8))
+                == .object(["a": .array([.number(1), .number(-2500), .string("é🔑/")])]))
+    }
+
+    @Test func refusesMalformedJSON() {
+        for text in ["", "{", "[1,]", "{\"a\":}", "01x", "\"\\q\"", "\"\u{01}\"", "tru", "1 2", "\"\\ud800\"", "-", "1.", "{\"a\" 1}",
+                     String(repeating: "[", count: 600) + String(repeating: "]", count: 600)] {
+            #expect(throws: JSONValue.ParseError.self, "\(text)") { try JSONValue.parse(Data(text.utf8)) }
+        }
+    }
 }

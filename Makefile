@@ -3,7 +3,7 @@ SWIFT ?= swift
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 
-.PHONY: all build test swift-test interop interop-postgres venv generate clean
+.PHONY: all build test swift-test interop interop-postgres venv generate clean bench
 
 # A PostgreSQL for the tests: TRENT_TEST_POSTGRES_URL if set, else a throwaway server on loopback
 # started by scripts/start-test-postgres.sh (Debian's `postgresql`; .ci/run installs it). Without
@@ -39,6 +39,15 @@ $(PYTHON): interop/requirements.txt
 	touch $(PYTHON)
 
 venv: $(PYTHON)
+
+## Throughput side by side with moto's server (installed into the venv from PyPI), LocalStack where
+## it is installed, and a bare Hummingbird endpoint; BYOK cycle rate; memory. Needs ../shared/bench
+## (BENCH_HARNESS) and wrk. BENCH_ARGS passes options, e.g. BENCH_ARGS="--rounds 1".
+bench: venv
+	$(SWIFT) build -c release --product trent
+	$(SWIFT) build -c release --product trent-yardstick
+	@$(VENV)/bin/moto_server --help >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "moto[server]" || echo "WARNING: moto[server] not installed: compared without moto"
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PYTHON) scripts/bench.py $(BENCH_ARGS)
 
 ## Regenerates Sources/TrentModel/Generated from botocore's KMS model.
 generate:

@@ -1,0 +1,343 @@
+#!/usr/bin/env python3
+"""make bench: Trent side by side with the KMS emulators and a bare Hummingbird endpoint.
+
+Starts, on loopback, a release `trent serve` (SQLite, fresh data directory), the yardstick
+`trent-yardstick` (a bare Hummingbird endpoint: reads the body, answers a fixed JSON), and the
+peers that are installed: moto's server (`moto_server`, PyPI `moto[server]`) and LocalStack
+(`localstack` on PATH, started with `localstack start --host`; skipped with a note otherwise).
+Then, with the shared load harness (../shared/bench, `kmsbench.py`; BENCH_HARNESS overrides),
+for each operation and round runs Trent, each peer and the yardstick one after the other
+(closed loop, wrk, concurrency 8), and prints one table of medians and ratios, then the BYOK
+cycle rate, GetParametersForImport latency per wrapping key spec and Trent's memory. The last
+line is the whole result as JSON (also written to --json FILE).
+
+Ratios, not absolute numbers, are what compare across machines: all servers and the load
+generator share this machine's cores.
+"""
+import argparse
+import copy
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HARNESS = os.environ.get("BENCH_HARNESS") or os.path.join(os.path.dirname(ROOT), "shared", "bench")
+sys.dont_write_bytecode = True
+sys.path.insert(0, HARNESS)
+try:
+    import kmsbench as kb  # noqa: E402
+except ImportError:
+    raise SystemExit(f"the load harness (kmsbench.py) is not in {HARNESS}; set BENCH_HARNESS")
+
+OPS = ["encrypt", "decrypt", "generate-data-key", "generate-mac", "describe-key", "sign"]
+# The issue's targets: throughput ratios at concurrency 8.
+TARGETS = {"localstack": 20.0, "moto": 40.0, "yardstick": 0.5}
+SIGN_TARGET_LOCALSTACK = 10.0
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, proc, seconds=60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"process {proc.args[0]} ended with {proc.returncode} before listening on {port}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"nothing listens on {port} after {seconds}s")
+
+
+def rss_kb(pid, field="VmRSS"):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+
+
+class Servers:
+    """Every process this run starts, stopped at the end whatever happens."""
+
+    def __init__(self):
+        self.procs = []
+        self.tmp = tempfile.mkdtemp(prefix="trent-bench-")
+
+    def start(self, cmd, port, env=None, log_name="log"):
+        out = open(os.path.join(self.tmp, log_name), "w")
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        self.procs.append(proc)
+        wait_port(port, proc)
+        return proc
+
+    def stop(self):
+        for proc in self.procs:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def options(args, access_key="testing", secret_key="testing"):
+    ap = argparse.ArgumentParser()
+    kb.add_common_args(ap)
+    o = ap.parse_args([])
+    o.duration = args.duration
+    o.access_key, o.secret_key = access_key, secret_key
+    o.region = "us-east-1"
+    o.import_keys = 400
+    return o
+
+
+def start_trent(servers, args):
+    port = free_port()
+    data = os.path.join(servers.tmp, "trent-data")
+    cmd = [args.trent, "serve", "--data-dir", data, "--port", str(port), "--wrapping-key-pool", str(args.wrapping_key_pool)]
+    proc = servers.start(cmd, port, log_name="trent.log")
+    with open(os.path.join(data, "credentials.json")) as f:
+        creds = json.load(f)
+    account = next(iter(creds["accounts"].values()))
+    key = account["users"]["admin"]["accessKeys"][0]
+    return proc, f"http://127.0.0.1:{port}", key["accessKeyId"], key["secretAccessKey"]
+
+
+def start_yardstick(servers, args):
+    port = free_port()
+    proc = servers.start([args.yardstick, str(port)], port, log_name="yardstick.log")
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def start_moto(servers):
+    exe = shutil.which("moto_server")
+    if not exe:
+        return None, None, "moto_server is not installed (pip install 'moto[server]')"
+    port = free_port()
+    proc = servers.start([exe, "-H", "127.0.0.1", "-p", str(port)], port, log_name="moto.log")
+    return proc, f"http://127.0.0.1:{port}", None
+
+
+def start_localstack(servers):
+    exe = shutil.which("localstack")
+    if not exe:
+        return None, None, "LocalStack is not installed here (its package is not present)"
+    port = free_port()
+    env = dict(os.environ, GATEWAY_LISTEN=f"127.0.0.1:{port}", SERVICES="kms", LOCALSTACK_VOLUME_DIR=os.path.join(servers.tmp, "localstack"))
+    try:
+        proc = servers.start([exe, "start", "--host"], port, env=env, log_name="localstack.log")
+    except SystemExit as e:
+        return None, None, f"LocalStack did not start: {e}"
+    return proc, f"http://127.0.0.1:{port}", None
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def ratio(a, b):
+    return a / b if a and b else None
+
+
+def fmt(x, nd=1, suffix=""):
+    if x is None:
+        return "-"
+    return f"{x:,.{nd}f}{suffix}"
+
+
+def load_phase(args, targets):
+    """targets: [(name, runner)]; returns {op: {name: [run, ...]}}."""
+    results = {op: {name: [] for name, _ in targets} for op in args.ops}
+    for rnd in range(1, args.rounds + 1):
+        for op in args.ops:
+            for name, runner in targets:
+                if args.pause:
+                    time.sleep(args.pause)
+                run = runner.run({op: 1.0}, args.concurrency, args.duration)
+                results[op][name].append(run)
+                if run.get("status") == "ok":
+                    srv = run.get("server") or {}
+                    log(f"  round {rnd} {op:<18} {name:<10} {run['throughput']:>10.1f} req/s  p50 {run['p50_ms']} ms  "
+                        f"srv {srv.get('cpu_us_per_op')} us/op  errors {run['errors']}")
+                else:
+                    log(f"  round {rnd} {op:<18} {name:<10} not run: {run.get('reason')}")
+    return results
+
+
+def summarize(results, names):
+    rows, summary = [], {}
+    for op, by_name in results.items():
+        entry = {}
+        for name in names:
+            ok = [r for r in by_name.get(name, []) if r.get("status") == "ok" and r.get("ok")]
+            entry[name] = {
+                "throughput": median([r["throughput"] for r in ok]),
+                "p50_ms": median([r["p50_ms"] for r in ok]),
+                "p99_ms": median([r["p99_ms"] for r in ok]),
+                "cpu_us_per_op": median([(r.get("server") or {}).get("cpu_us_per_op") for r in ok]),
+                "peak_rss_kb": max([(r.get("server") or {}).get("peak_rss_kb") or 0 for r in ok] or [0]) or None,
+                "errors": sum(r.get("errors", 0) for r in ok),
+                "not_run": next((r.get("reason") for r in by_name.get(name, []) if r.get("status") != "ok"), None),
+            }
+        trent = entry["trent"]["throughput"]
+        for peer in ("moto", "localstack", "yardstick"):
+            if peer in entry:
+                entry[peer]["ratio"] = ratio(trent, entry[peer]["throughput"])
+        summary[op] = entry
+    return summary
+
+
+def table(summary, names):
+    cols = ["op (c=8)", "Trent req/s", "p50 ms", "srv CPU us/op"]
+    if "moto" in names:
+        cols += ["moto req/s", "x moto"]
+    if "localstack" in names:
+        cols += ["LocalStack req/s", "x LocalStack"]
+    cols += ["yardstick req/s", "% of yardstick"]
+    rows = []
+    for op, e in summary.items():
+        t = e["trent"]
+        row = [op, fmt(t["throughput"]), fmt(t["p50_ms"], 2), fmt(t["cpu_us_per_op"])]
+        if "moto" in names:
+            row += [fmt(e["moto"]["throughput"]), fmt(e["moto"].get("ratio"), 1, "x")]
+        if "localstack" in names:
+            row += [fmt(e["localstack"]["throughput"]), fmt(e["localstack"].get("ratio"), 1, "x")]
+        y = e["yardstick"].get("ratio")
+        row += [fmt(e["yardstick"]["throughput"]), fmt(y * 100 if y else None, 0, "%")]
+        rows.append(row)
+    return kb.table(rows, cols)
+
+
+def byok_phase(args, trent_url, access_key, secret_key):
+    """BYOK cycles per second (the harness's import scenario) and GetParametersForImport latency
+    per wrapping key spec, the pool refilled between specs."""
+    import boto3
+
+    o = options(args, access_key, secret_key)
+    runner = kb.Runner(trent_url, o, label="trent", server_pid=None)
+    runner.prepare(["import"], args.concurrency)
+    run = runner.run({"import": 1.0}, args.concurrency, args.duration, "python")
+    client = boto3.client("kms", endpoint_url=trent_url, region_name="us-east-1",
+                          aws_access_key_id=access_key, aws_secret_access_key=secret_key)
+    latency = {}
+    for spec in ("RSA_2048", "RSA_3072", "RSA_4096"):
+        times = []
+        for _ in range(args.wrapping_key_pool):
+            key_id = client.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+            start = time.perf_counter()
+            client.get_parameters_for_import(KeyId=key_id, WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec=spec)
+            times.append((time.perf_counter() - start) * 1000)
+            time.sleep(0.05)
+        latency[spec] = {"calls": len(times), "p50_ms": round(statistics.median(times), 2), "max_ms": round(max(times), 2)}
+        time.sleep(args.refill_pause)  # let the pool refill before the next spec
+    return {"cycles_per_s": run.get("throughput"), "p50_ms": run.get("p50_ms"), "errors": run.get("errors"),
+            "get_parameters_for_import": latency}
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--trent", default=os.path.join(ROOT, ".build", "release", "trent"))
+    ap.add_argument("--yardstick", default=os.path.join(ROOT, ".build", "release", "trent-yardstick"))
+    ap.add_argument("--ops", default=",".join(OPS))
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--duration", type=float, default=5.0, help="seconds per run (default 5)")
+    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--pause", type=float, default=0.5)
+    ap.add_argument("--wrapping-key-pool", type=int, default=16, help="trent serve --wrapping-key-pool (default 16)")
+    ap.add_argument("--refill-pause", type=float, default=20.0, help="seconds for the wrapping key pool to refill between specs")
+    ap.add_argument("--no-peers", action="store_true", help="Trent and the yardstick only")
+    ap.add_argument("--no-byok", action="store_true")
+    ap.add_argument("--json", help="also write the result here")
+    args = ap.parse_args()
+    args.ops = [x for x in args.ops.split(",") if x]
+
+    servers = Servers()
+    notes = []
+    try:
+        trent_proc, trent_url, access_key, secret_key = start_trent(servers, args)
+        time.sleep(1)
+        idle_rss = rss_kb(trent_proc.pid)
+        log(f"trent serve pid {trent_proc.pid} at {trent_url} (idle RSS {idle_rss} KiB)")
+        yard_proc, yard_url = start_yardstick(servers, args)
+        log(f"trent-yardstick pid {yard_proc.pid} at {yard_url}")
+        targets = []
+        trent = kb.Runner(trent_url, options(args, access_key, secret_key), label="trent", server_pid=trent_proc.pid)
+        trent.prepare(args.ops, args.concurrency)
+        targets.append(("trent", trent))
+        if not args.no_peers:
+            for name, starter in (("moto", start_moto), ("localstack", start_localstack)):
+                proc, url, why = starter(servers)
+                if proc is None:
+                    notes.append(f"{name}: {why}")
+                    log(f"{name}: {why}")
+                    continue
+                log(f"{name} pid {proc.pid} at {url}")
+                runner = kb.Runner(url, options(args), label=name, server_pid=proc.pid)
+                runner.prepare(args.ops, args.concurrency)
+                targets.append((name, runner))
+        yard = kb.Runner(yard_url, options(args), label="yardstick", server_pid=yard_proc.pid, fake=True)
+        yard.prepare(args.ops, args.concurrency)
+        targets.append(("yardstick", yard))
+        names = [n for n, _ in targets]
+
+        results = load_phase(args, targets)
+        summary = summarize(results, names)
+        byok = None if args.no_byok else byok_phase(args, trent_url, access_key, secret_key)
+        memory = {"idle_rss_kib": idle_rss, "peak_rss_under_load_kib": max(
+            [e["trent"]["peak_rss_kb"] or 0 for e in summary.values()] or [0])}
+    finally:
+        servers.stop()
+
+    machine = kb.machine_info()
+    print(f"Trent benchmark, {time.strftime('%Y-%m-%d')}, {machine.get('nproc')} cores ({machine.get('cpu_model')}), "
+          f"{args.rounds} rounds of {args.duration:g}s per operation and server, concurrency {args.concurrency}, medians")
+    print(table(summary, names))
+    for note in notes:
+        print(f"  note: {note}")
+    targets_line = [f"x moto >= {TARGETS['moto']:g}", f"x LocalStack >= {TARGETS['localstack']:g} (sign {SIGN_TARGET_LOCALSTACK:g})",
+                    f"yardstick >= {TARGETS['yardstick'] * 100:g}%"]
+    print("targets: " + ", ".join(targets_line))
+    if byok:
+        gp = ", ".join(f"{k} p50 {v['p50_ms']} ms (max {v['max_ms']})" for k, v in byok["get_parameters_for_import"].items())
+        print(f"BYOK cycle (GetParametersForImport RSA_2048, client wrap, ImportKeyMaterial): {fmt(byok['cycles_per_s'])} cycles/s, "
+              f"errors {byok['errors']}; GetParametersForImport with a pool of {args.wrapping_key_pool}: {gp}")
+    print(f"memory: idle RSS {fmt((memory['idle_rss_kib'] or 0) / 1024)} MiB, peak under load "
+          f"{fmt((memory['peak_rss_under_load_kib'] or 0) / 1024)} MiB")
+    result = {"tool": "trent-bench", "date": time.strftime("%Y-%m-%d"), "machine": machine, "rounds": args.rounds,
+              "duration_s": args.duration, "concurrency": args.concurrency, "summary": summary, "byok": byok,
+              "memory": memory, "notes": notes}
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=1, default=str)
+    print(json.dumps(result, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -66,7 +66,13 @@ public struct AuditLogFiles: Sendable {
         let holder = nodeID
         guard try await holdLease() else { return 0 }
         do {
-            let written = try await deliver(now: now)
+            // In parts, so a backlog never sits in memory at once.
+            var written = 0
+            while true {
+                let (files, events) = try await deliver(now: now)
+                written += files
+                if events < Self.deliveryBatch { break }
+            }
             try await store.write { tx in try tx.releaseLease(Self.deliveryLease, holder: holder) }
             return written
         } catch {
@@ -84,9 +90,13 @@ public struct AuditLogFiles: Sendable {
         }
     }
 
-    private func deliver(now: Date) async throws -> Int {
-        let pending = try await store.read { try $0.undeliveredAuditEvents(limit: 50_000) }
-        guard !pending.isEmpty else { return 0 }
+    /// The most records one delivery reads (each roll delivers as many as it takes).
+    static let deliveryBatch = 5_000
+
+    /// Delivers up to `deliveryBatch` records: how many files it wrote, and how many records.
+    private func deliver(now: Date) async throws -> (files: Int, events: Int) {
+        let pending = try await store.read { try $0.undeliveredAuditEvents(limit: Self.deliveryBatch) }
+        guard !pending.isEmpty else { return (0, 0) }
         var groups: [String: [SequencedAuditEvent]] = [:]
         var order: [String] = []
         for item in pending {
@@ -110,7 +120,7 @@ public struct AuditLogFiles: Sendable {
             }
             written += 2
         }
-        return written
+        return (written, written == 2 * order.count ? pending.count : 0)
     }
 
     private func writeLogFile(_ items: [SequencedAuditEvent], account: String, region: String, now: Date) throws -> AuditFile {

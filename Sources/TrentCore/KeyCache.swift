@@ -309,6 +309,8 @@ struct InvalidatingStore: KeyStore {
     }
 
     var isShared: Bool { base.isShared }
+
+    var appendsAuditEventsAtOnce: Bool { base.appendsAuditEventsAtOnce }
 }
 
 /// A transaction that notes what it changes (see `InvalidatingStore`). Aliases and grants are rare

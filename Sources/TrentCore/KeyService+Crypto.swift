@@ -265,7 +265,7 @@ extension KeyService {
         try authorizeWithoutKey(call)  // no key resource: IAM identity policies decide
         let now = now()
         let bytes = Data(Self.randomBytes(byteCount))
-        try await audit.record(event(call, at: now, key: nil))
+        try await recordReadOnly(event(call, at: now, key: nil))
         return bytes
     }
 

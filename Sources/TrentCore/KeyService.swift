@@ -19,8 +19,9 @@ public final class KeyService: Sendable {
     let store: any KeyStore
     /// Keys read by the hot calls, kept in memory; nil when the store is shared with other nodes.
     public let keyCache: KeyCache?
-    /// The audit events of calls that change nothing, committed in batches.
-    let audit: AuditBatcher
+    /// The audit events of calls that change nothing, committed in batches (nil when the store
+    /// takes them at once: its audit journal).
+    let audit: AuditBatcher?
     let clock: any Clock
     let rootKey: RootKey
     /// The import-token MAC key: made with the newest root key version, checked against every one.
@@ -40,7 +41,7 @@ public final class KeyService: Sendable {
         let store: any KeyStore = cache.map { InvalidatingStore(base: store, cache: $0) } ?? store
         self.keyCache = cache
         self.store = store
-        self.audit = AuditBatcher(store: store)
+        self.audit = store.appendsAuditEventsAtOnce ? nil : AuditBatcher(store: store)
         self.clock = clock
         self.rootKey = rootKey
         self.wrappingKeys = wrappingKeys
@@ -155,7 +156,13 @@ public final class KeyService: Sendable {
         var record = event(call, at: now(), key: nil)
         record.errorCode = errorCode
         record.errorMessage = errorMessage
-        try? await audit.record(record)
+        try? await recordReadOnly(record)
+    }
+
+    /// The record of a call that changed nothing: answered once it is in the store's journal or
+    /// committed with others.
+    func recordReadOnly(_ record: AuditEvent) async throws {
+        if let audit { try await audit.record(record) } else { try await store.appendAuditEvents([record]) }
     }
 
     // MARK: - Calls that change nothing
@@ -173,7 +180,7 @@ public final class KeyService: Sendable {
     /// `body` returns is committed with others (`AuditBatcher`).
     func readOnly<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreReader) throws -> (T, AuditEvent)) async throws -> T {
         let (value, record) = try await cachedRead(body)
-        try await audit.record(record)
+        try await recordReadOnly(record)
         return value
     }
 

@@ -135,6 +135,9 @@ public protocol KeyStore: Sendable {
     /// Whether other nodes change the same state (PostgreSQL): then nothing read may be kept in
     /// memory past its request.
     var isShared: Bool { get }
+    /// Whether `appendAuditEvents` returns at once (a journal): then calls hand their records
+    /// straight over instead of through `AuditBatcher`.
+    var appendsAuditEventsAtOnce: Bool { get }
 }
 
 extension KeyStore {
@@ -143,6 +146,8 @@ extension KeyStore {
     }
 
     public var isShared: Bool { false }
+
+    public var appendsAuditEventsAtOnce: Bool { false }
 }
 
 public struct AuditQuery: Sendable {

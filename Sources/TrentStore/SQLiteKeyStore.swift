@@ -8,8 +8,13 @@ import GRDB
 public final class SQLiteKeyStore: KeyStore {
     private let pool: DatabasePool
 
+    /// The audit journal of calls that change nothing (`journaled` stores only).
+    private let journal: AuditJournal?
+
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
-    public init(path: String) throws {
+    /// `journaled` (the server): records of calls that change nothing go through an audit journal
+    /// beside the database (`AuditJournal`); what an earlier run left there is moved in now.
+    public init(path: String, journaled: Bool = false) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -18,20 +23,60 @@ public final class SQLiteKeyStore: KeyStore {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
+        journal = journaled ? try AuditJournal(path: path + "-audit.journal") : nil
+        if let journal {
+            let files = journal.leftovers()
+            let events = files.flatMap(AuditJournal.records(in:))
+            if !events.isEmpty {
+                try pool.write { db in try Self.insertJournaled(events, db: db) }
+            }
+            for file in files.dropLast() { unlink(file) }
+            journal.truncateLive()
+            Task.detached { [weak self] in
+                while true {
+                    try? await Task.sleep(for: .milliseconds(20))
+                    guard let self else { return }
+                    try? await self.flushJournal()
+                }
+            }
+        }
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreTransaction) throws -> T) async throws -> T {
-        try await pool.write { db in try body(SQLiteTransaction(db: db)) }
+        guard let journal else { return try await pool.write { db in try body(SQLiteTransaction(db: db)) } }
+        // Journaled records first, in the same transaction: they were answered before this
+        // change. Taken on the writer's queue, so records enter the database in the order answered.
+        let taken = Taken()
+        do {
+            let result = try await pool.write { db in
+                taken.value = try journal.take()
+                if let records = taken.value { try Self.insertJournaled(records.events, db: db) }
+                return try body(SQLiteTransaction(db: db))
+            }
+            if let records = taken.value { journal.moved(records) }
+            return result
+        } catch {
+            if let records = taken.value { journal.notMoved(records) }
+            throw error
+        }
+    }
+
+    /// What a write took from the journal (set on the writer's queue, read after it returns).
+    private final class Taken: @unchecked Sendable {
+        var value: AuditJournal.Taken?
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreReader) throws -> T) async throws -> T {
-        try await pool.read { db in try body(SQLiteTransaction(db: db)) }
+        if let journal, !journal.isEmpty { try await flushJournal() }
+        return try await pool.read { db in try body(SQLiteTransaction(db: db)) }
     }
 
-    /// Audit events of calls that changed nothing, committed without an fsync (`synchronous =
-    /// NORMAL` for this transaction): in the WAL they survive a crash of the process; the next
-    /// synced commit (any state change, every audit roll) carries them to the disk.
+    /// Audit events of calls that changed nothing: into the journal when there is one (answered
+    /// once written there), else committed without an fsync (`synchronous = NORMAL` for this
+    /// transaction): in the WAL they survive a crash of the process; the next synced commit (any
+    /// state change, every audit roll) carries them to the disk.
     public func appendAuditEvents(_ events: [AuditEvent]) async throws {
+        if let journal { return try journal.append(events) }
         try await pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
@@ -40,6 +85,42 @@ public final class SQLiteKeyStore: KeyStore {
                 for event in events { try tx.append(event, delivered: false) }
                 return .commit
             }
+        }
+    }
+
+    /// Records go into the journal as they come: nothing to gain from batching them first.
+    public var appendsAuditEventsAtOnce: Bool { journal != nil }
+
+    /// Moves what the journal holds into the database (the flusher does this every 20 ms; the
+    /// server once more when it stops).
+    public func flushJournal() async throws {
+        guard let journal, !journal.isEmpty else { return }
+        let taken = Taken()
+        do {
+            try await pool.writeWithoutTransaction { db in
+                guard let records = try journal.take() else { return }
+                taken.value = records
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+                try db.inTransaction(.immediate) {
+                    try Self.insertJournaled(records.events, db: db)
+                    return .commit
+                }
+            }
+            if let records = taken.value { journal.moved(records) }
+        } catch {
+            if let records = taken.value { journal.notMoved(records) }
+            throw error
+        }
+    }
+
+    /// Journaled records; one already there (moved before a crash, journal not yet deleted) stays once.
+    private static func insertJournaled(_ events: [AuditEvent], db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO audit_events (event_id, event_time, event_name, key_id, body, delivered) VALUES (?, ?, ?, ?, ?, 0)
+            """)
+        for event in events {
+            try statement.execute(arguments: [event.eventID, event.eventTime.timeIntervalSince1970, event.eventName, event.keyID, StoreCoding.encode(event)])
         }
     }
 

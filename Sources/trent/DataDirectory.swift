@@ -51,10 +51,11 @@ enum StoreLocation: Equatable {
     }
 
     /// Opens the store, bringing its schema up to date.
-    func open(connections: Int = 16) async throws -> any KeyStore {
+    /// `journaled`: the server's own store (SQLite: audit journal, `SQLiteKeyStore(journaled:)`).
+    func open(connections: Int = 16, journaled: Bool = false) async throws -> any KeyStore {
         do {
             switch self {
-            case .sqlite(let path): return try SQLiteKeyStore(path: path)
+            case .sqlite(let path): return try SQLiteKeyStore(path: path, journaled: journaled)
             case .postgres(let url): return try await PostgresKeyStore(url: url, connections: connections)
             }
         } catch let error as StoreError {

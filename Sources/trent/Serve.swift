@@ -137,6 +137,10 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Two malloc arenas instead of eight per core: the threads of NIO, Swift concurrency and
+        // the store otherwise each keep freed memory of their own (about 25 MiB of peak RSS under
+        // load here, at no cost in speed). MALLOC_ARENA_MAX in the environment still decides.
+        if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil { _ = glibcMallopt(-8 /* M_ARENA_MAX */, 2) }
         let env = ProcessInfo.processInfo.environment
         let dataDirectory = DataDirectory.resolve(dataDir)
         try FileManager.default.createDirectory(
@@ -206,7 +210,7 @@ struct Serve: AsyncParsableCommand {
 
         guard (1...512).contains(storeConnections) else { throw ValidationError("--store-connections must be between 1 and 512") }
         let storeLocation = try StoreLocation(store, dataDirectory: dataDirectory)
-        let store = try await storeLocation.open(connections: storeConnections)
+        let store = try await storeLocation.open(connections: storeConnections, journaled: true)
         if case .postgres = storeLocation {
             configuration.rootKeyRotationRefusal = "root key rotation is not available with a shared PostgreSQL store: every node holds its own copy of the root key, and a new version would reach only this one"
         }
@@ -256,6 +260,16 @@ struct Serve: AsyncParsableCommand {
             """
             FileHandle.standardOutput.write(Data(banner.utf8))
         }
-        try await app.runService()
+        // Whatever way the server stops, the audit journal's records go into the database.
+        let journaled = store as? SQLiteKeyStore
+        do { try await app.runService() } catch {
+            try? await journaled?.flushJournal()
+            throw error
+        }
+        try? await journaled?.flushJournal()
     }
 }
+
+/// glibc's `mallopt(3)` (malloc.h is not in Swift's Glibc module).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32

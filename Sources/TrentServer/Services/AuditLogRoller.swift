@@ -4,8 +4,9 @@ import TrentAudit
 import TrentCore
 
 /// Rolls audit records into CloudTrail log and digest files every `interval`, and sooner when
-/// `maximumRecords` records are waiting. Records are in the store from the moment their call
-/// returns, so `trent audit lookup` sees them before they are rolled.
+/// `maximumRecords` records are waiting. Records are in the store (or its audit journal, moved in
+/// within milliseconds) from the moment their call returns, so `trent audit lookup` sees them
+/// before they are rolled.
 struct AuditLogRoller: Service {
     let files: AuditLogFiles
     let clock: any Clock

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import TrentCore
+@testable import TrentStore
+
+/// The server's SQLite store answers records of calls that change nothing from its audit journal:
+/// nothing is lost across a crash, nothing is stored twice, and the order of calls is kept.
+@Suite struct AuditJournalTests {
+    static func path() throws -> String {
+        let directory = NSTemporaryDirectory() + "trent-journal-\(UUID())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory + "/trent.sqlite"
+    }
+
+    static func event(_ name: String = "Encrypt") -> AuditEvent {
+        AuditEvent(
+            eventID: UUID().uuidString.lowercased(), eventTime: Date(timeIntervalSince1970: 1_800_000_000), eventName: name, eventType: .apiCall,
+            account: "111122223333", region: "us-east-1", requestID: UUID().uuidString, sourceIPAddress: "127.0.0.1", userAgent: "t",
+            accessKeyID: "AKID", readOnly: true, requestParameters: .object(["keyId": .string("k")]), responseElements: nil,
+            resourceARNs: [], errorCode: nil, errorMessage: nil, keyID: "k"
+        )
+    }
+
+    static func all(_ store: SQLiteKeyStore) async throws -> [SequencedAuditEvent] {
+        try await store.read { try $0.auditEvents(afterSequence: 0, limit: 10_000) }
+    }
+
+    @Test func recordsAreReadableAtOnceAndKeepTheOrderOfCalls() async throws {
+        let store = try SQLiteKeyStore(path: try Self.path(), journaled: true)
+        #expect(store.appendsAuditEventsAtOnce)
+        let first = Self.event(), second = Self.event("CreateKey"), third = Self.event()
+        try await store.appendAuditEvents([first])
+        try await store.write { tx in try tx.append(second) }  // a state change after the first call
+        try await store.appendAuditEvents([third])
+        let stored = try await Self.all(store)
+        #expect(stored.map(\.event.eventID) == [first, second, third].map(\.eventID))
+        #expect(stored.map(\.sequence) == stored.map(\.sequence).sorted())
+    }
+
+    @Test func whatACrashLeftInTheJournalIsMovedInOnceAtStart() async throws {
+        let path = try Self.path()
+        let alreadyIn = Self.event(), onlyJournaled = Self.event(), rotated = Self.event()
+        do {
+            let store = try SQLiteKeyStore(path: path)
+            try await store.write { tx in try tx.append(alreadyIn) }
+        }
+        func line(_ event: AuditEvent) -> Data { event.storageValue.serialized() + Data("\n".utf8) }
+        // A rotated journal whose records were moved in just before the crash (one of them), and
+        // the live journal with a torn last line.
+        try (line(alreadyIn) + line(rotated)).write(to: URL(fileURLWithPath: path + "-audit.journal.1700000000000001"))
+        try (line(onlyJournaled) + Data(#"{"eventID":"torn","eventT"#.utf8)).write(to: URL(fileURLWithPath: path + "-audit.journal"))
+        let store = try SQLiteKeyStore(path: path, journaled: true)
+        let ids = try await Self.all(store).map(\.event.eventID)
+        #expect(ids.sorted() == [alreadyIn, onlyJournaled, rotated].map(\.eventID).sorted())
+        let left = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
+            .filter { $0.contains("-audit.journal") && !$0.hasSuffix(".lock") }
+        #expect(left == ["trent.sqlite-audit.journal"])
+        #expect(FileManager.default.contents(atPath: path + "-audit.journal")?.isEmpty == true)
+    }
+
+    @Test func recordsWrittenToTheJournalSurviveTheProcess() async throws {
+        let path = try Self.path()
+        let events = (0..<50).map { _ in Self.event() }
+        // The journal file is what survives a killed process: read it as a restart would.
+        let store = try SQLiteKeyStore(path: path, journaled: true)
+        try await store.appendAuditEvents(events)
+        let journaled = AuditJournal.records(in: path + "-audit.journal")
+        let stored = try await Self.all(store).map(\.event.eventID)
+        // Either still in the journal or already moved in by the flusher: every one, once.
+        #expect(Set(journaled.map(\.eventID)).union(stored) == Set(events.map(\.eventID)))
+        #expect(stored.count == Set(stored).count)
+    }
+
+    @Test func oneProcessOwnsTheJournal() async throws {
+        let path = try Self.path()
+        let owner = try SQLiteKeyStore(path: path, journaled: true)
+        let other = try SQLiteKeyStore(path: path, journaled: true)
+        #expect(owner.appendsAuditEventsAtOnce)
+        #expect(!other.appendsAuditEventsAtOnce)  // flock is per open file: a second opener stays out
+        let event = Self.event()
+        try await other.appendAuditEvents([event])
+        #expect(try await Self.all(owner).map(\.event.eventID) == [event.eventID])
+    }
+}

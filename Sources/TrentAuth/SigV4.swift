@@ -9,21 +9,38 @@ public struct SignableRequest: Sendable {
     /// The query as sent on the wire, without `?`; empty when there is none.
     public var query: String
     /// Header fields as sent; names in any case. `host` must be among them.
-    public var headers: [(name: String, value: String)]
+    public var headers: [(name: String, value: String)] {
+        get { fields }
+        set {
+            fields = newValue
+            lowercasedNames = newValue.map { Self.lowercased($0.name) }
+        }
+    }
     public var body: Data
+    private var fields: [(name: String, value: String)]
+    /// The header names in lower case, looked up many times per verification.
+    private var lowercasedNames: [String]
 
     public init(method: String, path: String, query: String, headers: [(name: String, value: String)], body: Data) {
         self.method = method
         self.path = path
         self.query = query
-        self.headers = headers
         self.body = body
+        fields = headers
+        lowercasedNames = headers.map { Self.lowercased($0.name) }
     }
 
     /// Every value of a header (case-insensitive name), in order.
     public func values(of name: String) -> [String] {
-        let name = name.lowercased()
-        return headers.filter { $0.name.lowercased() == name }.map(\.value)
+        let name = Self.lowercased(name)
+        var values: [String] = []
+        for (index, candidate) in lowercasedNames.enumerated() where candidate == name { values.append(fields[index].value) }
+        return values
+    }
+
+    /// Lower case, without a new string when there is nothing to change (the usual case).
+    private static func lowercased(_ name: String) -> String {
+        name.utf8.contains { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) } || !name.utf8.allSatisfy { $0 < 0x80 } ? name.lowercased() : name
     }
 
     /// The decoded query parameters, in order.

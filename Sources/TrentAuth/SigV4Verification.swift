@@ -172,7 +172,7 @@ public enum SigV4Verifier {
             throw .invalid("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(parts[1].prefix(16))' != '\(amzDate.prefix(8))', from '\(amzDate)'.")
         }
         let region = parts[2]
-        guard !region.isEmpty, region.count <= 32, region.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+        guard !region.isEmpty, region.utf8.count <= 32, region.utf8.allSatisfy({ Self.isRegionByte($0) }) else {
             throw .invalid("Credential should be scoped to a valid region, not '\(region.prefix(32))'.")
         }
         guard !signedHeaders.isEmpty, signedHeaders.allSatisfy({ !$0.isEmpty && $0 == $0.lowercased() }),
@@ -186,11 +186,22 @@ public enum SigV4Verifier {
         if let dateHeader, !signedHeaders.contains(dateHeader) {
             throw .invalid("'\(dateHeader == "date" ? "Date" : "X-Amz-Date")' must be a signed header.")
         }
-        guard signature.count == 64, signature.allSatisfy({ $0.isHexDigit }) else { throw .signatureMismatch }
+        guard signature.utf8.count == 64, signature.utf8.allSatisfy({ Self.isHexByte($0) }) else { throw .signatureMismatch }
         return SignatureClaim(
             accessKeyID: parts[0], scopeDate: parts[1], region: region, service: parts[3], signedHeaders: signedHeaders,
             signature: signature.lowercased(), requestTime: requestTime, amzDate: amzDate, securityToken: securityToken, expires: expires
         )
+    }
+
+    /// ASCII letters, digits and `-` (a region name).
+    static func isRegionByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
+    }
+
+    static func isHexByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
     }
 
     /// Checks the claim's service and time, then the signature itself under `secret`.
@@ -198,7 +209,7 @@ public enum SigV4Verifier {
         guard claim.service == service else {
             throw .invalid("Credential should be scoped to correct service: '\(service)'. ")
         }
-        let nowText = SigV4.amzDate(now)
+        var nowText: String { SigV4.amzDate(now) }  // for the messages only
         if let expires = claim.expires {
             if now > claim.requestTime.addingTimeInterval(TimeInterval(expires)) {
                 throw .invalid("Signature expired: \(claim.amzDate) is now earlier than \(SigV4.amzDate(now.addingTimeInterval(-TimeInterval(expires)))) (\(nowText) - \(expires) sec.)")

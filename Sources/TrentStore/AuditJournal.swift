@@ -18,7 +18,13 @@ final class AuditJournal: @unchecked Sendable {
     private let lockFD: Int32
     private let lock = NSLock()
     private var fd: Int32
-    private var pending: [AuditEvent] = []
+    /// Records not yet in the database, with their stored form (the journal line without its newline).
+    private var pending: [Record] = []
+
+    struct Record {
+        let event: AuditEvent
+        let body: String
+    }
     /// Rotated files whose records failed to reach the database (still pending).
     private var unmovedFiles: [String] = []
     private var rotation = 0
@@ -61,18 +67,19 @@ final class AuditJournal: @unchecked Sendable {
     }
 
     /// The records of a journal file; a torn last line (a crash mid-write) is left out.
-    static func records(in file: String) -> [AuditEvent] {
+    static func records(in file: String) -> [Record] {
         guard let data = FileManager.default.contents(atPath: file) else { return [] }
         return data.split(separator: UInt8(ascii: "\n")).compactMap { line in
-            (try? JSONValue.parse(line)).flatMap { try? AuditEvent(storageValue: $0) }
+            (try? JSONValue.parse(line)).flatMap { try? AuditEvent(storageValue: $0) }.map { Record(event: $0, body: String(decoding: line, as: UTF8.self)) }
         }
     }
 
     /// Appends records; returns once they are in the journal file.
     func append(_ events: [AuditEvent]) throws {
         var bytes = Data()
-        for event in events {
-            bytes.append(event.storageValue.serialized())
+        let records = events.map { Record(event: $0, body: String(decoding: $0.storageValue.serialized(), as: UTF8.self)) }
+        for record in records {
+            bytes.append(contentsOf: record.body.utf8)
             bytes.append(UInt8(ascii: "\n"))
         }
         lock.lock()
@@ -88,7 +95,7 @@ final class AuditJournal: @unchecked Sendable {
                 offset += written
             }
         }
-        pending.append(contentsOf: events)
+        pending.append(contentsOf: records)
     }
 
     var isEmpty: Bool {
@@ -99,7 +106,7 @@ final class AuditJournal: @unchecked Sendable {
 
     /// What `take()` hands over: records, and the files they are in.
     struct Taken {
-        let events: [AuditEvent]
+        let records: [Record]
         let files: [String]
     }
 
@@ -117,7 +124,7 @@ final class AuditJournal: @unchecked Sendable {
         let fresh = try Self.openJournal(path)
         close(fd)
         fd = fresh
-        let taken = Taken(events: pending, files: unmovedFiles + [rotated])
+        let taken = Taken(records: pending, files: unmovedFiles + [rotated])
         pending = []
         unmovedFiles = []
         return taken
@@ -132,7 +139,7 @@ final class AuditJournal: @unchecked Sendable {
     /// stay until then, for a restart to find).
     func notMoved(_ taken: Taken) {
         lock.lock()
-        pending.insert(contentsOf: taken.events, at: 0)
+        pending.insert(contentsOf: taken.records, at: 0)
         unmovedFiles = taken.files + unmovedFiles
         lock.unlock()
     }

@@ -26,9 +26,9 @@ public final class SQLiteKeyStore: KeyStore {
         journal = journaled ? try AuditJournal(path: path + "-audit.journal") : nil
         if let journal {
             let files = journal.leftovers()
-            let events = files.flatMap(AuditJournal.records(in:))
-            if !events.isEmpty {
-                try pool.write { db in try Self.insertJournaled(events, db: db) }
+            let records = files.flatMap(AuditJournal.records(in:))
+            if !records.isEmpty {
+                try pool.write { db in try Self.insertJournaled(records, db: db) }
             }
             for file in files.dropLast() { unlink(file) }
             journal.truncateLive()
@@ -50,7 +50,7 @@ public final class SQLiteKeyStore: KeyStore {
         do {
             let result = try await pool.write { db in
                 taken.value = try journal.take()
-                if let records = taken.value { try Self.insertJournaled(records.events, db: db) }
+                if let records = taken.value { try Self.insertJournaled(records.records, db: db) }
                 return try body(SQLiteTransaction(db: db))
             }
             if let records = taken.value { journal.moved(records) }
@@ -103,7 +103,7 @@ public final class SQLiteKeyStore: KeyStore {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
                 defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
                 try db.inTransaction(.immediate) {
-                    try Self.insertJournaled(records.events, db: db)
+                    try Self.insertJournaled(records.records, db: db)
                     return .commit
                 }
             }
@@ -115,12 +115,13 @@ public final class SQLiteKeyStore: KeyStore {
     }
 
     /// Journaled records; one already there (moved before a crash, journal not yet deleted) stays once.
-    private static func insertJournaled(_ events: [AuditEvent], db: Database) throws {
+    private static func insertJournaled(_ records: [AuditJournal.Record], db: Database) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO audit_events (event_id, event_time, event_name, key_id, body, delivered) VALUES (?, ?, ?, ?, ?, 0)
             """)
-        for event in events {
-            try statement.execute(arguments: [event.eventID, event.eventTime.timeIntervalSince1970, event.eventName, event.keyID, StoreCoding.encode(event)])
+        for record in records {
+            let event = record.event
+            try statement.execute(arguments: [event.eventID, event.eventTime.timeIntervalSince1970, event.eventName, event.keyID, record.body])
         }
     }
 

@@ -64,7 +64,7 @@ import TrentCore
         // The journal file is what survives a killed process: read it as a restart would.
         let store = try SQLiteKeyStore(path: path, journaled: true)
         try await store.appendAuditEvents(events)
-        let journaled = AuditJournal.records(in: path + "-audit.journal")
+        let journaled = AuditJournal.records(in: path + "-audit.journal").map(\.event)
         let stored = try await Self.all(store).map(\.event.eventID)
         // Either still in the journal or already moved in by the flusher: every one, once.
         #expect(Set(journaled.map(\.eventID)).union(stored) == Set(events.map(\.eventID)))

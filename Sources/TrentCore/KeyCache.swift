@@ -208,8 +208,9 @@ struct CacheOnlyReader: KeyStoreReader {
 
 /// Reads the store, answering from the cache what it holds and filling it with the keys and
 /// aliases it reads (unless something was invalidated since `generation`).
-struct FillingReader: KeyStoreReader {
+struct FillingReader: ForwardingReader {
     let base: any KeyStoreReader
+    var readerBase: any KeyStoreReader { base }
     let cache: KeyCache
     let generation: UInt64
 
@@ -251,30 +252,6 @@ struct FillingReader: KeyStoreReader {
         return try base.grants(account: account, region: region, keyID: keyID, retiringPrincipal: retiringPrincipal, after: after, limit: limit)
     }
 
-    func multiRegionKeys(id: String, account: String) throws -> [Key] { try base.multiRegionKeys(id: id, account: account) }
-    func keys(account: String, region: String, after: String?, limit: Int) throws -> [Key] {
-        try base.keys(account: account, region: region, after: after, limit: limit)
-    }
-    func materialReferences(after: MaterialReference?, limit: Int) throws -> [MaterialReference] { try base.materialReferences(after: after, limit: limit) }
-    func importParameterTokenIDs() throws -> [String] { try base.importParameterTokenIDs() }
-    func importParameters(tokenID: String) throws -> ImportParameters? { try base.importParameters(tokenID: tokenID) }
-    func auditEvents(_ query: AuditQuery) throws -> [AuditEvent] { try base.auditEvents(query) }
-    func keyIDsWithExpiredMaterial(at now: Date, limit: Int) throws -> [String] { try base.keyIDsWithExpiredMaterial(at: now, limit: limit) }
-    func keyIDsDueForDeletion(at now: Date, limit: Int) throws -> [String] { try base.keyIDsDueForDeletion(at: now, limit: limit) }
-    func keyIDsDueForRotation(at now: Date, limit: Int) throws -> [String] { try base.keyIDsDueForRotation(at: now, limit: limit) }
-    func keyIDs(in state: KeyState, limit: Int) throws -> [String] { try base.keyIDs(in: state, limit: limit) }
-    func grant(id: String) throws -> Grant? { try base.grant(id: id) }
-    func undeliveredAuditEvents(limit: Int) throws -> [SequencedAuditEvent] { try base.undeliveredAuditEvents(limit: limit) }
-    func undeliveredAuditEventCount() throws -> Int { try base.undeliveredAuditEventCount() }
-    func allKeys(after: String?, limit: Int) throws -> [Key] { try base.allKeys(after: after, limit: limit) }
-    func auditEvents(afterSequence: Int64, limit: Int) throws -> [SequencedAuditEvent] { try base.auditEvents(afterSequence: afterSequence, limit: limit) }
-    func auditFiles() throws -> [AuditFile] { try base.auditFiles() }
-    func lastAuditFile(kind: AuditFile.Kind, account: String, region: String) throws -> AuditFile? {
-        try base.lastAuditFile(kind: kind, account: account, region: region)
-    }
-    func latestSuccessfulEvent(keyID: String, region: String, eventNames: [String]) throws -> AuditEvent? {
-        try base.latestSuccessfulEvent(keyID: keyID, region: region, eventNames: eventNames)
-    }
 }
 
 // MARK: - Invalidation on every write
@@ -315,8 +292,9 @@ struct InvalidatingStore: KeyStore {
 
 /// A transaction that notes what it changes (see `InvalidatingStore`). Aliases and grants are rare
 /// changes that touch several keys' snapshots: they drop everything.
-struct RecordingTransaction: KeyStoreTransaction {
+struct RecordingTransaction: KeyStoreTransaction, ForwardingReader {
     let base: any KeyStoreTransaction
+    var readerBase: any KeyStoreReader { base }
     let touched: InvalidatingStore.Touched
 
     func insert(_ key: Key) throws { touched.keys.insert(key.storageID); try base.insert(key) }
@@ -343,38 +321,49 @@ struct RecordingTransaction: KeyStoreTransaction {
         try base.takeLease(name, holder: holder, now: now, until: until)
     }
     func releaseLease(_ name: String, holder: String) throws { try base.releaseLease(name, holder: holder) }
+}
 
-    func key(id: String) throws -> Key? { try base.key(id: id) }
-    func multiRegionKeys(id: String, account: String) throws -> [Key] { try base.multiRegionKeys(id: id, account: account) }
+/// A reader that hands every read to another (`readerBase`) unless it answers itself.
+protocol ForwardingReader: KeyStoreReader {
+    var readerBase: any KeyStoreReader { get }
+}
+
+extension ForwardingReader {
+    func key(id: String) throws -> Key? { try readerBase.key(id: id) }
+    func multiRegionKeys(id: String, account: String) throws -> [Key] { try readerBase.multiRegionKeys(id: id, account: account) }
     func keys(account: String, region: String, after: String?, limit: Int) throws -> [Key] {
-        try base.keys(account: account, region: region, after: after, limit: limit)
+        try readerBase.keys(account: account, region: region, after: after, limit: limit)
     }
-    func materials(keyID: String) throws -> [KeyMaterial] { try base.materials(keyID: keyID) }
-    func materialReferences(after: MaterialReference?, limit: Int) throws -> [MaterialReference] { try base.materialReferences(after: after, limit: limit) }
-    func importParameterTokenIDs() throws -> [String] { try base.importParameterTokenIDs() }
-    func alias(account: String, region: String, name: String) throws -> Alias? { try base.alias(account: account, region: region, name: name) }
+    func materials(keyID: String) throws -> [KeyMaterial] { try readerBase.materials(keyID: keyID) }
+    func materialReferences(after: MaterialReference?, limit: Int) throws -> [MaterialReference] {
+        try readerBase.materialReferences(after: after, limit: limit)
+    }
+    func importParameterTokenIDs() throws -> [String] { try readerBase.importParameterTokenIDs() }
+    func alias(account: String, region: String, name: String) throws -> Alias? { try readerBase.alias(account: account, region: region, name: name) }
     func aliases(account: String, region: String, targetKeyID: String?, after: String?, limit: Int) throws -> [Alias] {
-        try base.aliases(account: account, region: region, targetKeyID: targetKeyID, after: after, limit: limit)
+        try readerBase.aliases(account: account, region: region, targetKeyID: targetKeyID, after: after, limit: limit)
     }
-    func importParameters(tokenID: String) throws -> ImportParameters? { try base.importParameters(tokenID: tokenID) }
-    func auditEvents(_ query: AuditQuery) throws -> [AuditEvent] { try base.auditEvents(query) }
-    func keyIDsWithExpiredMaterial(at now: Date, limit: Int) throws -> [String] { try base.keyIDsWithExpiredMaterial(at: now, limit: limit) }
-    func keyIDsDueForDeletion(at now: Date, limit: Int) throws -> [String] { try base.keyIDsDueForDeletion(at: now, limit: limit) }
-    func keyIDsDueForRotation(at now: Date, limit: Int) throws -> [String] { try base.keyIDsDueForRotation(at: now, limit: limit) }
-    func keyIDs(in state: KeyState, limit: Int) throws -> [String] { try base.keyIDs(in: state, limit: limit) }
+    func importParameters(tokenID: String) throws -> ImportParameters? { try readerBase.importParameters(tokenID: tokenID) }
+    func auditEvents(_ query: AuditQuery) throws -> [AuditEvent] { try readerBase.auditEvents(query) }
+    func keyIDsWithExpiredMaterial(at now: Date, limit: Int) throws -> [String] { try readerBase.keyIDsWithExpiredMaterial(at: now, limit: limit) }
+    func keyIDsDueForDeletion(at now: Date, limit: Int) throws -> [String] { try readerBase.keyIDsDueForDeletion(at: now, limit: limit) }
+    func keyIDsDueForRotation(at now: Date, limit: Int) throws -> [String] { try readerBase.keyIDsDueForRotation(at: now, limit: limit) }
+    func keyIDs(in state: KeyState, limit: Int) throws -> [String] { try readerBase.keyIDs(in: state, limit: limit) }
     func grants(account: String, region: String, keyID: String?, retiringPrincipal: String?, after: String?, limit: Int) throws -> [Grant] {
-        try base.grants(account: account, region: region, keyID: keyID, retiringPrincipal: retiringPrincipal, after: after, limit: limit)
+        try readerBase.grants(account: account, region: region, keyID: keyID, retiringPrincipal: retiringPrincipal, after: after, limit: limit)
     }
-    func grant(id: String) throws -> Grant? { try base.grant(id: id) }
-    func undeliveredAuditEvents(limit: Int) throws -> [SequencedAuditEvent] { try base.undeliveredAuditEvents(limit: limit) }
-    func undeliveredAuditEventCount() throws -> Int { try base.undeliveredAuditEventCount() }
-    func allKeys(after: String?, limit: Int) throws -> [Key] { try base.allKeys(after: after, limit: limit) }
-    func auditEvents(afterSequence: Int64, limit: Int) throws -> [SequencedAuditEvent] { try base.auditEvents(afterSequence: afterSequence, limit: limit) }
-    func auditFiles() throws -> [AuditFile] { try base.auditFiles() }
+    func grant(id: String) throws -> Grant? { try readerBase.grant(id: id) }
+    func undeliveredAuditEvents(limit: Int) throws -> [SequencedAuditEvent] { try readerBase.undeliveredAuditEvents(limit: limit) }
+    func undeliveredAuditEventCount() throws -> Int { try readerBase.undeliveredAuditEventCount() }
+    func allKeys(after: String?, limit: Int) throws -> [Key] { try readerBase.allKeys(after: after, limit: limit) }
+    func auditEvents(afterSequence: Int64, limit: Int) throws -> [SequencedAuditEvent] {
+        try readerBase.auditEvents(afterSequence: afterSequence, limit: limit)
+    }
+    func auditFiles() throws -> [AuditFile] { try readerBase.auditFiles() }
     func lastAuditFile(kind: AuditFile.Kind, account: String, region: String) throws -> AuditFile? {
-        try base.lastAuditFile(kind: kind, account: account, region: region)
+        try readerBase.lastAuditFile(kind: kind, account: account, region: region)
     }
     func latestSuccessfulEvent(keyID: String, region: String, eventNames: [String]) throws -> AuditEvent? {
-        try base.latestSuccessfulEvent(keyID: keyID, region: region, eventNames: eventNames)
+        try readerBase.latestSuccessfulEvent(keyID: keyID, region: region, eventNames: eventNames)
     }
 }

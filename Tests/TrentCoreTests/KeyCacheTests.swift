@@ -9,13 +9,6 @@ import TrentStore
 /// The key cache: hot calls are answered from memory, every change is seen at once, it stays
 /// within its bounds, and a reader that raced a change cannot put stale state back.
 @Suite struct KeyCacheTests {
-    func kmsKey(_ h: Harness) async throws -> Key {
-        try await h.service.createKey(
-            CreateKeyInput(description: "", keySpec: .symmetricDefault, keyUsage: .encryptDecrypt, origin: .awsKMS, policy: nil, tags: []),
-            call: h.call("CreateKey")
-        ).key
-    }
-
     func encrypt(_ h: Harness, _ keyID: String, as call: CallContext? = nil) async throws -> KeyService.EncryptResult {
         try await h.service.encrypt(keyID, plaintext: Data("p".utf8), encryptionContext: [:], algorithm: nil, dryRun: false, call: call ?? h.call("Encrypt"))
     }
@@ -23,7 +16,7 @@ import TrentStore
     @Test func repeatedCallsAreAnsweredFromMemory() async throws {
         let h = try Harness()
         let cache = try #require(h.service.keyCache)
-        let key = try await kmsKey(h)
+        let key = try await h.kmsKey()
         _ = try await encrypt(h, key.id)
         let before = cache.statistics
         for _ in 0..<20 { _ = try await encrypt(h, key.id) }
@@ -35,7 +28,7 @@ import TrentStore
 
     @Test func stateChangesAreSeenAtOnce() async throws {
         let h = try Harness()
-        let key = try await kmsKey(h)
+        let key = try await h.kmsKey()
         _ = try await encrypt(h, key.id)
         try await h.service.disableKey(key.id, call: h.call("DisableKey"))
         await expectKMSError(.disabled) { _ = try await encrypt(h, key.id) }
@@ -65,7 +58,7 @@ import TrentStore
 
     @Test func grantsAndAliasesAreSeenAtOnce() async throws {
         let h = try Harness()
-        let a = try await kmsKey(h), b = try await kmsKey(h)
+        let a = try await h.kmsKey(), b = try await h.kmsKey()
         let bob = Principal(kind: .user, account: "111122223333", name: "bob")
         var asBob = h.call("Encrypt")
         asBob.principal = bob
@@ -158,7 +151,7 @@ import TrentStore
 
     @Test func everyReadOnlyCallIsRecordedBeforeItReturns() async throws {
         let h = try Harness()
-        let key = try await kmsKey(h)
+        let key = try await h.kmsKey()
         let ids = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<64 {
                 group.addTask {

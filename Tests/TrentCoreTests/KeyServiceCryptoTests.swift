@@ -3,16 +3,9 @@ import Testing
 @testable import TrentCore
 
 @Suite struct KeyServiceCryptoTests {
-    func kmsKey(_ h: Harness) async throws -> Key {
-        try await h.service.createKey(
-            CreateKeyInput(description: "", keySpec: .symmetricDefault, keyUsage: .encryptDecrypt, origin: .awsKMS, policy: nil, tags: []),
-            call: h.call("CreateKey")
-        ).key
-    }
-
     @Test func dataKeysDecryptToTheirPlaintext() async throws {
         let h = try Harness()
-        let key = try await kmsKey(h)
+        let key = try await h.kmsKey()
         let dataKey = try await h.service.generateDataKey(key.id, byteCount: 32, encryptionContext: ["a": "1"], includePlaintext: true, dryRun: false, call: h.call("GenerateDataKey"))
         #expect(dataKey.plaintext?.count == 32)
         let opened = try await h.service.decrypt(dataKey.ciphertext, encryptionContext: ["a": "1"], keyID: nil, algorithm: nil, dryRun: false, call: h.call("Decrypt"))
@@ -23,7 +16,7 @@ import Testing
 
     @Test func reEncryptMovesCiphertextsBetweenKeys() async throws {
         let h = try Harness()
-        let a = try await kmsKey(h), b = try await kmsKey(h)
+        let a = try await h.kmsKey(), b = try await h.kmsKey()
         let sealed = try await h.service.encrypt(a.id, plaintext: Data("m".utf8), encryptionContext: [:], algorithm: nil, dryRun: false, call: h.call("Encrypt"))
         let moved = try await h.service.reEncrypt(
             sealed.ciphertext, sourceEncryptionContext: [:], sourceKeyID: nil, sourceAlgorithm: nil, destinationKeyID: b.id,
@@ -42,7 +35,7 @@ import Testing
 
     @Test func automaticRotationKeepsOldCiphertextsReadable() async throws {
         let h = try Harness()
-        let key = try await kmsKey(h)
+        let key = try await h.kmsKey()
         try await h.service.enableKeyRotation(key.id, periodInDays: 90, call: h.call("EnableKeyRotation"))
         let old = try await h.service.encrypt(key.id, plaintext: Data("o".utf8), encryptionContext: [:], algorithm: nil, dryRun: false, call: h.call("Encrypt"))
         h.clock.advance(by: 89 * 86400)

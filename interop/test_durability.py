@@ -1,8 +1,10 @@
 """kill -9 at any moment: every acknowledged import, alias and state change survives a restart."""
 import os
 
+import pytest
+
 from byok import byok
-from conftest import make_client
+from conftest import TrentServer, make_client
 
 
 def test_acknowledged_changes_survive_sigkill(own_server):
@@ -33,6 +35,32 @@ def test_acknowledged_changes_survive_sigkill(own_server):
                             ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
     assert kms.describe_key(KeyId=pending)["KeyMetadata"]["KeyState"] == "Enabled"
     assert len(own_server.audit_lookup("--event-name", "ImportKeyMaterial")) == 2
+
+
+@pytest.mark.sqlite_only("the audit journal belongs to the SQLite store")
+def test_records_of_calls_that_change_nothing_survive_sigkill(workdir):
+    """Encrypt and DescribeKey are answered once their record is in the audit journal; killed
+    before the journal moved into the database (here it would move only after an hour), the server
+    moves it in when it starts again: none is lost, none is doubled."""
+    server = TrentServer(os.path.join(workdir, "journal-sigkill"), unsafe_clock=False,
+                         extra_args=["--unsafe-audit-journal-flush-seconds", "3600"]).start()
+    try:
+        kms = make_client(server)
+        key = kms.create_key()["KeyMetadata"]["KeyId"]
+        ids = set()
+        for i in range(120):
+            response = kms.encrypt(KeyId=key, Plaintext=b"x") if i % 2 else kms.describe_key(KeyId=key)
+            ids.add(response["ResponseMetadata"]["RequestId"])
+        journal = os.path.join(server.data_dir, "trent.sqlite-audit.journal")
+        assert os.path.getsize(journal) > 0  # the records are there, not yet in the database
+        server.restart(kill=True)
+        seen = [r["requestID"] for r in server.audit_lookup("--key-id", key, "--max-results", "1000")
+                if r["eventName"] in ("Encrypt", "DescribeKey")]
+        assert len(seen) == len(set(seen)) == 120
+        assert set(seen) == ids
+        assert os.path.getsize(journal) == 0
+    finally:
+        server.stop()
 
 
 def test_data_directory_layout(own_server):

@@ -14,7 +14,7 @@ public final class SQLiteKeyStore: KeyStore {
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     /// `journaled` (the server): records of calls that change nothing go through an audit journal
     /// beside the database (`AuditJournal`); what an earlier run left there is moved in now.
-    public init(path: String, journaled: Bool = false) throws {
+    public init(path: String, journaled: Bool = false, journalFlushInterval: Duration = .milliseconds(20)) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -34,7 +34,7 @@ public final class SQLiteKeyStore: KeyStore {
             journal.truncateLive()
             Task.detached { [weak self] in
                 while true {
-                    try? await Task.sleep(for: .milliseconds(20))
+                    try? await Task.sleep(for: journalFlushInterval)
                     guard let self else { return }
                     try? await self.flushJournal()
                 }

@@ -52,10 +52,10 @@ enum StoreLocation: Equatable {
 
     /// Opens the store, bringing its schema up to date.
     /// `journaled`: the server's own store (SQLite: audit journal, `SQLiteKeyStore(journaled:)`).
-    func open(connections: Int = 16, journaled: Bool = false) async throws -> any KeyStore {
+    func open(connections: Int = 16, journaled: Bool = false, journalFlushInterval: Duration = .milliseconds(20)) async throws -> any KeyStore {
         do {
             switch self {
-            case .sqlite(let path): return try SQLiteKeyStore(path: path, journaled: journaled)
+            case .sqlite(let path): return try SQLiteKeyStore(path: path, journaled: journaled, journalFlushInterval: journalFlushInterval)
             case .postgres(let url): return try await PostgresKeyStore(url: url, connections: connections)
             }
         } catch let error as StoreError {

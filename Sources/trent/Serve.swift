@@ -110,6 +110,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("unsafe-test-clock-offset"), help: .hidden)
     var unsafeTestClockOffset: Double?
 
+    /// Test-only: seconds between moves of the audit journal into the database (default 0.02).
+    @Option(name: .customLong("unsafe-audit-journal-flush-seconds"), help: .hidden)
+    var unsafeAuditJournalFlushSeconds: Double?
+
     /// The root key: a 0600 file (`root.key`), or sealed by a PKCS#11 token (`root.key.token`).
     private func loadRootKey(dataDirectory: String, env: [String: String]) throws -> RootKey {
         let filePath = (dataDirectory as NSString).appendingPathComponent("root.key")
@@ -210,7 +214,9 @@ struct Serve: AsyncParsableCommand {
 
         guard (1...512).contains(storeConnections) else { throw ValidationError("--store-connections must be between 1 and 512") }
         let storeLocation = try StoreLocation(store, dataDirectory: dataDirectory)
-        let store = try await storeLocation.open(connections: storeConnections, journaled: true)
+        let store = try await storeLocation.open(
+            connections: storeConnections, journaled: true, journalFlushInterval: .milliseconds(Int((unsafeAuditJournalFlushSeconds ?? 0.02) * 1000))
+        )
         if case .postgres = storeLocation {
             configuration.rootKeyRotationRefusal = "root key rotation is not available with a shared PostgreSQL store: every node holds its own copy of the root key, and a new version would reach only this one"
         }

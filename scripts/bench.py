@@ -122,6 +122,7 @@ def start_trent(servers, args):
     data = os.path.join(servers.tmp, "trent-data")
     cmd = [args.trent, "serve", "--data-dir", data, "--port", str(port), "--wrapping-key-pool", str(args.wrapping_key_pool)]
     proc = servers.start(cmd, port, log_name="trent.log")
+    args.trent_cmd, args.trent_port = cmd, port
     with open(os.path.join(data, "credentials.json")) as f:
         creds = json.load(f)
     account = next(iter(creds["accounts"].values()))
@@ -261,6 +262,63 @@ def byok_phase(args, trent_url, access_key, secret_key):
             "get_parameters_for_import": latency}
 
 
+def growth_phase(args, servers, trent_proc, url, access_key, secret_key):
+    """Cost as keys grow: Decrypt and a ListKeys page (first and deep) at 1,000 keys and at
+    --growth keys (p50 of sequential boto3 calls, client overhead included, so compare the two
+    sizes), then the time from start to listening with --growth keys."""
+    import boto3
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = boto3.client("kms", endpoint_url=url, region_name="us-east-1",
+                          aws_access_key_id=access_key, aws_secret_access_key=secret_key)
+    clients = [boto3.client("kms", endpoint_url=url, region_name="us-east-1",
+                            aws_access_key_id=access_key, aws_secret_access_key=secret_key) for _ in range(8)]
+    have = [0]
+    page = client.list_keys(Limit=1000)
+    while True:
+        have[0] += len(page["Keys"])
+        if not page.get("Truncated"):
+            break
+        page = client.list_keys(Limit=1000, Marker=page["NextMarker"])
+
+    def grow(target):
+        need = target - have[0]
+        if need > 0:
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(lambda i: clients[i % 8].create_key(), range(need)))
+            have[0] = target
+
+    def p50(call, n):
+        times = []
+        for _ in range(n):
+            start = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - start) * 1000)
+        return round(statistics.median(times), 2)
+
+    key = client.create_key()["KeyMetadata"]["KeyId"]
+    blob = client.encrypt(KeyId=key, Plaintext=b"growth")["CiphertextBlob"]
+    sizes = {}
+    for size in sorted({1000, args.growth}):
+        started = time.time()
+        grow(size)
+        log(f"growth: {size} keys ({time.time() - started:.0f}s to create)")
+        middle = client.list_keys(Limit=1000)["Keys"][-1]["KeyId"]
+        sizes[size] = {
+            "decrypt_p50_ms": p50(lambda: client.decrypt(CiphertextBlob=blob), 300),
+            "list_keys_first_page_p50_ms": p50(lambda: client.list_keys(Limit=100), 100),
+            "list_keys_deep_page_p50_ms": p50(lambda: client.list_keys(Limit=100, Marker=middle), 100),
+        }
+        log(f"growth: {size} keys: {sizes[size]}")
+    # Start-up with every key in the store.
+    os.killpg(trent_proc.pid, signal.SIGTERM)
+    trent_proc.wait(timeout=60)
+    started = time.perf_counter()
+    servers.start(args.trent_cmd, args.trent_port, log_name="trent-restart.log")
+    startup = round(time.perf_counter() - started, 2)
+    return {"sizes": sizes, "startup_s": startup, "keys": have[0]}
+
+
 def main():
     ap = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--trent", default=os.path.join(ROOT, ".build", "release", "trent"))
@@ -274,6 +332,7 @@ def main():
     ap.add_argument("--refill-pause", type=float, default=20.0, help="seconds for the wrapping key pool to refill before each spec is timed")
     ap.add_argument("--no-peers", action="store_true", help="Trent and the yardstick only")
     ap.add_argument("--no-byok", action="store_true")
+    ap.add_argument("--growth", type=int, default=0, help="also measure cost as keys grow to this many (off: 0)")
     ap.add_argument("--json", help="also write the result here")
     args = ap.parse_args()
     args.ops = [x for x in args.ops.split(",") if x]
@@ -312,6 +371,7 @@ def main():
         byok = None if args.no_byok else byok_phase(args, trent_url, access_key, secret_key)
         memory = {"idle_rss_kib": idle_rss, "peak_rss_under_load_kib": max(
             [e["trent"]["peak_rss_kb"] or 0 for e in summary.values()] or [0])}
+        growth = growth_phase(args, servers, trent_proc, trent_url, access_key, secret_key) if args.growth else None
     finally:
         servers.stop()
 
@@ -330,9 +390,14 @@ def main():
               f"errors {byok['errors']}; GetParametersForImport with a pool of {args.wrapping_key_pool}: {gp}")
     print(f"memory: idle RSS {fmt((memory['idle_rss_kib'] or 0) / 1024)} MiB, peak under load "
           f"{fmt((memory['peak_rss_under_load_kib'] or 0) / 1024)} MiB")
+    if growth:
+        for size, numbers in growth["sizes"].items():
+            print(f"growth, {size:,} keys: Decrypt p50 {numbers['decrypt_p50_ms']} ms, ListKeys page p50 "
+                  f"{numbers['list_keys_first_page_p50_ms']} ms (first) {numbers['list_keys_deep_page_p50_ms']} ms (deep)")
+        print(f"start-up with {growth['keys']:,} keys: {growth['startup_s']} s to listening")
     result = {"tool": "trent-bench", "date": time.strftime("%Y-%m-%d"), "machine": machine, "rounds": args.rounds,
               "duration_s": args.duration, "concurrency": args.concurrency, "summary": summary, "byok": byok,
-              "memory": memory, "notes": notes}
+              "memory": memory, "growth": growth, "notes": notes}
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=1, default=str)

@@ -98,11 +98,10 @@ extension KeyService {
         if let marker, !KeyReference.isWellFormedKeyID(marker) {
             throw KMSError(.invalidMarker, "Invalid marker")
         }
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let keys = try tx.keys(account: call.account, region: call.region, after: marker, limit: limit + 1)
-            try tx.append(event(call, at: now, key: nil))
             let page = Array(keys.prefix(limit))
-            return KeyPage(keys: page, nextMarker: keys.count > limit ? page.last?.id : nil)
+            return (KeyPage(keys: page, nextMarker: keys.count > limit ? page.last?.id : nil), event(call, at: now, key: nil))
         }
     }
 

@@ -117,7 +117,8 @@ final class AuditJournal: @unchecked Sendable {
         defer { lock.unlock() }
         guard !pending.isEmpty else { return nil }
         rotation += 1
-        let rotated = path + ".\(Int(Date().timeIntervalSince1970 * 1000))\(String(rotation % 1000).leftPadded(3))"
+        // Names that sort in the order taken: milliseconds since 1970, then a counter.
+        let rotated = path + ".\(Int(Date().timeIntervalSince1970 * 1000) * 1000 + rotation % 1000)"
         guard rename(path, rotated) == 0 else {
             throw StoreError(description: "cannot rotate the audit journal \(path): \(String(cString: strerror(errno)))")
         }
@@ -149,11 +150,5 @@ final class AuditJournal: @unchecked Sendable {
         lock.lock()
         ftruncate(fd, 0)
         lock.unlock()
-    }
-}
-
-private extension String {
-    func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

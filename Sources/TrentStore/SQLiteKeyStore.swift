@@ -77,12 +77,20 @@ public final class SQLiteKeyStore: KeyStore {
     /// state change, every audit roll) carries them to the disk.
     public func appendAuditEvents(_ events: [AuditEvent]) async throws {
         if let journal { return try journal.append(events) }
+        try await writeUnsynced { db in
+            let tx = SQLiteTransaction(db: db)
+            for event in events { try tx.append(event, delivered: false) }
+        }
+    }
+
+    /// One transaction committed without an fsync (`synchronous = NORMAL` for it alone): in the
+    /// WAL it survives a crash of the process, and the next synced commit carries it to the disk.
+    private func writeUnsynced(_ body: @escaping @Sendable (Database) throws -> Void) async throws {
         try await pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
             try db.inTransaction(.immediate) {
-                let tx = SQLiteTransaction(db: db)
-                for event in events { try tx.append(event, delivered: false) }
+                try body(db)
                 return .commit
             }
         }
@@ -97,15 +105,10 @@ public final class SQLiteKeyStore: KeyStore {
         guard let journal, !journal.isEmpty else { return }
         let taken = Taken()
         do {
-            try await pool.writeWithoutTransaction { db in
+            try await writeUnsynced { db in
                 guard let records = try journal.take() else { return }
                 taken.value = records
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
-                try db.inTransaction(.immediate) {
-                    try Self.insertJournaled(records.records, db: db)
-                    return .commit
-                }
+                try Self.insertJournaled(records.records, db: db)
             }
             if let records = taken.value { journal.moved(records) }
         } catch {

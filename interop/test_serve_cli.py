@@ -132,3 +132,31 @@ def test_bad_configuration_is_refused(tmp_path):
     p = subprocess.run([TRENT_BIN, "serve", "--account-id", "12", "--data-dir", str(tmp_path / "d")],
                        capture_output=True, text=True, timeout=30)
     assert p.returncode != 0 and "12 digits" in p.stderr
+
+
+@pytest.mark.parametrize("value", ["-1", "100001", "RSA_1024=4", "RSA_2048", "RSA_2048=4,"])
+def test_a_bad_wrapping_key_pool_is_refused(tmp_path, value):
+    p = subprocess.run([TRENT_BIN, "serve", f"--wrapping-key-pool={value}", "--data-dir", str(tmp_path / "d")],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0 and "--wrapping-key-pool takes N or RSA_2048=N" in p.stderr
+
+
+def test_wrapping_key_pool_sizes_per_spec(tmp_path):
+    """A stock of RSA_2048 pairs only (none kept for the other specs): every answer a new pair."""
+    port = free_port()
+    proc = start(["--port", str(port), "--data-dir", str(tmp_path / "d"),
+                  "--wrapping-key-pool", "RSA_2048=6,RSA_3072=0,RSA_4096=0"], dict(os.environ), tmp_path / "log")
+    try:
+        banner = wait_for_banner(tmp_path / "log", proc)
+        exports = dict(re.findall(r"export (AWS_\w+)=(\S+)", banner))
+        kms = boto3.client("kms", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                           aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
+                           aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"])
+        key_id = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+        keys = {kms.get_parameters_for_import(KeyId=key_id, WrappingAlgorithm="RSAES_OAEP_SHA_256",
+                                              WrappingKeySpec=spec)["PublicKey"]
+                for spec in ["RSA_2048"] * 10 + ["RSA_3072"]}
+        assert len(keys) == 11
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)

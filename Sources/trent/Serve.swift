@@ -65,8 +65,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("sweep-interval"), help: "Seconds between sweeps for expired key material and due deletions (default 5).")
     var sweepInterval: Double = 5
 
-    @Option(name: .customLong("wrapping-key-pool"), help: "RSA wrapping key pairs kept ready per key spec for GetParametersForImport (default 2; 0 generates on demand).")
-    var wrappingKeyPool: Int = 2
+    @Option(name: .customLong("wrapping-key-pool"), help: "RSA wrapping key pairs kept ready for GetParametersForImport: N per key spec, or per spec as RSA_2048=N,RSA_4096=M (default 2; 0 generates on demand; at most 100000).")
+    var wrappingKeyPool: String = "2"
 
     @Option(name: .customLong("key-cache-keys"), help: "Keys kept in memory for the hot calls, least recently used out first (default 10000; 0: none; never with PostgreSQL).")
     var keyCacheKeys: Int = 10_000
@@ -186,7 +186,9 @@ struct Serve: AsyncParsableCommand {
         default: throw ValidationError("--tls-cert and --tls-key go together")
         }
         configuration.defaultRegion = defaultRegion ?? env["TRENT_DEFAULT_REGION"] ?? configuration.defaultRegion
-        guard (0...64).contains(wrappingKeyPool) else { throw ValidationError("--wrapping-key-pool must be between 0 and 64") }
+        guard let poolConfiguration = WrappingKeyPool.Configuration.parse(wrappingKeyPool) else {
+            throw ValidationError("--wrapping-key-pool takes N or RSA_2048=N,RSA_3072=N,RSA_4096=N, each between 0 and 100000")
+        }
         guard sweepInterval > 0 else { throw ValidationError("--sweep-interval must be positive") }
         configuration.sweepInterval = .milliseconds(Int64(sweepInterval * 1000))
         guard auditRollSeconds > 0 else { throw ValidationError("--audit-roll-seconds must be positive") }
@@ -227,7 +229,7 @@ struct Serve: AsyncParsableCommand {
         )
         guard keyCacheKeys >= 0 else { throw ValidationError("--key-cache-keys must be 0 or more") }
         let service = KeyService(
-            store: store, clock: clock, rootKey: rootKey, wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: wrappingKeyPool)),
+            store: store, clock: clock, rootKey: rootKey, wrappingKeys: WrappingKeyPool(configuration: poolConfiguration),
             cacheCapacity: keyCacheKeys
         )
 

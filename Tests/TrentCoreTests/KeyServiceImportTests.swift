@@ -230,4 +230,54 @@ func expectKMSError(_ code: KMSError.Code, _ body: () async throws -> Void, sour
         await pool.fill()
         #expect(await pool.readyCount(.rsa2048) == 2)
     }
+
+    @Test func sizesPerSpecParse() {
+        typealias C = WrappingKeyPool.Configuration
+        #expect(C.parse("5") == C(pairsPerSpec: 5))
+        #expect(C.parse("RSA_2048=3000,RSA_4096=0") == C(pairs: [.rsa2048: 3000, .rsa3072: 2, .rsa4096: 0]))
+        for bad in ["", "-1", "100001", "RSA_1024=2", "RSA_2048", "RSA_2048=x", "RSA_2048=2,", "RSA_2048=100001"] {
+            #expect(C.parse(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func fillsTheEmptiestSpecFirstAndOnlyUpToItsSize() async {
+        let pool = WrappingKeyPool(configuration: .init(pairs: [.rsa2048: 3, .rsa3072: 1]))
+        await pool.fill()
+        #expect(await pool.readyCount(.rsa2048) == 3)
+        #expect(await pool.readyCount(.rsa3072) == 1)
+        #expect(await pool.readyCount(.rsa4096) == 0)
+    }
+
+    @Test func refillingWaitsWhilePairsAreTakenUnlessTheStockIsLow() async throws {
+        let pool = WrappingKeyPool(configuration: .init(pairs: [.rsa2048: 8], quietPeriod: .seconds(3600)))
+        await pool.fill()
+        _ = try await pool.take(.rsa2048)
+        let refill = Task { await pool.refill() }
+        defer { refill.cancel() }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await pool.readyCount(.rsa2048) == 7)  // 7 of 8: not low, and a take was just now
+        for _ in 0..<6 { _ = try await pool.take(.rsa2048) }  // 1 of 8: below a quarter
+        var count = 0
+        for _ in 0..<200 where count < 2 {
+            try await Task.sleep(for: .milliseconds(50))
+            count = await pool.readyCount(.rsa2048)
+        }
+        #expect(count == 2)  // refilled up to a quarter at once, then waits for quiet again
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await pool.readyCount(.rsa2048) == 2)
+    }
+
+    @Test func refillsToTheFullSizeOnceQuiet() async throws {
+        let pool = WrappingKeyPool(configuration: .init(pairs: [.rsa2048: 4], quietPeriod: .milliseconds(100)))
+        await pool.fill()
+        for _ in 0..<3 { _ = try await pool.take(.rsa2048) }
+        let refill = Task { await pool.refill() }
+        defer { refill.cancel() }
+        var count = 0
+        for _ in 0..<400 where count < 4 {
+            try await Task.sleep(for: .milliseconds(50))
+            count = await pool.readyCount(.rsa2048)
+        }
+        #expect(count == 4)
+    }
 }

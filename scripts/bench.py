@@ -8,7 +8,9 @@ peers that are installed: moto's server (`moto_server`, PyPI `moto[server]`) and
 Then, with the shared load harness (../shared/bench, `kmsbench.py`; BENCH_HARNESS overrides),
 for each operation and round runs Trent, each peer and the yardstick one after the other
 (closed loop, wrk, concurrency 8), and prints one table of medians and ratios, then the BYOK
-cycle rate, GetParametersForImport latency per wrapping key spec and Trent's memory. The last
+cycle rate (on a second `trent serve` with a stock of --byok-stock RSA_2048 wrapping key pairs,
+measured once the stock is full), GetParametersForImport latency per wrapping key spec and
+Trent's memory. The last
 line is the whole result as JSON (also written to --json FILE).
 
 Ratios, not absolute numbers, are what compare across machines: all servers and the load
@@ -117,12 +119,13 @@ def options(args, access_key="testing", secret_key="testing"):
     return o
 
 
-def start_trent(servers, args):
+def start_trent(servers, args, name="trent", pool=None):
     port = free_port()
-    data = os.path.join(servers.tmp, "trent-data")
-    cmd = [args.trent, "serve", "--data-dir", data, "--port", str(port), "--wrapping-key-pool", str(args.wrapping_key_pool)]
-    proc = servers.start(cmd, port, log_name="trent.log")
-    args.trent_cmd, args.trent_port = cmd, port
+    data = os.path.join(servers.tmp, f"{name}-data")
+    cmd = [args.trent, "serve", "--data-dir", data, "--port", str(port), "--wrapping-key-pool", pool or str(args.wrapping_key_pool)]
+    proc = servers.start(cmd, port, log_name=f"{name}.log")
+    if name == "trent":
+        args.trent_cmd, args.trent_port = cmd, port
     with open(os.path.join(data, "credentials.json")) as f:
         creds = json.load(f)
     account = next(iter(creds["accounts"].values()))
@@ -236,20 +239,45 @@ def table(summary, names):
     return kb.table(rows, cols)
 
 
-def byok_phase(args, trent_url, access_key, secret_key):
-    """BYOK cycles per second (the harness's import scenario) and GetParametersForImport latency
-    per wrapping key spec, the pool refilled between specs."""
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def wait_until_idle(pid, limit_s=900):
+    """Until the process uses under 5% of a core over 2 s (its wrapping key stock is full)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    start = time.time()
+    while time.time() - start < limit_s:
+        before = cpu_ticks(pid)
+        time.sleep(2)
+        if cpu_ticks(pid) - before < 0.1 * hz:
+            return time.time() - start
+    return None
+
+
+def byok_phase(args, servers, main_pid, main_url, main_access_key, main_secret_key):
+    """BYOK cycles per second (the harness's import scenario) against a server of its own with a
+    stock of --byok-stock RSA_2048 pairs, waited for until full; then GetParametersForImport
+    latency per wrapping key spec on the main server (--wrapping-key-pool), refilled before each."""
     import boto3
 
+    pool = f"RSA_2048={args.byok_stock},RSA_3072={args.wrapping_key_pool},RSA_4096={args.wrapping_key_pool}"
+    proc, trent_url, access_key, secret_key = start_trent(servers, args, name="trent-byok", pool=pool)
+    log(f"trent serve for BYOK pid {proc.pid} at {trent_url}, --wrapping-key-pool {pool}: waiting for the stock")
+    filled = wait_until_idle(proc.pid)
+    log(f"stock ready after {fmt(filled, 0)} s")
     o = options(args, access_key, secret_key)
-    runner = kb.Runner(trent_url, o, label="trent", server_pid=None)
+    o.import_keys = args.byok_stock
+    runner = kb.Runner(trent_url, o, label="trent", server_pid=proc.pid)
     runner.prepare(["import"], args.concurrency)
     run = runner.run({"import": 1.0}, args.concurrency, args.duration, "python")
-    client = boto3.client("kms", endpoint_url=trent_url, region_name="us-east-1",
-                          aws_access_key_id=access_key, aws_secret_access_key=secret_key)
+    client = boto3.client("kms", endpoint_url=main_url, region_name="us-east-1",
+                          aws_access_key_id=main_access_key, aws_secret_access_key=main_secret_key)
     latency = {}
     for spec in ("RSA_2048", "RSA_3072", "RSA_4096"):
-        time.sleep(args.refill_pause)  # the pool refills in the background (the cycles above drained RSA_2048)
+        wait_until_idle(main_pid)  # its pool is full again
         times = []
         for _ in range(args.wrapping_key_pool):
             key_id = client.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
@@ -259,7 +287,8 @@ def byok_phase(args, trent_url, access_key, secret_key):
             time.sleep(0.05)
         latency[spec] = {"calls": len(times), "p50_ms": round(statistics.median(times), 2), "max_ms": round(max(times), 2)}
     return {"cycles_per_s": run.get("throughput"), "p50_ms": run.get("p50_ms"), "errors": run.get("errors"),
-            "get_parameters_for_import": latency}
+            "server_cpu_us_per_cycle": (run.get("server") or {}).get("cpu_us_per_op"), "stock": args.byok_stock,
+            "stock_fill_s": filled, "get_parameters_for_import": latency}
 
 
 def growth_phase(args, servers, trent_proc, url, access_key, secret_key):
@@ -329,7 +358,7 @@ def main():
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--pause", type=float, default=0.5)
     ap.add_argument("--wrapping-key-pool", type=int, default=16, help="trent serve --wrapping-key-pool (default 16)")
-    ap.add_argument("--refill-pause", type=float, default=20.0, help="seconds for the wrapping key pool to refill before each spec is timed")
+    ap.add_argument("--byok-stock", type=int, default=2500, help="RSA_2048 pairs kept ready for the BYOK cycles (default 2500)")
     ap.add_argument("--no-peers", action="store_true", help="Trent and the yardstick only")
     ap.add_argument("--no-byok", action="store_true")
     ap.add_argument("--growth", type=int, default=0, help="also measure cost as keys grow to this many (off: 0)")
@@ -368,7 +397,7 @@ def main():
 
         results = load_phase(args, targets)
         summary = summarize(results, names)
-        byok = None if args.no_byok else byok_phase(args, trent_url, access_key, secret_key)
+        byok = None if args.no_byok else byok_phase(args, servers, trent_proc.pid, trent_url, access_key, secret_key)
         memory = {"idle_rss_kib": idle_rss, "peak_rss_under_load_kib": max(
             [e["trent"]["peak_rss_kb"] or 0 for e in summary.values()] or [0])}
         growth = growth_phase(args, servers, trent_proc, trent_url, access_key, secret_key) if args.growth else None
@@ -387,7 +416,9 @@ def main():
     if byok:
         gp = ", ".join(f"{k} p50 {v['p50_ms']} ms (max {v['max_ms']})" for k, v in byok["get_parameters_for_import"].items())
         print(f"BYOK cycle (GetParametersForImport RSA_2048, client wrap, ImportKeyMaterial): {fmt(byok['cycles_per_s'])} cycles/s, "
-              f"errors {byok['errors']}; GetParametersForImport with a pool of {args.wrapping_key_pool}: {gp}")
+              f"errors {byok['errors']}, server CPU {fmt(byok['server_cpu_us_per_cycle'], 0)} us/cycle, from a stock of "
+              f"{byok['stock']:,} RSA_2048 pairs (filled in {fmt(byok['stock_fill_s'], 0)} s)")
+        print(f"GetParametersForImport with a pool of {args.wrapping_key_pool}: {gp}")
     print(f"memory: idle RSS {fmt((memory['idle_rss_kib'] or 0) / 1024)} MiB, peak under load "
           f"{fmt((memory['peak_rss_under_load_kib'] or 0) / 1024)} MiB")
     if growth:

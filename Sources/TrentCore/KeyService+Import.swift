@@ -55,7 +55,7 @@ extension KeyService {
         let now = now()
         let tokenID = KeyMaterialID.hex((0..<16).map { _ in UInt8.random(in: 0...255) })
         let expiresAt = now.addingTimeInterval(configuration.importParametersLifetime)
-        return try await store.write { [self] tx in
+        let result = try await store.write { [self] tx in
             // Sealed inside the transaction, so a root key rotation never misses it.
             let sealedPrivate = try rootKey.seal(pair.privateKeyDER, context: ImportParameters.sealingContext(tokenID: tokenID))
             let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
@@ -72,6 +72,8 @@ extension KeyService {
                 parametersValidTo: expiresAt
             )
         }
+        issuedWrappingKeys.remember(pair, tokenID: tokenID)
+        return result
     }
 
     /// Every material version of a key, or, for a multi-Region key, of every key in its set:
@@ -167,7 +169,7 @@ extension KeyService {
             var plain: [UInt8]
             do {
                 let der = try rootKey.open(parameters.sealedPrivateKey, context: ImportParameters.sealingContext(tokenID: token.tokenID))
-                let pair = try WrappingKeyPair(privateKeyDER: der)
+                let pair = try issuedWrappingKeys.pair(tokenID: token.tokenID, privateKeyDER: der) ?? WrappingKeyPair(privateKeyDER: der)
                 plain = try pair.unwrap(input.encryptedKeyMaterial, algorithm: parameters.algorithm)
             } catch {
                 throw KMSError.invalidCiphertext("The wrapped key material could not be decrypted with the wrapping key and algorithm (\(parameters.algorithm.rawValue)) of this import token.")

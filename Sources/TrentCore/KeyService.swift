@@ -29,6 +29,8 @@ public final class KeyService: Sendable {
     var tokenMACKeys: [SymmetricKey] { rootKey.derivedKeys(purpose: Self.importTokenPurpose) }
     static let importTokenPurpose = "trent/import-token-mac/v1"
     public let wrappingKeys: WrappingKeyPool
+    /// The pairs of the latest import parameters, parsed: ImportKeyMaterial's shortcut.
+    let issuedWrappingKeys = IssuedWrappingKeys()
     let configuration: Configuration
 
     /// `cacheCapacity`: how many keys the key cache holds (0: none). A store shared with other

@@ -40,25 +40,32 @@ public enum WrappingKeySpec: String, Sendable, CaseIterable {
 public struct WrappingKeyPair: Sendable {
     /// The private key in DER: only ever stored sealed under the root key.
     public let privateKeyDER: Data
-    /// DER SubjectPublicKeyInfo, what `GetParametersForImport` returns as `PublicKey`.
-    public let publicKeyDER: Data
+    /// Never changed after parsing; BoringSSL's RSA object is safe to use from several threads
+    /// (its lazily built Montgomery contexts are under its own lock), swift-crypto just does not
+    /// mark the wrapper Sendable.
+    nonisolated(unsafe) private let privateKey: _RSA.Encryption.PrivateKey
+    private let generatedPublicKeyDER: Data?
     public let modulusBytes: Int
 
-    /// Generates a fresh pair (slow for 4096 bits: keep a pool).
+    /// Generates a fresh pair (slow for 4096 bits: keep a pool). Both DER forms are made here,
+    /// so handing the pair out costs nothing.
     public init(spec: WrappingKeySpec) throws {
-        let key = try _RSA.Encryption.PrivateKey(keySize: .init(bitCount: spec.bits))
-        privateKeyDER = key.derRepresentation
-        publicKeyDER = key.publicKey.derRepresentation
-        modulusBytes = key.keySizeInBits / 8
+        privateKey = try _RSA.Encryption.PrivateKey(keySize: .init(bitCount: spec.bits))
+        privateKeyDER = privateKey.derRepresentation
+        generatedPublicKeyDER = privateKey.publicKey.derRepresentation
+        modulusBytes = privateKey.keySizeInBits / 8
     }
 
-    /// Restores a pair from its DER private key.
+    /// Restores a pair from its DER private key (parsed, and checked, once).
     public init(privateKeyDER: Data) throws {
-        let key = try _RSA.Encryption.PrivateKey(derRepresentation: privateKeyDER)
+        privateKey = try _RSA.Encryption.PrivateKey(derRepresentation: privateKeyDER)
         self.privateKeyDER = privateKeyDER
-        publicKeyDER = key.publicKey.derRepresentation
-        modulusBytes = key.keySizeInBits / 8
+        generatedPublicKeyDER = nil
+        modulusBytes = privateKey.keySizeInBits / 8
     }
+
+    /// DER SubjectPublicKeyInfo, what `GetParametersForImport` returns as `PublicKey`.
+    public var publicKeyDER: Data { generatedPublicKeyDER ?? privateKey.publicKey.derRepresentation }
 
     /// Recovers key material wrapped under this pair's public key with `algorithm`.
     public func unwrap(_ wrapped: Data, algorithm: WrappingAlgorithm) throws -> [UInt8] {
@@ -84,7 +91,6 @@ public struct WrappingKeyPair: Sendable {
 
     private func oaepDecrypt(_ data: Data, algorithm: WrappingAlgorithm) throws -> [UInt8] {
         do {
-            let privateKey = try _RSA.Encryption.PrivateKey(derRepresentation: privateKeyDER)
             return Array(try privateKey.decrypt(data, padding: algorithm.oaepPadding))
         } catch {
             throw CryptoFailure.authenticationFailed("RSA-OAEP decryption failed")

@@ -281,3 +281,28 @@ func expectKMSError(_ code: KMSError.Code, _ body: () async throws -> Void, sour
         #expect(count == 4)
     }
 }
+
+@Suite struct IssuedWrappingKeysTests {
+    @Test func remembersTheLatestPairsOnlyWhenTheirDERMatches() throws {
+        let issued = IssuedWrappingKeys(capacity: 2)
+        let a = try WrappingKeyPair(spec: .rsa2048), b = try WrappingKeyPair(spec: .rsa2048), c = try WrappingKeyPair(spec: .rsa2048)
+        issued.remember(a, tokenID: "a")
+        issued.remember(b, tokenID: "b")
+        #expect(issued.pair(tokenID: "a", privateKeyDER: a.privateKeyDER)?.publicKeyDER == a.publicKeyDER)
+        #expect(issued.pair(tokenID: "a", privateKeyDER: b.privateKeyDER) == nil)  // not the pair the store holds
+        issued.remember(c, tokenID: "c")  // a, the oldest, goes
+        #expect(issued.pair(tokenID: "a", privateKeyDER: a.privateKeyDER) == nil)
+        #expect(issued.pair(tokenID: "b", privateKeyDER: b.privateKeyDER) != nil)
+        #expect(issued.pair(tokenID: "c", privateKeyDER: c.privateKeyDER) != nil)
+    }
+
+    @Test func aRestoredPairUnwrapsLikeTheGeneratedOne() throws {
+        let pair = try WrappingKeyPair(spec: .rsa2048)
+        let restored = try WrappingKeyPair(privateKeyDER: pair.privateKeyDER)
+        #expect(restored.publicKeyDER == pair.publicKeyDER)
+        let material = (0..<32).map { UInt8($0) }
+        let wrapped = try KeyMaterialWrapper.wrap(material, publicKeyDER: pair.publicKeyDER, algorithm: .rsaesOAEPSHA256)
+        #expect(try restored.unwrap(wrapped, algorithm: .rsaesOAEPSHA256) == material)
+        #expect(try pair.unwrap(wrapped, algorithm: .rsaesOAEPSHA256) == material)
+    }
+}

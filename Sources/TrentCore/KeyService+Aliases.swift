@@ -74,16 +74,15 @@ extension KeyService {
         if let marker, !marker.hasPrefix("alias/") {
             throw KMSError(.invalidMarker, "Invalid marker")
         }
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             var targetKeyID: String?
             if let keyID {
                 // ListAliases is authorized by IAM alone (see KMSRequestHandler).
                 targetKeyID = try resolve(keyID, form: .keyOnly, call: call, authorizing: false, in: tx).storageID
             }
             let aliases = try tx.aliases(account: call.account, region: call.region, targetKeyID: targetKeyID, after: marker, limit: limit + 1)
-            try tx.append(event(call, at: now, key: nil))
             let page = Array(aliases.prefix(limit))
-            return AliasPage(aliases: page, nextMarker: aliases.count > limit ? page.last?.name : nil)
+            return (AliasPage(aliases: page, nextMarker: aliases.count > limit ? page.last?.name : nil), event(call, at: now, key: nil))
         }
     }
 }

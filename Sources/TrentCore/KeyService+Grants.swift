@@ -103,15 +103,14 @@ extension KeyService {
         let now = now()
         let limit = limit ?? 50
         if let marker, !Self.isWellFormedGrantID(marker) { throw KMSError(.invalidMarker, "Invalid marker") }
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
             if let grantID, !Self.isWellFormedGrantID(grantID) { throw KMSError(.invalidGrantID, "Invalid grant ID \(grantID)") }
             var grants = try tx.grants(account: key.account, region: key.region, keyID: key.storageID, retiringPrincipal: nil, after: marker, limit: .max)
             if let grantID { grants = grants.filter { $0.id == grantID } }
             if let granteePrincipal { grants = grants.filter { $0.granteePrincipal == granteePrincipal } }
-            try tx.append(event(call, at: now, key: key))
             let page = Array(grants.prefix(limit))
-            return GrantPage(grants: page, nextMarker: grants.count > limit ? page.last?.id : nil)
+            return (GrantPage(grants: page, nextMarker: grants.count > limit ? page.last?.id : nil), event(call, at: now, key: key))
         }
     }
 
@@ -120,11 +119,10 @@ extension KeyService {
         let now = now()
         let limit = limit ?? 50
         if let marker, !Self.isWellFormedGrantID(marker) { throw KMSError(.invalidMarker, "Invalid marker") }
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let grants = try tx.grants(account: call.account, region: call.region, keyID: nil, retiringPrincipal: retiringPrincipal, after: marker, limit: limit + 1)
-            try tx.append(event(call, at: now, key: nil))
             let page = Array(grants.prefix(limit))
-            return GrantPage(grants: page, nextMarker: grants.count > limit ? page.last?.id : nil)
+            return (GrantPage(grants: page, nextMarker: grants.count > limit ? page.last?.id : nil), event(call, at: now, key: nil))
         }
     }
 

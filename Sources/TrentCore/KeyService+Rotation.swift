@@ -172,7 +172,7 @@ extension KeyService {
     public func listKeyRotations(_ keyID: String, includeAllMaterial: Bool, limit: Int?, marker: String?, call: CallContext) async throws -> RotationPage {
         let now = now()
         let limit = limit ?? 100
-        return try await store.write { [self] tx in
+        return try await readOnly { [self] tx in
             let key = try resolve(keyID, form: .keyOnly, call: call, in: tx)
             var materials = try tx.materials(keyID: key.storageID)
             if !includeAllMaterial { materials = materials.filter { $0.rotationType != nil } }
@@ -194,8 +194,7 @@ extension KeyService {
                 }
                 return RotationEntry(material: material, state: everywhere ? .pendingRotation : .pendingMultiRegionImportAndRotation)
             }
-            try tx.append(event(call, at: now, key: key))
-            return RotationPage(entries: page, nextMarker: rest.count > limit ? page.last?.material.id : nil)
+            return (RotationPage(entries: page, nextMarker: rest.count > limit ? page.last?.material.id : nil), event(call, at: now, key: key))
         }
     }
 }

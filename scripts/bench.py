@@ -291,61 +291,74 @@ def byok_phase(args, servers, main_pid, main_url, main_access_key, main_secret_k
             "stock_fill_s": filled, "get_parameters_for_import": latency}
 
 
-def growth_phase(args, servers, trent_proc, url, access_key, secret_key):
-    """Cost as keys grow: Decrypt and a ListKeys page (first and deep) at 1,000 keys and at
-    --growth keys (p50 of sequential boto3 calls, client overhead included, so compare the two
-    sizes), then the time from start to listening with --growth keys."""
+def growth_phase(args, servers):
+    """Cost as keys grow, on a server of its own: its store is filled straight (`trent
+    unsafe-seed-keys`, stopped server) to 1,000 keys, 100,000 when --growth is above that, and
+    --growth keys; at each size the server is started (time to listening), then measured quiet:
+    Decrypt p50 over ciphertexts of 200 random keys, ListKeys page p50 (first, and deep), RSS; at
+    100,000 keys also RSS under load. The server runs without its key cache (--key-cache-keys 0),
+    so that every call reads the store: the cost that could grow with the number of keys."""
     import boto3
-    from concurrent.futures import ThreadPoolExecutor
+    import random
+    import sqlite3
 
-    client = boto3.client("kms", endpoint_url=url, region_name="us-east-1",
-                          aws_access_key_id=access_key, aws_secret_access_key=secret_key)
-    clients = [boto3.client("kms", endpoint_url=url, region_name="us-east-1",
-                            aws_access_key_id=access_key, aws_secret_access_key=secret_key) for _ in range(8)]
-    have = [0]
-    page = client.list_keys(Limit=1000)
-    while True:
-        have[0] += len(page["Keys"])
-        if not page.get("Truncated"):
-            break
-        page = client.list_keys(Limit=1000, Marker=page["NextMarker"])
+    port = free_port()
+    data = os.path.join(servers.tmp, "trent-growth-data")
+    cmd = [args.trent, "serve", "--data-dir", data, "--port", str(port), "--wrapping-key-pool", "0", "--key-cache-keys", "0"]
+    proc = servers.start(cmd, port, log_name="trent-growth.log")
+    with open(os.path.join(data, "credentials.json")) as f:
+        account, entry = next(iter(json.load(f)["accounts"].items()))
+    key = entry["users"]["admin"]["accessKeys"][0]
+    access_key, secret_key = key["accessKeyId"], key["secretAccessKey"]
 
-    def grow(target):
-        need = target - have[0]
-        if need > 0:
-            with ThreadPoolExecutor(max_workers=8) as pool:
-                list(pool.map(lambda i: clients[i % 8].create_key(), range(need)))
-            have[0] = target
+    def stop(p):
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(timeout=120)
 
-    def p50(call, n):
+    def p50(calls):
         times = []
-        for _ in range(n):
+        for call in calls:
             start = time.perf_counter()
             call()
             times.append((time.perf_counter() - start) * 1000)
         return round(statistics.median(times), 2)
 
-    key = client.create_key()["KeyMetadata"]["KeyId"]
-    blob = client.encrypt(KeyId=key, Plaintext=b"growth")["CiphertextBlob"]
-    sizes = {}
-    for size in sorted({1000, args.growth}):
+    stop(proc)
+    have, sizes = 0, {}
+    for size in sorted({1000, args.growth} | ({100_000} if args.growth > 100_000 else set())):
         started = time.time()
-        grow(size)
-        log(f"growth: {size} keys ({time.time() - started:.0f}s to create)")
+        subprocess.run([args.trent, "unsafe-seed-keys", "--data-dir", data, "--keys", str(size - have), "--account-id", account],
+                       check=True, stdout=subprocess.DEVNULL)
+        have = size
+        log(f"growth: {size:,} keys in the store ({time.time() - started:.0f} s to add)")
+        started = time.perf_counter()
+        proc = servers.start(cmd, port, log_name=f"trent-growth-{size}.log")
+        startup = round(time.perf_counter() - started, 2)
+        wait_until_idle(proc.pid)
+        with sqlite3.connect(os.path.join(data, "trent.sqlite")) as db:
+            sample = [r[0] for r in db.execute("SELECT id FROM keys ORDER BY random() LIMIT 200")]
+        client = boto3.client("kms", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                              aws_access_key_id=access_key, aws_secret_access_key=secret_key)
+        blobs = [client.encrypt(KeyId=k, Plaintext=b"growth")["CiphertextBlob"] for k in sample]
+        random.shuffle(blobs)
         middle = client.list_keys(Limit=1000)["Keys"][-1]["KeyId"]
-        sizes[size] = {
-            "decrypt_p50_ms": p50(lambda: client.decrypt(CiphertextBlob=blob), 300),
-            "list_keys_first_page_p50_ms": p50(lambda: client.list_keys(Limit=100), 100),
-            "list_keys_deep_page_p50_ms": p50(lambda: client.list_keys(Limit=100, Marker=middle), 100),
+        numbers = {
+            "startup_s": startup,
+            "decrypt_p50_ms": p50([lambda b=b: client.decrypt(CiphertextBlob=b) for b in blobs * 2]),
+            "list_keys_first_page_p50_ms": p50([lambda: client.list_keys(Limit=100)] * 100),
+            "list_keys_deep_page_p50_ms": p50([lambda: client.list_keys(Limit=100, Marker=middle)] * 100),
+            "rss_kib": rss_kb(proc.pid),
         }
-        log(f"growth: {size} keys: {sizes[size]}")
-    # Start-up with every key in the store.
-    os.killpg(trent_proc.pid, signal.SIGTERM)
-    trent_proc.wait(timeout=60)
-    started = time.perf_counter()
-    servers.start(args.trent_cmd, args.trent_port, log_name="trent-restart.log")
-    startup = round(time.perf_counter() - started, 2)
-    return {"sizes": sizes, "startup_s": startup, "keys": have[0]}
+        if size == 100_000 or (size == args.growth and args.growth <= 100_000):
+            runner = kb.Runner(f"http://127.0.0.1:{port}", options(args, access_key, secret_key), label="trent", server_pid=proc.pid)
+            runner.prepare(["encrypt", "decrypt"], args.concurrency)
+            for op in ("encrypt", "decrypt"):
+                runner.run({op: 1.0}, args.concurrency, args.duration, "auto")
+            numbers["peak_rss_under_load_kib"] = rss_kb(proc.pid, "VmHWM")
+        sizes[size] = numbers
+        log(f"growth: {size:,} keys: {numbers}")
+        stop(proc)
+    return {"sizes": sizes, "keys": have}
 
 
 def main():
@@ -370,7 +383,7 @@ def main():
     notes = []
     try:
         trent_proc, trent_url, access_key, secret_key = start_trent(servers, args)
-        time.sleep(1)
+        wait_until_idle(trent_proc.pid)  # its wrapping key pool is full: no key generation during the runs
         idle_rss = rss_kb(trent_proc.pid)
         log(f"trent serve pid {trent_proc.pid} at {trent_url} (idle RSS {idle_rss} KiB)")
         yard_proc, yard_url = start_yardstick(servers, args)
@@ -400,7 +413,7 @@ def main():
         byok = None if args.no_byok else byok_phase(args, servers, trent_proc.pid, trent_url, access_key, secret_key)
         memory = {"idle_rss_kib": idle_rss, "peak_rss_under_load_kib": max(
             [e["trent"]["peak_rss_kb"] or 0 for e in summary.values()] or [0])}
-        growth = growth_phase(args, servers, trent_proc, trent_url, access_key, secret_key) if args.growth else None
+        growth = growth_phase(args, servers) if args.growth else None
     finally:
         servers.stop()
 
@@ -422,10 +435,12 @@ def main():
     print(f"memory: idle RSS {fmt((memory['idle_rss_kib'] or 0) / 1024)} MiB, peak under load "
           f"{fmt((memory['peak_rss_under_load_kib'] or 0) / 1024)} MiB")
     if growth:
-        for size, numbers in growth["sizes"].items():
-            print(f"growth, {size:,} keys: Decrypt p50 {numbers['decrypt_p50_ms']} ms, ListKeys page p50 "
-                  f"{numbers['list_keys_first_page_p50_ms']} ms (first) {numbers['list_keys_deep_page_p50_ms']} ms (deep)")
-        print(f"start-up with {growth['keys']:,} keys: {growth['startup_s']} s to listening")
+        for size, n in growth["sizes"].items():
+            under_load = n.get("peak_rss_under_load_kib")
+            print(f"growth, {size:,} keys: start-up {n['startup_s']} s, Decrypt p50 {n['decrypt_p50_ms']} ms (200 random keys), "
+                  f"ListKeys page p50 {n['list_keys_first_page_p50_ms']} ms (first) {n['list_keys_deep_page_p50_ms']} ms (deep), "
+                  f"RSS {fmt((n['rss_kib'] or 0) / 1024)} MiB"
+                  + (f", peak under load {fmt(under_load / 1024)} MiB" if under_load else ""))
     result = {"tool": "trent-bench", "date": time.strftime("%Y-%m-%d"), "machine": machine, "rounds": args.rounds,
               "duration_s": args.duration, "concurrency": args.concurrency, "summary": summary, "byok": byok,
               "memory": memory, "growth": growth, "notes": notes}

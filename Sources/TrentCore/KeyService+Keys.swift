@@ -27,6 +27,37 @@ public struct CreateKeyInput: Sendable {
 
 extension KeyService {
     public func createKey(_ input: CreateKeyInput, call: CallContext) async throws -> KeyDescription {
+        let new = try await newKey(input, call: call)
+        try await store.write { [self] tx in try save(new, in: tx) }
+        return new.description
+    }
+
+    /// Benchmarks only (`trent unsafe-seed-keys`): `count` keys made as `createKey` makes them,
+    /// `batch` to a transaction, their CreateKey records stored as already delivered (a store
+    /// that has grown to that many keys over time, without minutes of log delivery at start).
+    public func seedKeys(_ input: CreateKeyInput, count: Int, batch: Int = 2_000, call: CallContext) async throws {
+        var left = count
+        while left > 0 {
+            var made: [NewKey] = []
+            for _ in 0..<min(batch, left) { made.append(try await newKey(input, call: call)) }
+            let keys = made
+            try await store.write { [self] tx in
+                for new in keys { try save(new, delivered: true, in: tx) }
+            }
+            left -= keys.count
+        }
+    }
+
+    /// A key as CreateKey makes it, checked and authorized, its material generated, not yet stored.
+    struct NewKey: Sendable {
+        let key: Key
+        let material: KeyMaterial?
+        let secret: SymmetricKey?
+        let record: AuditEvent
+        let description: KeyDescription
+    }
+
+    private func newKey(_ input: CreateKeyInput, call: CallContext) async throws -> NewKey {
         guard input.keySpec.allowedUsages.contains(input.keyUsage) else {
             throw KMSError.validation("KeyUsage \(input.keyUsage.rawValue) is not compatible with KeySpec \(input.keySpec.rawValue).")
         }
@@ -60,19 +91,17 @@ extension KeyService {
             ? MultiRegionSet(primary: .init(arn: key.arn, region: key.region), replicas: [], isPrimary: true) : nil
         let description = KeyDescription(key: key, currentMaterial: material, now: now, multiRegion: set)
         let record = event(call, at: now, key: key, response: .object(["keyMetadata": description.auditMetadata]))
-        let finalKey = key
-        let unsealed = material
-        let finalSecret = secret
-        try await store.write { [self] tx in
-            try tx.insert(finalKey)
-            // Sealed inside the transaction, so a root key rotation never misses it.
-            if var material = unsealed, let finalSecret {
-                material.sealedMaterial = try sealMaterial(finalSecret, keyID: material.keyID, materialID: material.id)
-                try tx.save(material)
-            }
-            try tx.append(record)
+        return NewKey(key: key, material: material, secret: secret, record: record, description: description)
+    }
+
+    private func save(_ new: NewKey, delivered: Bool = false, in tx: any KeyStoreTransaction) throws {
+        try tx.insert(new.key)
+        // Sealed inside the transaction, so a root key rotation never misses it.
+        if var material = new.material, let secret = new.secret {
+            material.sealedMaterial = try sealMaterial(secret, keyID: material.keyID, materialID: material.id)
+            try tx.save(material)
         }
-        return description
+        try tx.append(new.record, delivered: delivered)
     }
 
     public func describeKey(_ keyID: String, call: CallContext) async throws -> KeyDescription {

@@ -306,3 +306,18 @@ func expectKMSError(_ code: KMSError.Code, _ body: () async throws -> Void, sour
         #expect(try pair.unwrap(wrapped, algorithm: .rsaesOAEPSHA256) == material)
     }
 }
+
+@Suite struct SeedKeysTests {
+    @Test func seededKeysAreKeysAsCreateKeyMakesThemWithTheirRecordsDelivered() async throws {
+        let h = try Harness()
+        let input = CreateKeyInput(description: "seeded", keySpec: .symmetricDefault, keyUsage: .encryptDecrypt, origin: .awsKMS, policy: nil, tags: [])
+        try await h.service.seedKeys(input, count: 5, batch: 2, call: h.call("CreateKey"))
+        let page = try await h.service.listKeys(limit: 10, marker: nil, call: h.call("ListKeys"))
+        #expect(page.keys.count == 5 && page.keys.allSatisfy { $0.state == .enabled && $0.currentMaterialID != nil })
+        let sealed = try await h.service.encrypt(page.keys[3].id, plaintext: Data("p".utf8), encryptionContext: [:], algorithm: nil, dryRun: false, call: h.call("Encrypt"))
+        #expect(sealed.ciphertext.count > 0)
+        let created = try await h.store.read { try $0.auditEvents(AuditQuery(eventName: "CreateKey")) }
+        #expect(created.count == 5)
+        #expect(try await h.store.read { try $0.undeliveredAuditEventCount() } <= 2)  // ListKeys and Encrypt only
+    }
+}

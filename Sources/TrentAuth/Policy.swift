@@ -46,6 +46,10 @@ public struct PolicyDocument: Sendable, Equatable {
         self.statements = statements
     }
 
+    /// Whether any statement has a `Condition`: without one, the request's condition keys
+    /// cannot change what this policy decides.
+    public var hasConditions: Bool { statements.contains { !$0.conditions.isEmpty } }
+
     static let operators: Set<String> = [
         "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike",
         "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals",

@@ -12,8 +12,11 @@ extension KeyService {
 
     /// Actions without a key resource (CreateKey, ListKeys, …): IAM identity policies alone.
     public func authorizeWithoutKey(_ call: CallContext, action: String? = nil) throws {
-        let request = AuthorizationRequest(principal: call.principal, action: action ?? Self.action(of: call), resource: "*", context: baseContext(call))
-        let decision = AccessDecision.decide(request, keyPolicy: nil, keyAccount: nil, identityPolicies: Self.parsed(call.identityPolicies))
+        let identityPolicies = Self.parsed(call.identityPolicies)
+        // Condition keys only matter to conditions: most calls are decided without building them.
+        let context = identityPolicies.contains(where: \.hasConditions) ? baseContext(call) : [:]
+        let request = AuthorizationRequest(principal: call.principal, action: action ?? Self.action(of: call), resource: "*", context: context)
+        let decision = AccessDecision.decide(request, keyPolicy: nil, keyAccount: nil, identityPolicies: identityPolicies)
         guard decision == .allowed else { throw KMSError(.accessDenied, decision.message(request)) }
     }
 
@@ -21,27 +24,37 @@ extension KeyService {
     /// the caller as grantee, includes the operation and its constraints hold).
     func authorize(_ call: CallContext, key: Key, action: String? = nil, in reader: any KeyStoreReader) throws {
         let action = action ?? Self.action(of: call)
-        var context = baseContext(call)
-        context["kms:keyspec"] = [key.keySpec.rawValue]
-        context["kms:keyusage"] = [key.keyUsage.rawValue]
-        context["kms:keyorigin"] = [key.origin.rawValue]
-        context["kms:multiregion"] = [key.isMultiRegion ? "true" : "false"]
-        if key.isMultiRegion { context["kms:multiregionkeytype"] = [key.primaryRegion == key.region ? "PRIMARY" : "REPLICA"] }
-        for tag in key.tags { context["aws:resourcetag/" + tag.key.lowercased()] = [tag.value] }
-        let aliases = try reader.aliases(account: key.account, region: key.region, targetKeyID: key.storageID, after: nil, limit: 100)
-        if !aliases.isEmpty { context["kms:resourcealiases"] = aliases.map(\.name) }
-        let request = AuthorizationRequest(principal: call.principal, action: action, resource: key.arn, context: context)
-        let operation = String(action.dropFirst("kms:".count))
-        let grantAllows = try reader.grants(account: key.account, region: key.region, keyID: key.storageID, retiringPrincipal: nil, after: nil, limit: .max)
-            .contains { grant in
-                (grant.granteePrincipal == call.principal.policyARN || grant.granteePrincipal == call.principal.arn)
-                    && grant.operations.contains(operation)
-                    && (grant.constraints?.allow(call.encryptionContext) ?? true)
-            }
         let keyPolicy = (try? PolicyDocument.cachedParse(key.policy, requirePrincipal: true)) ?? PolicyDocument(statements: [])
-        let decision = AccessDecision.decide(
-            request, keyPolicy: keyPolicy, keyAccount: key.account, identityPolicies: Self.parsed(call.identityPolicies), grantAllows: grantAllows
-        )
+        let identityPolicies = Self.parsed(call.identityPolicies)
+        // Condition keys only matter to conditions: with none in the policies (the default key
+        // policy has none) the decision is the same without them, and they are not built.
+        var context: [String: [String]] = [:]
+        if keyPolicy.hasConditions || identityPolicies.contains(where: \.hasConditions) {
+            context = baseContext(call)
+            context["kms:keyspec"] = [key.keySpec.rawValue]
+            context["kms:keyusage"] = [key.keyUsage.rawValue]
+            context["kms:keyorigin"] = [key.origin.rawValue]
+            context["kms:multiregion"] = [key.isMultiRegion ? "true" : "false"]
+            if key.isMultiRegion { context["kms:multiregionkeytype"] = [key.primaryRegion == key.region ? "PRIMARY" : "REPLICA"] }
+            for tag in key.tags { context["aws:resourcetag/" + tag.key.lowercased()] = [tag.value] }
+            let aliases = try reader.aliases(account: key.account, region: key.region, targetKeyID: key.storageID, after: nil, limit: 100)
+            if !aliases.isEmpty { context["kms:resourcealiases"] = aliases.map(\.name) }
+        }
+        let request = AuthorizationRequest(principal: call.principal, action: action, resource: key.arn, context: context)
+        var decision = AccessDecision.decide(request, keyPolicy: keyPolicy, keyAccount: key.account, identityPolicies: identityPolicies)
+        if case .notAllowed = decision {
+            // Only now do the grants count: they can allow what the policies do not deny.
+            let operation = String(action.dropFirst("kms:".count))
+            let grantAllows = try reader.grants(account: key.account, region: key.region, keyID: key.storageID, retiringPrincipal: nil, after: nil, limit: .max)
+                .contains { grant in
+                    (grant.granteePrincipal == call.principal.policyARN || grant.granteePrincipal == call.principal.arn)
+                        && grant.operations.contains(operation)
+                        && (grant.constraints?.allow(call.encryptionContext) ?? true)
+                }
+            if grantAllows {
+                decision = AccessDecision.decide(request, keyPolicy: keyPolicy, keyAccount: key.account, identityPolicies: identityPolicies, grantAllows: true)
+            }
+        }
         guard decision == .allowed else { throw KMSError(.accessDenied, decision.message(request)) }
     }
 

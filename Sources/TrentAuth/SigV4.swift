@@ -103,10 +103,30 @@ public enum SigV4 {
     /// `name:value` lines for the signed headers (sorted, lower-case), values trimmed with runs
     /// of spaces collapsed, repeated headers joined with commas.
     public static func canonicalHeaders(_ request: SignableRequest, signed: [String]) -> String {
-        signed.map { name in
-            let values = request.values(of: name).map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }
-            return "\(name):\(values.joined(separator: ","))\n"
-        }.joined()
+        var out = ""
+        for name in signed {
+            out += name
+            out += ":"
+            for (index, value) in request.values(of: name).enumerated() {
+                if index > 0 { out += "," }
+                out += collapsingSpaces(value)
+            }
+            out += "\n"
+        }
+        return out
+    }
+
+    /// Trimmed of spaces and tabs, inner runs of them one space; the value itself when already so.
+    static func collapsingSpaces(_ value: String) -> String {
+        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var previousSpace = true, clean = true
+        for byte in value.utf8 {
+            let space = isSpace(byte)
+            if space && (previousSpace || byte == UInt8(ascii: "\t")) { clean = false; break }
+            previousSpace = space
+        }
+        if clean && !previousSpace || value.isEmpty { return value }
+        return value.utf8.split(whereSeparator: isSpace).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
     }
 
     public static func hexSHA256(_ data: some DataProtocol) -> String {
@@ -199,6 +219,21 @@ public enum SigV4 {
         var difference: UInt8 = 0
         for i in 0..<x.count { difference |= x[i] ^ y[i] }
         return difference == 0
+    }
+}
+
+extension Collection where Element == UInt8 {
+    /// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
+    func trimmingSpaces() -> SubSequence {
+        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let first = firstIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
+        var last = first
+        var index = first
+        while index != endIndex {
+            if !isSpace(self[index]) { last = index }
+            index = self.index(after: index)
+        }
+        return self[first...last]
     }
 }
 

@@ -81,21 +81,22 @@ public enum SigV4Verifier {
     }
 
     private static func headerClaim(_ header: String, request: SignableRequest) throws(AuthError) -> SignatureClaim {
-        let trimmed = header.trimmingSpaces()
-        guard let space = trimmed.firstIndex(of: " ") else {
+        // Byte by byte: every request passes here, and the header is ASCII when well-formed.
+        let trimmed = Array(header.utf8).trimmingSpaces()
+        guard let space = trimmed.firstIndex(of: UInt8(ascii: " ")) else {
             throw .incomplete("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters.")
         }
-        let scheme = String(trimmed[..<space])
+        let scheme = String(decoding: trimmed[..<space], as: UTF8.self)
         guard scheme == SigV4.algorithm else {
             throw .incomplete("Unsupported AWS 'algorithm': '\(scheme.prefix(32))'. Only \(SigV4.algorithm) is supported.")
         }
         var fields: [String: String] = [:]
-        for part in trimmed[space...].split(separator: ",") {
-            let pair = part.trimmingSpaces().split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard pair.count == 2 else {
-                throw .incomplete("'\(pair[0].prefix(64))' not a valid key=value pair (missing equal-sign) in Authorization header.")
+        for part in trimmed[space...].split(separator: UInt8(ascii: ",")) {
+            let field = part.trimmingSpaces()
+            guard let equals = field.firstIndex(of: UInt8(ascii: "=")) else {
+                throw .incomplete("'\(String(decoding: field, as: UTF8.self).prefix(64))' not a valid key=value pair (missing equal-sign) in Authorization header.")
             }
-            fields[String(pair[0])] = String(pair[1])
+            fields[String(decoding: field[..<equals], as: UTF8.self)] = String(decoding: field[(equals + 1)...], as: UTF8.self)
         }
         var missing: [String] = []
         for name in ["Credential", "Signature", "SignedHeaders"] where fields[name] == nil {
@@ -122,7 +123,7 @@ public enum SigV4Verifier {
             }
             (requestTime, dateText) = (time, SigV4.amzDate(time))
         }
-        let signed = signedHeaders.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+        let signed = signedHeaders.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         let dateHeader = amzDate != nil ? "x-amz-date" : "date"
         return try makeClaim(
             credential: credential, signedHeaders: signed, signature: signature, requestTime: requestTime, amzDate: dateText,
@@ -161,7 +162,7 @@ public enum SigV4Verifier {
         credential: String, signedHeaders: [String], signature: String, requestTime: Date, amzDate: String,
         securityToken: String?, expires: Int?, dateHeader: String?
     ) throws(AuthError) -> SignatureClaim {
-        let parts = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let parts = credential.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         guard parts.count == 5, !parts[0].isEmpty else {
             throw .incomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '\(credential.prefix(200))'")
         }
@@ -175,8 +176,9 @@ public enum SigV4Verifier {
         guard !region.isEmpty, region.utf8.count <= 32, region.utf8.allSatisfy({ Self.isRegionByte($0) }) else {
             throw .invalid("Credential should be scoped to a valid region, not '\(region.prefix(32))'.")
         }
-        guard !signedHeaders.isEmpty, signedHeaders.allSatisfy({ !$0.isEmpty && $0 == $0.lowercased() }),
-              signedHeaders == signedHeaders.sorted(), Set(signedHeaders).count == signedHeaders.count
+        // Sorted without repeats is strictly increasing.
+        guard !signedHeaders.isEmpty, signedHeaders.allSatisfy({ !$0.isEmpty && isLowerCase($0) }),
+              zip(signedHeaders, signedHeaders.dropFirst()).allSatisfy({ $0 < $1 })
         else {
             throw .incomplete("SignedHeaders must be a ';'-separated, sorted list of lower-case header names.")
         }
@@ -191,6 +193,16 @@ public enum SigV4Verifier {
             accessKeyID: parts[0], scopeDate: parts[1], region: region, service: parts[3], signedHeaders: signedHeaders,
             signature: signature.lowercased(), requestTime: requestTime, amzDate: amzDate, securityToken: securityToken, expires: expires
         )
+    }
+
+    /// Whether lower-casing would leave `name` as it is (without making a lower-cased copy when ASCII).
+    static func isLowerCase(_ name: String) -> Bool {
+        var ascii = true
+        for byte in name.utf8 {
+            if (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) { return false }
+            if byte >= 0x80 { ascii = false }
+        }
+        return ascii || name == name.lowercased()
     }
 
     /// ASCII letters, digits and `-` (a region name).

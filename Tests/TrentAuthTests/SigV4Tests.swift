@@ -104,6 +104,20 @@ let botocoreVectors: [Vector] = [
         #expect(claim(good.replacingOccurrences(of: "20261129/", with: "20261128/"))?.type == "InvalidSignatureException")
         #expect(claim(good.replacingOccurrences(of: "host;x-amz-date", with: "x-amz-date"))?.type == "InvalidSignatureException")
         #expect(claim(good.replacingOccurrences(of: "host;x-amz-date", with: "host"))?.type == "InvalidSignatureException")
+        // Signed headers: lower case, sorted, no repeats.
+        for headers in ["x-amz-date;host", "host;Host;x-amz-date", "host;host;x-amz-date", "host;;x-amz-date", "Host;x-amz-date"] {
+            #expect(claim(good.replacingOccurrences(of: "host;x-amz-date", with: headers))?.type == "IncompleteSignatureException", "\(headers)")
+        }
+        #expect(claim(good.replacingOccurrences(of: ", Signature=", with: ", Signature"))?.message
+            == "'Signature" + String(repeating: "a", count: 55) + "' not a valid key=value pair (missing equal-sign) in Authorization header.")
+        #expect(claim("  \t" + good.replacingOccurrences(of: ", ", with: " ,\t ") + " \t") == nil)  // optional whitespace around fields
+    }
+
+    @Test func canonicalHeaderValuesAreTrimmedAndCollapsed() {
+        let request = SignableRequest(method: "POST", path: "/", query: "", headers: [
+            ("Host", "h"), ("X-A", "  a \t b  c "), ("x-a", "d"), ("X-B", "plain value"), ("X-C", ""), ("X-D", "\tx"),
+        ], body: Data())
+        #expect(SigV4.canonicalHeaders(request, signed: ["host", "x-a", "x-b", "x-c", "x-d"]) == "host:h\nx-a:a b c,d\nx-b:plain value\nx-c:\nx-d:x\n")
     }
 
     @Test func constantTimeEquality() {

@@ -18,12 +18,14 @@ public struct CallContext: Sendable {
     public var identityPolicies: [String]
     /// The caller used temporary credentials.
     public var temporaryCredentials: Bool
-    /// The request's condition keys (`kms:EncryptionContext:…`, `kms:GrantOperations`, …) for policies.
-    public var conditions: [String: [String]] = [:]
+    /// The request's condition keys (`kms:EncryptionContext:…`, `kms:GrantOperations`, …) for
+    /// policies, and its encryption context for grant constraints: worked out from the request
+    /// only when a policy condition or a grant asks (most calls are decided without them).
+    public var requestKeys = RequestKeys.none
+    public var conditions: [String: [String]] { requestKeys.value.conditions }
+    public var encryptionContext: [String: String] { requestKeys.value.encryptionContext }
     /// The request came over TLS (`aws:SecureTransport`).
     public var secureTransport = false
-    /// The request's encryption context, for grant constraints.
-    public var encryptionContext: [String: String] = [:]
 
     public init(
         account: String, region: String, requestID: String, sourceIPAddress: String, userAgent: String,
@@ -41,6 +43,29 @@ public struct CallContext: Sendable {
         self.accessKeyID = accessKeyID
         self.eventName = eventName
         self.requestParameters = requestParameters
+    }
+}
+
+/// A request's own condition keys and encryption context, computed once, when first asked for.
+public final class RequestKeys: Sendable {
+    public typealias Value = (conditions: [String: [String]], encryptionContext: [String: String])
+    public static let none = RequestKeys { ([:], [:]) }
+
+    private let compute: @Sendable () -> Value
+    private let lock = NSLock()
+    nonisolated(unsafe) private var computed: Value?
+
+    public init(_ compute: @escaping @Sendable () -> Value) {
+        self.compute = compute
+    }
+
+    public var value: Value {
+        lock.withLock {
+            if let computed { return computed }
+            let value = compute()
+            computed = value
+            return value
+        }
     }
 }
 

@@ -68,7 +68,7 @@ struct KMSRequestHandler: Sendable {
             }
             let prepared = try operation.prepare(body)
             call.requestParameters = prepared.requestParameters
-            (call.conditions, call.encryptionContext) = ConditionKeys.of(body, operation: operationName)
+            call.requestKeys = RequestKeys { ConditionKeys.of(body, operation: operationName) }
             let body = try await prepared.execute(call, service)
             return Self.response(.ok, body: body, requestID: requestID)
         } catch {

@@ -1,6 +1,7 @@
 # Trent — build and test entry points. `make test` is what CI runs (.ci/run).
 SWIFT ?= swift
 VENV ?= .venv
+LOCALSTACK_VENV ?= .venv-localstack
 PYTHON := $(VENV)/bin/python
 
 .PHONY: all build test swift-test interop interop-postgres venv generate clean bench
@@ -47,7 +48,8 @@ bench: venv
 	$(SWIFT) build -c release --product trent
 	$(SWIFT) build -c release --product trent-yardstick
 	@$(VENV)/bin/moto_server --help >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "moto[server]" || echo "WARNING: moto[server] not installed: compared without moto"
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PYTHON) scripts/bench.py $(BENCH_ARGS)
+	@$(LOCALSTACK_VENV)/bin/python -c "import localstack.aws.components" >/dev/null 2>&1 || scripts/install-localstack.sh $(LOCALSTACK_VENV) || echo "WARNING: LocalStack not installed: compared without LocalStack"
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" LOCALSTACK_PYTHON="$(CURDIR)/$(LOCALSTACK_VENV)/bin/python" $(PYTHON) scripts/bench.py $(BENCH_ARGS)
 
 ## Regenerates Sources/TrentModel/Generated from botocore's KMS model.
 generate:

@@ -3,8 +3,8 @@
 
 Starts, on loopback, a release `trent serve` (SQLite, fresh data directory), the yardstick
 `trent-yardstick` (a bare Hummingbird endpoint: reads the body, answers a fixed JSON), and the
-peers that are installed: moto's server (`moto_server`, PyPI `moto[server]`) and LocalStack
-(`localstack` on PATH, started with `localstack start --host`; skipped with a note otherwise).
+peers that are installed: moto's server (`moto_server`, PyPI `moto[server]`) and LocalStack's KMS
+(localstack-core in its own venv, LOCALSTACK_PYTHON, run in host mode; skipped with a note otherwise).
 Then, with the shared load harness (../shared/bench, `kmsbench.py`; BENCH_HARNESS overrides),
 for each operation and round runs Trent, each peer and the yardstick one after the other
 (closed loop, wrk, concurrency 8), and prints one table of medians and ratios, then the BYOK
@@ -86,9 +86,9 @@ class Servers:
         self.procs = []
         self.tmp = tempfile.mkdtemp(prefix="trent-bench-")
 
-    def start(self, cmd, port, env=None, log_name="log"):
+    def start(self, cmd, port, env=None, log_name="log", cwd=None):
         out = open(os.path.join(self.tmp, log_name), "w")
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=cwd)
         self.procs.append(proc)
         wait_port(port, proc)
         return proc
@@ -149,13 +149,20 @@ def start_moto(servers):
 
 
 def start_localstack(servers):
-    exe = shutil.which("localstack")
-    if not exe:
-        return None, None, "LocalStack is not installed here (its package is not present)"
+    """LocalStack's KMS in host mode: its runtime (`python -m localstack.runtime.main`) from the venv
+    scripts/install-localstack.sh makes (LOCALSTACK_PYTHON), no Docker, no account (the CLI's
+    `localstack start` now insists on an auth token)."""
+    python = os.environ.get("LOCALSTACK_PYTHON") or os.path.join(ROOT, ".venv-localstack", "bin", "python")
+    if not os.path.exists(python) or subprocess.run([python, "-c", "import localstack.aws.components"],
+                                                    capture_output=True).returncode != 0:
+        return None, None, "LocalStack is not installed here (scripts/install-localstack.sh; needs Python 3.13+)"
     port = free_port()
-    env = dict(os.environ, GATEWAY_LISTEN=f"127.0.0.1:{port}", SERVICES="kms", LOCALSTACK_VOLUME_DIR=os.path.join(servers.tmp, "localstack"))
+    home = os.path.join(servers.tmp, "localstack")
+    os.makedirs(home, exist_ok=True)
+    env = dict(os.environ, GATEWAY_LISTEN=f"127.0.0.1:{port}", SERVICES="kms", DISABLE_EVENTS="1",
+               LOCALSTACK_VOLUME_DIR=home, TMPDIR=home)
     try:
-        proc = servers.start([exe, "start", "--host"], port, env=env, log_name="localstack.log")
+        proc = servers.start([python, "-m", "localstack.runtime.main"], port, env=env, log_name="localstack.log", cwd=home)
     except SystemExit as e:
         return None, None, f"LocalStack did not start: {e}"
     return proc, f"http://127.0.0.1:{port}", None

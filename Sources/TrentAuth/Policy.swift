@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Why a policy document was refused (AWS: `MalformedPolicyDocumentException`).
 public struct PolicyError: Error, Sendable, Equatable {

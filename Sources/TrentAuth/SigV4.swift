@@ -222,25 +222,10 @@ public enum SigV4 {
     }
 }
 
-extension Collection where Element == UInt8 {
+extension BidirectionalCollection where Element == UInt8 {
     /// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
     func trimmingSpaces() -> SubSequence {
         let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        guard let first = firstIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
-        var last = first
-        var index = first
-        while index != endIndex {
-            if !isSpace(self[index]) { last = index }
-            index = self.index(after: index)
-        }
-        return self[first...last]
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
-    func trimmingSpaces() -> SubSequence {
-        let isSpace = { (c: Character) in c == " " || c == "\t" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
         return self[first...last]
     }

@@ -238,3 +238,36 @@ def test_byok_condition_keys(server):
     denied(attempt, ExpirationModel="KEY_MATERIAL_EXPIRES", ValidTo=limit + 86400)
     attempt(ExpirationModel="KEY_MATERIAL_EXPIRES", ValidTo=limit - 86400)
     assert admin.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "Enabled"
+
+
+def test_conditions_on_the_keys_own_tags_and_aliases(server):
+    """kms:ResourceAliases and aws:ResourceTag come from the key itself (its aliases are read only
+    when a policy has a condition): they must be there when a condition asks."""
+    admin, alice = make_client(server), make_client(server, identity="alice")
+
+    def key_with(condition):
+        key = admin.create_key(Tags=[{"TagKey": "team", "TagValue": "blue"}], Policy=policy(
+            ADMIN_STATEMENT,
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/alice"}, "Action": "kms:Encrypt",
+             "Resource": "*", "Condition": condition},
+        ))["KeyMetadata"]["KeyId"]
+        admin.create_alias(AliasName=f"alias/cond-{key}", TargetKeyId=key)
+        return key
+
+    allowed = key_with({"ForAnyValue:StringLike": {"kms:ResourceAliases": "alias/cond-*"}, "StringEquals": {"aws:ResourceTag/team": "blue"}})
+    alice.encrypt(KeyId=allowed, Plaintext=b"x")
+    for condition in ({"ForAnyValue:StringLike": {"kms:ResourceAliases": "alias/other-*"}},
+                      {"StringEquals": {"aws:ResourceTag/team": "red"}}):
+        denied(alice.encrypt, KeyId=key_with(condition), Plaintext=b"x")
+
+
+def test_a_grant_does_not_override_an_explicit_deny(server):
+    admin, alice = make_client(server), make_client(server, identity="alice")
+    key = admin.create_key(Policy=policy(
+        ADMIN_STATEMENT,
+        {"Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/alice"}, "Action": "kms:Encrypt", "Resource": "*"},
+    ))["KeyMetadata"]["KeyId"]
+    admin.create_grant(KeyId=key, GranteePrincipal=f"arn:aws:iam::{ACCOUNT}:user/alice", Operations=["Encrypt", "Decrypt"])
+    denied(alice.encrypt, KeyId=key, Plaintext=b"x")
+    blob = admin.encrypt(KeyId=key, Plaintext=b"x")["CiphertextBlob"]
+    assert alice.decrypt(CiphertextBlob=blob)["Plaintext"] == b"x"  # the grant, where nothing denies

@@ -81,12 +81,12 @@ public actor WrappingKeyPool {
     /// quarter of its size, generates one pair at a time.
     public func fill(yieldingToTakes: Bool = false) async {
         while !Task.isCancelled, let spec = emptiest() {
-            let busy = yieldingToTakes && quietLeft() != nil
-            if busy, readyCount(spec) * 4 >= configuration.size(spec), let wait = quietLeft() {
+            let wait = yieldingToTakes ? quietLeft() : nil
+            if let wait, readyCount(spec) * 4 >= configuration.size(spec) {
                 try? await Task.sleep(for: min(wait, .milliseconds(50)))  // looks again: a take may have made it low
                 continue
             }
-            let batch = busy ? 1 : min(parallelism, configuration.size(spec) - readyCount(spec))
+            let batch = wait != nil ? 1 : min(parallelism, configuration.size(spec) - readyCount(spec))
             let pairs = await withTaskGroup(of: WrappingKeyPair?.self) { group in
                 for _ in 0..<batch { group.addTask(priority: .utility) { try? WrappingKeyPair(spec: spec) } }
                 return await group.reduce(into: [WrappingKeyPair]()) { if let pair = $1 { $0.append(pair) } }

@@ -17,7 +17,8 @@ def test_import_key_material_record(own_server):
     params = kms.get_parameters_for_import(KeyId=key["KeyId"], WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")
     material = os.urandom(32)
     wrapped = wrap(material, params["PublicKey"], "RSAES_OAEP_SHA_256")
-    valid_to = datetime.datetime(2027, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    # A month ahead (ImportKeyMaterial takes at most 365 days), at a time that shows the format.
+    valid_to = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30)).replace(hour=3, minute=4, second=5, microsecond=0)
     imported = kms.import_key_material(KeyId=key["KeyId"], ImportToken=params["ImportToken"], EncryptedKeyMaterial=wrapped,
                                        ExpirationModel="KEY_MATERIAL_EXPIRES", ValidTo=valid_to)
     ct = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"top secret plaintext", EncryptionContext={"purpose": "audit"})["CiphertextBlob"]
@@ -34,7 +35,7 @@ def test_import_key_material_record(own_server):
     assert r["userIdentity"]["accessKeyId"] == "AKIAIOSFODNN7EXAMPLE"
     assert r["sourceIPAddress"] == "127.0.0.1" and "Boto3" in r["userAgent"]
     assert r["requestParameters"] == {"keyId": key["KeyId"], "expirationModel": "KEY_MATERIAL_EXPIRES",
-                                      "validTo": "Jan 2, 2027, 3:04:05 AM"}
+                                      "validTo": f"{valid_to:%b} {valid_to.day}, {valid_to.year}, 3:04:05 AM"}
     assert r["responseElements"]["keyMaterialId"] == imported["KeyMaterialId"]
     assert r["resources"] == [{"accountId": key["AWSAccountId"], "type": "AWS::KMS::Key", "ARN": key["Arn"]}]
     assert r["requestID"] and r["eventID"] and "errorCode" not in r

@@ -1,5 +1,6 @@
 """CloudTrail log files and signed digests: the walkthrough's records in files, and tampering detected."""
 import base64
+import datetime
 import glob
 import gzip
 import json
@@ -30,7 +31,6 @@ def delivered(own_server):
     key = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]
     params = kms.get_parameters_for_import(KeyId=key["KeyId"], WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")
     own_server.roll_audit()
-    import datetime
     from botocore.exceptions import ClientError
     with pytest.raises(ClientError):
         kms.import_key_material(KeyId=key["KeyId"], ImportToken=params["ImportToken"], EncryptedKeyMaterial=os.urandom(256),
@@ -137,7 +137,6 @@ def test_rolls_when_enough_records_wait(workdir):
 
 def test_cli_walkthrough_records_field_by_field(own_server, tmp_path):
     """The README walkthrough with the aws CLI, then its ImportKeyMaterial record in the delivered file."""
-    import datetime
     import subprocess
 
     from conftest import AwsCli
@@ -151,8 +150,10 @@ def test_cli_walkthrough_records_field_by_field(own_server, tmp_path):
     subprocess.run(["openssl", "pkeyutl", "-encrypt", "-in", "material.bin", "-out", "wrapped.bin", "-inkey", "pub.der", "-keyform", "DER",
                     "-pubin", "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256"],
                    cwd=tmp_path, check=True)
+    # Noon at UTC-8 on a day some months ahead: the record shows it in UTC (8 PM the same day).
+    valid_to = datetime.date.today() + datetime.timedelta(days=200)
     aws.json("kms", "import-key-material", "--key-id", key["KeyId"], "--encrypted-key-material", "fileb://wrapped.bin",
-             "--import-token", "fileb://token.bin", "--expiration-model", "KEY_MATERIAL_EXPIRES", "--valid-to", "2027-09-17T12:00:00-08:00")
+             "--import-token", "fileb://token.bin", "--expiration-model", "KEY_MATERIAL_EXPIRES", "--valid-to", f"{valid_to:%Y-%m-%d}T12:00:00-08:00")
     own_server.roll_audit()
     record = next(r for path in files(own_server, "log") for r in records(path) if r["eventName"] == "ImportKeyMaterial")
     assert record["eventVersion"] >= "1.08" and record["eventSource"] == "kms.amazonaws.com"
@@ -161,7 +162,7 @@ def test_cli_walkthrough_records_field_by_field(own_server, tmp_path):
     assert record["recipientAccountId"] == key["AWSAccountId"] and record["userIdentity"]["accountId"] == key["AWSAccountId"]
     assert record["userAgent"].startswith("aws-cli/") and record["sourceIPAddress"] == "127.0.0.1"
     assert record["requestParameters"] == {"keyId": key["KeyId"], "expirationModel": "KEY_MATERIAL_EXPIRES",
-                                           "validTo": "Sep 17, 2027, 8:00:00 PM"}
+                                           "validTo": f"{valid_to:%b} {valid_to.day}, {valid_to.year}, 8:00:00 PM"}
     assert record["resources"] == [{"accountId": key["AWSAccountId"], "type": "AWS::KMS::Key", "ARN": key["Arn"]}]
     assert record["requestID"] and record["eventID"] and "errorCode" not in record
     raw = b"".join(gzip.decompress(open(p, "rb").read()) for p in files(own_server, "log"))

@@ -1,5 +1,6 @@
 """The web console at /console, driven in real headless Chromium (Selenium): sign in, keys, key
 detail, create key, audit log, sign out — and its cookie and CSRF protections, by hand."""
+import datetime
 import glob
 import json
 import os
@@ -223,13 +224,15 @@ def test_byok_in_the_browser(own_server, browser, tmp_path):
                     "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256"], cwd=tmp_path, check=True)
     (tmp_path / "garbage.bin").write_bytes(os.urandom(384))
 
+    valid_to = datetime.date.today() + datetime.timedelta(days=60)
+
     def upload(wrapped, expires):
         browser.find_element(By.ID, "wrappedKeyMaterial").send_keys(str(tmp_path / wrapped))
         browser.find_element(By.ID, "importToken").send_keys(str(tmp_path / "ImportToken.bin"))
         browser.find_element(By.CSS_SELECTOR, f"input[name=expiration][value={'expires' if expires else 'never'}]").click()
         if expires:
             assert browser.find_element(By.ID, "validTo").get_attribute("max")  # the picker stops at 365 days
-            browser.execute_script("document.getElementById('validTo').value = '2027-02-01T12:00'")
+            browser.execute_script(f"document.getElementById('validTo').value = '{valid_to:%Y-%m-%d}T12:00'")
         click(browser, By.XPATH, "//button[text()='Upload key material']")
 
     upload("garbage.bin", expires=True)
@@ -249,7 +252,7 @@ def test_byok_in_the_browser(own_server, browser, tmp_path):
     assert not errors, errors[0].text
     wait_for(browser, f"/console/keys/{key_id}?")
     page = browser.find_element(By.TAG_NAME, "main").text
-    assert "Imported" in page and "KEY_MATERIAL_EXPIRES" in page and "2027-02-01 12:00:00 UTC" in page and "Enabled" in page
+    assert "Imported" in page and "KEY_MATERIAL_EXPIRES" in page and f"{valid_to:%Y-%m-%d} 12:00:00 UTC" in page and "Enabled" in page
     kms = make_client(own_server)
     blob = kms.encrypt(KeyId="alias/browser-byok", Plaintext=b"from the console")["CiphertextBlob"]
 

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
-from byok import byok, wrap
+from byok import wrap
 from conftest import ON_POSTGRES, TRENT_BIN, TrentServer, make_client, postgres_store
 
 pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="several nodes need the PostgreSQL store")
@@ -231,8 +231,12 @@ def test_nodes_racing_on_one_key_end_in_one_valid_state(workdir):
         # Material that expires in a few seconds: all three nodes sweep, one deletes it, once.
         import datetime
         expiring = clients[0].create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
-        byok(clients[1], expiring, os.urandom(32), ExpirationModel="KEY_MATERIAL_EXPIRES",
-             ValidTo=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=3))
+        # (ValidTo is taken after the wrapping key is made: on a loaded machine that can take seconds.)
+        params = clients[1].get_parameters_for_import(KeyId=expiring, WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")
+        clients[1].import_key_material(KeyId=expiring, ImportToken=params["ImportToken"],
+                                       EncryptedKeyMaterial=wrap(os.urandom(32), params["PublicKey"], "RSAES_OAEP_SHA_256"),
+                                       ExpirationModel="KEY_MATERIAL_EXPIRES",
+                                       ValidTo=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=3))
 
         def create_alias(i):
             try:

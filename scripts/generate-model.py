@@ -175,6 +175,73 @@ def main():
     lines.append("}")
     write(os.path.join(OUT, "Shapes.swift"), "\n".join(lines) + "\n")
 
+    # JSON writers for the shapes a response can hold, members in the model's order (as the
+    # synthesized Encodable writes them); map keys sorted.
+    output_shapes = []
+    seen_output = set()
+
+    def visit_output(name):
+        if name in seen_output:
+            return
+        seen_output.add(name)
+        s = shapes[name]
+        if s["type"] == "structure":
+            output_shapes.append(name)
+            for m in s.get("members", {}).values():
+                visit_output(m["shape"])
+        elif s["type"] == "list":
+            visit_output(s["member"]["shape"])
+        elif s["type"] == "map":
+            visit_output(s["value"]["shape"])
+
+    for op in sorted(ops):
+        if "output" in ops[op]:
+            visit_output(ops[op]["output"]["shape"])
+
+    def write_lines(value, shape_name, indent, depth):
+        s = shapes[shape_name]
+        t = s["type"]
+        pad = " " * indent
+        if t == "string":
+            return [f"{pad}w.string({value})"]
+        if t == "blob":
+            return [f"{pad}w.data({value})"]
+        if t in ("integer", "long"):
+            return [f"{pad}w.number({value})"]
+        if t == "boolean":
+            return [f"{pad}w.bool({value})"]
+        if t == "timestamp":
+            return [f"{pad}w.date({value})"]
+        if t == "structure":
+            return [f"{pad}{value}.writeJSON(to: &w)"]
+        element = f"e{depth}"
+        if t == "list":
+            return ([f"{pad}w.beginArray()", f"{pad}for {element} in {value} {{"]
+                    + write_lines(element, s["member"]["shape"], indent + 4, depth + 1)
+                    + [f"{pad}}}", f"{pad}w.endArray()"])
+        if t == "map":
+            return ([f"{pad}w.beginObject()", f"{pad}for ({element}, v{depth}) in {value}.sorted(by: {{ $0.key < $1.key }}) {{", f"{pad}    w.key({element})"]
+                    + write_lines(f"v{depth}", s["value"]["shape"], indent + 4, depth + 1)
+                    + [f"{pad}}}", f"{pad}w.endObject()"])
+        raise ValueError(t)
+
+    wl = [header, "import Foundation", ""]
+    for name in sorted(output_shapes):
+        members = shapes[name].get("members", {})
+        wl.append(f"extension KMS.{name}: JSONWritable {{")
+        wl.append("    public func writeJSON(to w: inout JSONOutput) {")
+        wl.append("        w.beginObject()")
+        for m, spec in members.items():
+            wl.append(f"        if let value = self.{lower_camel(m)} {{")
+            wl.append(f"            w.key(\"{m}\")")
+            wl.extend(write_lines("value", spec["shape"], 12, 0))
+            wl.append("        }")
+        wl.append("        w.endObject()")
+        wl.append("    }")
+        wl.append("}")
+        wl.append("")
+    write(os.path.join(OUT, "Writers.swift"), "\n".join(wl).rstrip() + "\n")
+
     enums = [n for n, s in shapes.items() if s["type"] == "string" and "enum" in s]
     e = [header, "extension KMS {", "    /// Allowed values of each enum shape, in the model's order.", "    public enum Enums {"]
     for n in sorted(enums):

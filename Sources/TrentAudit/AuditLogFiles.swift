@@ -1,5 +1,6 @@
 public import Foundation
 import Crypto
+import TrentModel
 public import TrentCore
 public import TrentCrypto
 
@@ -124,8 +125,14 @@ public struct AuditLogFiles: Sendable {
     }
 
     private func writeLogFile(_ items: [SequencedAuditEvent], account: String, region: String, now: Date) throws -> AuditFile {
-        let records = JSONValue.object(["Records": .array(items.map { CloudTrailRecord.render($0.event) })])
-        let bytes = try Gzip.compress(records.serialized())
+        var records = JSONOutput(capacity: 1024 * items.count)
+        records.beginObject()
+        records.key("Records")
+        records.beginArray()
+        for item in items { CloudTrailRecord.write(item.event, to: &records) }
+        records.endArray()
+        records.endObject()
+        let bytes = try Gzip.compress(Data(records.bytes))
         let day = Self.format(now, "yyyy/MM/dd")
         let random = (0..<16).map { _ in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".randomElement()! }
         let name = "AWSLogs/\(account)/CloudTrail/\(region)/\(day)/\(account)_CloudTrail_\(region)_\(Self.format(now, "yyyyMMdd'T'HHmm'Z'"))_\(String(random)).json.gz"

@@ -1,5 +1,6 @@
 import Foundation
 public import TrentCore
+public import TrentModel
 
 /// Renders audit events as CloudTrail records (eventVersion 1.11), the format AWS delivers
 /// for KMS calls and service events.
@@ -63,9 +64,98 @@ public enum CloudTrailRecord {
         return .object(record)
     }
 
+    /// `render(event)` written straight into a document (members in sorted order, as
+    /// `serialized()` writes them): log files hold thousands of records.
+    public static func write(_ event: AuditEvent, to w: inout JSONOutput) {
+        func put(_ key: String, _ value: String) {
+            w.key(key)
+            w.string(value)
+        }
+        w.beginObject()
+        if let additional = event.additionalEventData {
+            w.key("additionalEventData")
+            additional.write(to: &w)
+        }
+        put("awsRegion", event.region)
+        if let errorCode = event.errorCode { put("errorCode", errorCode) }
+        if let errorMessage = event.errorMessage { put("errorMessage", errorMessage) }
+        put("eventCategory", "Management")
+        put("eventID", event.eventID)
+        put("eventName", event.eventName)
+        put("eventSource", "kms.amazonaws.com")
+        put("eventTime", AuditDates.iso8601(event.eventTime))
+        put("eventType", event.eventType.rawValue)
+        put("eventVersion", eventVersion)
+        w.key("managementEvent")
+        w.bool(true)
+        w.key("readOnly")
+        w.bool(event.readOnly)
+        put("recipientAccountId", event.account)
+        if event.eventType == .apiCall, let requestID = event.requestID { put("requestID", requestID) }
+        w.key("requestParameters")
+        (event.requestParameters ?? .null).write(to: &w)
+        w.key("resources")
+        w.beginArray()
+        for arn in event.resourceARNs {
+            w.beginObject()
+            put("ARN", arn)
+            put("accountId", event.account)
+            put("type", "AWS::KMS::Key")
+            w.endObject()
+        }
+        w.endArray()
+        w.key("responseElements")
+        (event.responseElements ?? .null).write(to: &w)
+        switch event.eventType {
+        case .apiCall:
+            put("sourceIPAddress", event.sourceIPAddress ?? "")
+            put("userAgent", event.userAgent ?? "")
+            let principal = event.principal ?? .root(event.account)
+            w.key("userIdentity")
+            w.beginObject()
+            if let accessKeyID = event.accessKeyID { put("accessKeyId", accessKeyID) }
+            put("accountId", principal.account)
+            put("arn", principal.arn)
+            put("principalId", principal.principalID)
+            if principal.kind == .assumedRole {
+                w.key("sessionContext")
+                w.beginObject()
+                w.key("attributes")
+                w.beginObject()
+                put("mfaAuthenticated", "false")
+                w.endObject()
+                w.key("sessionIssuer")
+                w.beginObject()
+                put("accountId", principal.account)
+                put("arn", principal.policyARN)
+                put("principalId", String(principal.principalID.prefix { $0 != ":" }))
+                put("type", "Role")
+                put("userName", principal.name ?? "")
+                w.endObject()
+                w.endObject()
+            }
+            put("type", principal.kind.rawValue)
+            if principal.kind == .user { put("userName", principal.name ?? "") }
+            w.endObject()
+        case .serviceEvent:
+            put("sourceIPAddress", "kms.amazonaws.com")
+            put("userAgent", "kms.amazonaws.com")
+            w.key("userIdentity")
+            w.beginObject()
+            put("accountId", event.account)
+            put("invokedBy", "kms.amazonaws.com")
+            w.endObject()
+        }
+        w.endObject()
+    }
+
     /// One record as JSON text with stable key order.
     public static func json(_ event: AuditEvent, pretty: Bool = false) -> String {
-        guard pretty else { return String(decoding: render(event).serialized(), as: UTF8.self) }
+        guard pretty else {
+            var w = JSONOutput(capacity: 1024)
+            write(event, to: &w)
+            return String(decoding: w.bytes, as: UTF8.self)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let data = (try? encoder.encode(render(event))) ?? Data("{}".utf8)

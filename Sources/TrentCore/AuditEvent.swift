@@ -1,5 +1,6 @@
 public import Foundation
 public import TrentAuth
+public import TrentModel
 
 /// Who made a call and how: what an audit record says of the caller.
 public struct CallContext: Sendable {
@@ -168,6 +169,64 @@ extension AuditEvent {
             o["principal"] = .object(p)
         }
         return .object(o)
+    }
+
+    /// `storageValue` as JSON text, written straight (members in the sorted order `serialized()`
+    /// gives): what the journal and the stores keep of every call.
+    public func writeStorage(to w: inout JSONOutput) {
+        func put(_ key: String, _ value: String?) {
+            if let value {
+                w.key(key)
+                w.string(value)
+            }
+        }
+        func put(_ key: String, _ value: JSONValue?) {
+            if let value {
+                w.key(key)
+                value.write(to: &w)
+            }
+        }
+        w.beginObject()
+        put("accessKeyID", accessKeyID)
+        put("account", account)
+        put("additionalEventData", additionalEventData)
+        put("errorCode", errorCode)
+        put("errorMessage", errorMessage)
+        put("eventID", eventID)
+        put("eventName", eventName)
+        w.key("eventTime")
+        w.number(eventTime.timeIntervalSince1970)
+        put("eventType", eventType.rawValue)
+        put("keyID", keyID)
+        if let principal {
+            w.key("principal")
+            w.beginObject()
+            put("account", principal.account)
+            put("kind", principal.kind.rawValue)
+            put("name", principal.name)
+            put("sessionName", principal.sessionName)
+            w.endObject()
+        }
+        w.key("readOnly")
+        w.bool(readOnly)
+        put("region", region)
+        put("requestID", requestID)
+        put("requestParameters", requestParameters)
+        w.key("resourceARNs")
+        w.beginArray()
+        for arn in resourceARNs { w.string(arn) }
+        w.endArray()
+        put("responseElements", responseElements)
+        put("sourceIPAddress", sourceIPAddress)
+        put("userAgent", userAgent)
+        w.endObject()
+    }
+
+    /// `writeStorage` on its own.
+    public var storageJSON: [UInt8] {
+        var w = JSONOutput(capacity: 768)
+        writeStorage(to: &w)
+        return w.bytes
     }
 
     /// Reads the stored form (`storageValue`, or what `JSONEncoder` wrote before it).

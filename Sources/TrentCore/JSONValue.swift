@@ -1,4 +1,5 @@
 public import Foundation
+public import TrentModel
 
 /// A JSON value, for the free-form parts of audit records (`requestParameters`, …).
 public enum JSONValue: Sendable, Equatable, Codable {
@@ -48,62 +49,30 @@ extension JSONValue {
     /// and `.withoutEscapingSlashes` writes, written directly (the encoder boxes every value; the
     /// audit log renders a few hundred of these for each record).
     public func serialized() -> Data {
-        var out: [UInt8] = []
-        out.reserveCapacity(512)
-        write(into: &out)
-        return Data(out)
+        var output = JSONOutput(capacity: 512)
+        write(to: &output)
+        return Data(output.bytes)
     }
 
-    private func write(into out: inout [UInt8]) {
+    /// Writes the value into a document being written (object keys sorted).
+    public func write(to output: inout JSONOutput) {
         switch self {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let n):
-            if n == n.rounded(), abs(n) < 1e15 { out.append(contentsOf: String(Int64(n)).utf8) } else { out.append(contentsOf: "\(n)".utf8) }
-        case .string(let s): Self.write(string: s, into: &out)
+        case .null: output.null()
+        case .bool(let b): output.bool(b)
+        case .number(let n): output.number(n)
+        case .string(let s): output.string(s)
         case .array(let a):
-            out.append(UInt8(ascii: "["))
-            for (i, value) in a.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                value.write(into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
+            output.beginArray()
+            for value in a { value.write(to: &output) }
+            output.endArray()
         case .object(let o):
-            out.append(UInt8(ascii: "{"))
-            for (i, key) in o.keys.sorted().enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                Self.write(string: key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                o[key]!.write(into: &out)
+            output.beginObject()
+            for (key, value) in o.sorted(by: { $0.key < $1.key }) {
+                output.key(key)
+                value.write(to: &output)
             }
-            out.append(UInt8(ascii: "}"))
+            output.endObject()
         }
-    }
-
-    private static func write(string: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var string = string
-        string.withUTF8 { utf8 in
-            var start = 0
-            for (i, byte) in utf8.enumerated() where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
-                start = i + 1
-                switch byte {
-                case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-                case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-                case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-                case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-                case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-                case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-                case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
-                default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
-                }
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
-        }
-        out.append(UInt8(ascii: "\""))
     }
 }
 

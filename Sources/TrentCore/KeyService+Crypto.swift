@@ -197,16 +197,12 @@ extension KeyService {
     /// The 16 id bytes an envelope carries: the UUID, or the hex digits after `mrk-`.
     static func envelopeKeyIDBytes(_ id: String) -> [UInt8]? {
         if id.hasPrefix("mrk-") { return KeyMaterialID.bytes(fromHex: String(id.dropFirst(4))) }
-        guard let uuid = UUID(uuidString: id) else { return nil }
-        let u = uuid.uuid
-        return [u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7, u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15]
+        return UUIDText.bytes(id)
     }
 
     static func keyID(envelopeBytes bytes: [UInt8], isMultiRegion: Bool) -> String {
         if isMultiRegion { return "mrk-" + KeyMaterialID.hex(bytes) }
-        let u = (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                 bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])
-        return UUID(uuid: u).uuidString.lowercased()
+        return UUIDText.text(bytes)
     }
 
     /// Data keys and data key pairs are encrypted under symmetric encryption keys only.

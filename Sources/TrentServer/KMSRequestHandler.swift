@@ -19,8 +19,8 @@ struct KMSRequestHandler: Sendable {
     static let contentType = "application/x-amz-json-1.1"
 
     func handle(_ request: Request, context: TrentRequestContext) async -> Response {
-        let requestID = UUID().uuidString.lowercased()
-        let target = request.headers[HTTPField.Name("X-Amz-Target")!] ?? ""
+        let requestID = UUIDText.random()
+        let target = request.headers[Self.targetHeader] ?? ""
         let operationName = target.hasPrefix(Self.targetPrefix) ? String(target.dropFirst(Self.targetPrefix.count)) : target
         var request = request
         // The body first: the signature covers it.
@@ -93,12 +93,15 @@ struct KMSRequestHandler: Sendable {
         return response
     }
 
-    static func response(_ status: HTTPResponse.Status, body: Data, requestID: String) -> Response {
+    static func response(_ status: HTTPResponse.Status, body: some Sequence<UInt8>, requestID: String) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = contentType
-        headers[HTTPField.Name("x-amzn-RequestId")!] = requestID
+        headers[requestIDHeader] = requestID
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
+
+    static let targetHeader = HTTPField.Name("X-Amz-Target")!
+    static let requestIDHeader = HTTPField.Name("x-amzn-RequestId")!
 
     /// The request as SigV4 sees it: the raw path and query, every header, `host` from the authority.
     static func signable(_ request: Request, body: Data) -> SignableRequest {

@@ -5,7 +5,7 @@ import TrentModel
 /// A decoded request, ready to run: what the audit log records of it, and the call itself.
 struct PreparedCall: Sendable {
     let requestParameters: JSONValue?
-    let execute: @Sendable (CallContext, KeyService) async throws -> Data
+    let execute: @Sendable (CallContext, KeyService) async throws -> [UInt8]
 }
 
 /// One KMS operation: decodes its request shape and runs it through the `KeyService`.
@@ -13,7 +13,7 @@ struct Operation: Sendable {
     let name: String
     let prepare: @Sendable (Data) throws -> PreparedCall
 
-    static func make<Request: KMSShape, Response: Encodable & Sendable>(
+    static func make<Request: KMSShape, Response: JSONWritable & Sendable>(
         _ name: String,
         _ request: Request.Type,
         audit: @escaping @Sendable (Request) -> JSONValue?,
@@ -29,7 +29,9 @@ struct Operation: Sendable {
             return PreparedCall(requestParameters: audit(decoded)) { call, service in
                 try decoded.checkModelConstraints()
                 let response = try await handler(decoded, call, service)
-                return try WireCoding.encoder.encode(response)
+                var output = JSONOutput(capacity: 512)
+                response.writeJSON(to: &output)
+                return output.bytes
             }
         }
     }
@@ -115,7 +117,12 @@ enum AuditParameters {
 }
 
 /// The `{}` body of operations whose model has no output shape.
-struct EmptyResponse: Encodable, Sendable {}
+struct EmptyResponse: JSONWritable, Sendable {
+    func writeJSON(to output: inout JSONOutput) {
+        output.beginObject()
+        output.endObject()
+    }
+}
 
 extension KMSShape {
     /// The botocore model's constraints (lengths, ranges, required members), as the API's

@@ -21,14 +21,6 @@ enum WireCoding {
         return d
     }()
 
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.dataEncodingStrategy = .base64
-        e.dateEncodingStrategy = .secondsSince1970
-        e.outputFormatting = [.withoutEscapingSlashes]
-        return e
-    }()
-
     /// Turns a decoding failure into the `SerializationException` message, naming the member.
     static func serializationMessage(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "Malformed request body." }

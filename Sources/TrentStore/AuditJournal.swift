@@ -77,7 +77,7 @@ final class AuditJournal: @unchecked Sendable {
     /// Appends records; returns once they are in the journal file.
     func append(_ events: [AuditEvent]) throws {
         var bytes = Data()
-        let records = events.map { Record(event: $0, body: String(decoding: $0.storageValue.serialized(), as: UTF8.self)) }
+        let records = events.map { Record(event: $0, body: String(decoding: $0.storageJSON, as: UTF8.self)) }
         for record in records {
             bytes.append(contentsOf: record.body.utf8)
             bytes.append(UInt8(ascii: "\n"))

@@ -27,7 +27,7 @@ enum StoreCoding {
 
     /// Audit events, the column written and read most: the same JSON, built and parsed directly.
     static func encode(_ event: AuditEvent) -> String {
-        String(decoding: event.storageValue.serialized(), as: UTF8.self)
+        String(decoding: event.storageJSON, as: UTF8.self)
     }
 
     static func decode(_ type: AuditEvent.Type, _ text: String) throws -> AuditEvent {

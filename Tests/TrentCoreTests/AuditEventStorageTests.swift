@@ -37,7 +37,11 @@ import TrentCore
         var user = bare
         user.principal = .root("1")
         user.eventTime = Date()
-        return [full, bare, user]  // `full` and `bare` have times that survive the trip exactly
+        var named = full
+        named.principal = Principal(kind: .user, account: "111122223333", name: "alice")
+        named.errorCode = nil
+        named.requestParameters = .object([:])
+        return [full, bare, user, named]  // `full` and `bare` have times that survive the trip exactly
     }
 
     @Test func directFormIsTheCodableForm() throws {
@@ -53,6 +57,8 @@ import TrentCore
             #expect(try AuditEvent(storageValue: JSONValue.parse(old)) == expected)
             #expect(try AuditEvent(storageValue: JSONValue.parse(direct)) == expected)
             #expect(try JSONValue.parse(direct) == JSONValue.parse(old))
+            // What the journal and the stores write: the same text, without the tree.
+            #expect(event.storageJSON == Array(direct))
         }
     }
 

@@ -1,0 +1,160 @@
+public import Foundation
+
+/// JSON text written straight into bytes, member by member: how responses and audit records are
+/// written. `JSONEncoder` boxes every value on its way and escapes every string byte by byte (a
+/// 4 KiB ciphertext is 5,500 base64 characters); this writes blobs as base64 without looking at
+/// them again, and strings by copying the runs that need no escape.
+///
+/// Separators are implied: a value or member name that follows another one in the same object or
+/// array gets its comma first.
+public struct JSONOutput {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 256) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+    }
+
+    public mutating func endObject() { bytes.append(UInt8(ascii: "}")) }
+
+    public mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+    }
+
+    public mutating func endArray() { bytes.append(UInt8(ascii: "]")) }
+
+    /// An object member's name; its value is written next.
+    public mutating func key(_ name: String) {
+        separate()
+        quoted(name)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    public mutating func string(_ value: String) {
+        separate()
+        quoted(value)
+    }
+
+    public mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    public mutating func null() {
+        separate()
+        bytes.append(contentsOf: "null".utf8)
+    }
+
+    public mutating func number(_ value: Int) {
+        separate()
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    /// Whole numbers without a fraction (as `JSONEncoder` writes them), others in Swift's
+    /// shortest round-tripping form.
+    public mutating func number(_ value: Double) {
+        separate()
+        if value == value.rounded(), abs(value) < 1e15 {
+            bytes.append(contentsOf: String(Int64(value)).utf8)
+        } else {
+            bytes.append(contentsOf: "\(value)".utf8)
+        }
+    }
+
+    /// A timestamp as the AWS JSON protocol sends it: seconds since 1970.
+    public mutating func date(_ value: Date) { number(value.timeIntervalSince1970) }
+
+    /// A blob, base64 (standard alphabet, padded): never needs an escape.
+    public mutating func data(_ value: Data) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        value.withUnsafeBytes { Self.base64(UnsafeRawBufferPointer($0), into: &bytes) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// JSON text already written (a nested document).
+    public mutating func raw(_ json: some Collection<UInt8>) {
+        separate()
+        bytes.append(contentsOf: json)
+    }
+
+    private mutating func separate() {
+        guard let last = bytes.last else { return }
+        if last != UInt8(ascii: "{") && last != UInt8(ascii: "[") && last != UInt8(ascii: ":") {
+            bytes.append(UInt8(ascii: ","))
+        }
+    }
+
+    private mutating func quoted(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { Self.escape($0, into: &bytes) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// The JSON string escapes of `utf8` (quote, backslash, control characters; `/` as it is).
+    static func escape(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        var start = 0
+        for i in 0..<utf8.count {
+            let byte = utf8[i]
+            guard byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 else { continue }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
+            start = i + 1
+            out.append(UInt8(ascii: "\\"))
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
+            case 0x0A: out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "t"))
+            case 0x08: out.append(UInt8(ascii: "b"))
+            case 0x0C: out.append(UInt8(ascii: "f"))
+            default: out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
+            }
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+    }
+
+    private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func base64(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        let count = input.count
+        let start = out.count
+        out.append(contentsOf: repeatElement(UInt8(ascii: "="), count: (count + 2) / 3 * 4))
+        base64Alphabet.withUnsafeBufferPointer { alphabet in
+            out.withUnsafeMutableBufferPointer { output in
+                var o = start, i = 0
+                while i + 3 <= count {
+                    let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                    output[o] = alphabet[Int(n >> 18)]
+                    output[o + 1] = alphabet[Int(n >> 12 & 0x3F)]
+                    output[o + 2] = alphabet[Int(n >> 6 & 0x3F)]
+                    output[o + 3] = alphabet[Int(n & 0x3F)]
+                    i += 3
+                    o += 4
+                }
+                if count - i == 1 {
+                    let n = UInt32(input[i]) << 16
+                    output[o] = alphabet[Int(n >> 18)]
+                    output[o + 1] = alphabet[Int(n >> 12 & 0x3F)]
+                } else if count - i == 2 {
+                    let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8
+                    output[o] = alphabet[Int(n >> 18)]
+                    output[o + 1] = alphabet[Int(n >> 12 & 0x3F)]
+                    output[o + 2] = alphabet[Int(n >> 6 & 0x3F)]
+                }
+            }
+        }
+    }
+}
+
+/// A shape that writes itself as JSON (generated for every response shape).
+public protocol JSONWritable {
+    func writeJSON(to output: inout JSONOutput)
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+import TrentCore
+
+/// Trent's own UUID text reads and writes what Foundation's `UUID` does.
+@Suite struct UUIDTextTests {
+    @Test func agreesWithFoundation() {
+        for _ in 0..<200 {
+            let uuid = UUID()
+            let u = uuid.uuid
+            let bytes = [u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7, u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15]
+            #expect(UUIDText.text(bytes) == uuid.uuidString.lowercased())
+            #expect(UUIDText.bytes(uuid.uuidString) == bytes)
+            #expect(UUIDText.bytes(uuid.uuidString.lowercased()) == bytes)
+        }
+    }
+
+    @Test func randomOnesAreVersion4() {
+        let ids = (0..<500).map { _ in UUIDText.random() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            #expect(UUID(uuidString: id)?.uuidString.lowercased() == id)
+            let characters = Array(id)
+            #expect(characters[14] == "4" && "89ab".contains(characters[19]))
+        }
+    }
+
+    @Test func refusesWhatIsNotAUUID() {
+        for text in ["", "1234abcd-12ab-34cd-56ef-1234567890a", "1234abcd-12ab-34cd-56ef-1234567890abc", "1234abcd+12ab-34cd-56ef-1234567890ab",
+                     "1234abcg-12ab-34cd-56ef-1234567890ab", "mrk-1234abcd12ab34cd56ef1234567890ab", "1234abcd-12ab-34cd-56ef-1234567890é"] {
+            #expect(UUIDText.bytes(text) == nil)
+        }
+    }
+}

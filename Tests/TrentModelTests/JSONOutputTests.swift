@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import TrentModel
+
+/// The generated response writers say what `JSONEncoder` said of the same shapes (blobs base64,
+/// dates as seconds since 1970): both parsed back, they are the same document.
+@Suite struct JSONOutputTests {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dataEncodingStrategy = .base64
+        e.dateEncodingStrategy = .secondsSince1970
+        return e
+    }()
+
+    func written(_ shape: some JSONWritable) -> [UInt8] {
+        var output = JSONOutput()
+        shape.writeJSON(to: &output)
+        return output.bytes
+    }
+
+    /// Parsed and written again with sorted keys: equal when the documents are.
+    func canonical(_ json: Data) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: try JSONSerialization.jsonObject(with: json), options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    func sameDocument<Shape: JSONWritable & Encodable>(_ shape: Shape) throws -> Bool {
+        try canonical(Data(written(shape))) == canonical(try Self.encoder.encode(shape))
+    }
+
+    @Test func responsesAreWhatTheEncoderWrote() throws {
+        let metadata = KMS.KeyMetadata(
+            aWSAccountId: "111122223333", keyId: "k", arn: "arn:aws:kms:us-east-1:111122223333:key/k",
+            creationDate: Date(timeIntervalSince1970: 1_764_412_345.125), enabled: true, description: "say \"hi\"\\ \n\t/ é 🔑 \u{1}",
+            keyUsage: "ENCRYPT_DECRYPT", keyState: "Enabled", deletionDate: Date(timeIntervalSince1970: 1_800_000_000), origin: "EXTERNAL",
+            expirationModel: "KEY_MATERIAL_EXPIRES", encryptionAlgorithms: ["SYMMETRIC_DEFAULT"], signingAlgorithms: [],
+            multiRegion: true,
+            multiRegionConfiguration: KMS.MultiRegionConfiguration(
+                multiRegionKeyType: "PRIMARY", primaryKey: KMS.MultiRegionKey(arn: "a", region: "us-east-1"),
+                replicaKeys: [KMS.MultiRegionKey(arn: "b", region: "eu-west-1"), KMS.MultiRegionKey(arn: "c", region: "eu-west-2")]
+            ),
+            pendingDeletionWindowInDays: 7
+        )
+        #expect(try sameDocument(KMS.DescribeKeyResponse(keyMetadata: metadata)))
+        #expect(try sameDocument(KMS.DescribeKeyResponse()))
+        #expect(try sameDocument(KMS.EncryptResponse(ciphertextBlob: Data((0..<4200).map { UInt8($0 % 256) }), keyId: "k", encryptionAlgorithm: "SYMMETRIC_DEFAULT")))
+        #expect(try sameDocument(KMS.ListGrantsResponse(grants: [
+            KMS.GrantListEntry(keyId: "k", grantId: "g", name: "n", creationDate: Date(timeIntervalSince1970: 1),
+                               operations: ["Encrypt", "Decrypt"],
+                               constraints: KMS.GrantConstraints(encryptionContextSubset: ["b": "2", "a": "1", "c\"": "\n"])),
+            KMS.GrantListEntry(keyId: "k2"),
+        ], nextMarker: "m", truncated: true)))
+        #expect(try sameDocument(KMS.ListResourceTagsResponse(tags: [], truncated: false)))
+        #expect(String(decoding: written(KMS.ListResourceTagsResponse(tags: [], truncated: false)), as: UTF8.self) == #"{"Tags":[],"Truncated":false}"#)
+    }
+
+    @Test func mapsAreWrittenInKeyOrder() {
+        let constraints = KMS.GrantConstraints(encryptionContextEquals: ["b": "2", "a": "1"])
+        #expect(String(decoding: written(constraints), as: UTF8.self) == #"{"EncryptionContextEquals":{"a":"1","b":"2"}}"#)
+    }
+
+    @Test func stringsRoundTrip() throws {
+        for text in ["", "plain", "\"", "\\", "a\u{0}b", "\u{1f}\u{7f}", "\r\n\t\u{8}\u{c}", "/path/", "é🔑漢字", String(repeating: "x\"", count: 3000)] {
+            var output = JSONOutput()
+            output.beginArray()
+            output.string(text)
+            output.endArray()
+            let parsed = try JSONSerialization.jsonObject(with: Data(output.bytes)) as? [String]
+            #expect(parsed == [text])
+        }
+    }
+
+    @Test func base64IsFoundations() {
+        for count in Array(0...10) + [4096, 4097, 4098] {
+            let data = Data((0..<count).map { _ in UInt8.random(in: 0...255) })
+            var output = JSONOutput()
+            output.data(data)
+            #expect(String(decoding: output.bytes, as: UTF8.self) == "\"" + data.base64EncodedString() + "\"")
+        }
+    }
+
+    @Test func separatorsAndNumbers() {
+        var output = JSONOutput()
+        output.beginObject()
+        output.key("a")
+        output.number(1)
+        output.key("b")
+        output.beginArray()
+        output.number(1.5)
+        output.number(2.0)
+        output.null()
+        output.bool(true)
+        output.beginObject()
+        output.endObject()
+        output.endArray()
+        output.key("c")
+        output.date(Date(timeIntervalSince1970: 1_764_412_345))
+        output.endObject()
+        #expect(String(decoding: output.bytes, as: UTF8.self) == #"{"a":1,"b":[1.5,2,null,true,{}],"c":1764412345}"#)
+    }
+}

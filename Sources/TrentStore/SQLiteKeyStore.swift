@@ -10,11 +10,14 @@ public final class SQLiteKeyStore: KeyStore {
 
     /// The audit journal of calls that change nothing (`journaled` stores only).
     private let journal: AuditJournal?
+    /// Journaled events moved into the database and not yet delivered (`RecentAuditEvents`).
+    let recentEvents: RecentAuditEvents
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     /// `journaled` (the server): records of calls that change nothing go through an audit journal
     /// beside the database (`AuditJournal`); what an earlier run left there is moved in now.
-    public init(path: String, journaled: Bool = false, journalFlushInterval: Duration = .milliseconds(20)) throws {
+    public init(path: String, journaled: Bool = false, journalFlushInterval: Duration = .milliseconds(20), recentAuditEvents: Int = 8_192) throws {
+        recentEvents = RecentAuditEvents(capacity: journaled ? recentAuditEvents : 0)
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -53,7 +56,10 @@ public final class SQLiteKeyStore: KeyStore {
                 if let records = taken.value { try Self.insertJournaled(records.records, db: db) }
                 return try body(SQLiteTransaction(db: db))
             }
-            if let records = taken.value { journal.moved(records) }
+            if let records = taken.value {
+                journal.moved(records)
+                recentEvents.remember(records.records)
+            }
             return result
         } catch {
             if let records = taken.value { journal.notMoved(records) }
@@ -68,7 +74,8 @@ public final class SQLiteKeyStore: KeyStore {
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreReader) throws -> T) async throws -> T {
         if let journal, !journal.isEmpty { try await flushJournal() }
-        return try await pool.read { db in try body(SQLiteTransaction(db: db)) }
+        let recent = recentEvents
+        return try await pool.read { db in try body(SQLiteTransaction(db: db, recentEvents: recent)) }
     }
 
     /// Audit events of calls that changed nothing: into the journal when there is one (answered
@@ -110,7 +117,10 @@ public final class SQLiteKeyStore: KeyStore {
                 taken.value = records
                 try Self.insertJournaled(records.records, db: db)
             }
-            if let records = taken.value { journal.moved(records) }
+            if let records = taken.value {
+                journal.moved(records)
+                recentEvents.remember(records.records)
+            }
         } catch {
             if let records = taken.value { journal.notMoved(records) }
             throw error
@@ -275,6 +285,13 @@ public final class SQLiteKeyStore: KeyStore {
 /// A reader or writer bound to one GRDB database access (a transaction when writing).
 struct SQLiteTransaction: KeyStoreTransaction {
     let db: Database
+    /// Where undelivered events are looked for before they are parsed (reads of a journaled store).
+    var recentEvents: RecentAuditEvents?
+
+    init(db: Database, recentEvents: RecentAuditEvents? = nil) {
+        self.db = db
+        self.recentEvents = recentEvents
+    }
 
     // MARK: Keys
 
@@ -588,7 +605,8 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     func undeliveredAuditEvents(limit: Int) throws -> [SequencedAuditEvent] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, body FROM audit_events WHERE delivered = 0 ORDER BY seq LIMIT ?"), arguments: [limit]).map { row in
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, event_id, body FROM audit_events WHERE delivered = 0 ORDER BY seq LIMIT ?"), arguments: [limit]).map { row in
+            if let recent = recentEvents?.take(row["event_id"]) { return SequencedAuditEvent(sequence: row["seq"], event: recent) }
             let body: String = row["body"]
             return SequencedAuditEvent(sequence: row["seq"], event: try StoreCoding.decode(AuditEvent.self, body))
         }

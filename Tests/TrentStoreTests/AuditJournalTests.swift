@@ -81,4 +81,41 @@ import TrentCore
         try await other.appendAuditEvents([event])
         #expect(try await Self.all(owner).map(\.event.eventID) == [event.eventID])
     }
+
+    /// Delivery reads undelivered events; those this process just moved in come from memory, in
+    /// order, the same events; what memory no longer holds is read from the rows.
+    @Test func deliveryTakesJustMovedEventsFromMemory() async throws {
+        let store = try SQLiteKeyStore(path: try Self.path(), journaled: true, recentAuditEvents: 3)
+        let events = (0..<5).map { _ in Self.event() }
+        for event in events { try await store.appendAuditEvents([event]) }
+        try await store.flushJournal()
+        #expect(store.recentEvents.count == 3)
+        // Rows changed behind the store's back show which events were read from the database.
+        try await store.write { tx in
+            try (tx as! SQLiteTransaction).db.execute(sql: "UPDATE audit_events SET body = replace(body, '\"userAgent\":\"t\"', '\"userAgent\":\"row\"')")
+        }
+        let pending = try await store.read { try $0.undeliveredAuditEvents(limit: 10) }
+        #expect(pending.map(\.event.eventID) == events.map(\.eventID))
+        #expect(pending.map(\.event.userAgent) == ["row", "row", "t", "t", "t"])
+        #expect(store.recentEvents.count == 0)
+        // Once taken they are gone from memory: a second read (a delivery that failed) reads the rows.
+        let again = try await store.read { try $0.undeliveredAuditEvents(limit: 10) }
+        #expect(again.map(\.event.userAgent) == Array(repeating: "row", count: 5))
+    }
+
+    @Test func recentEventsAreBounded() {
+        let recent = RecentAuditEvents(capacity: 100)
+        var ids: [String] = []
+        for _ in 0..<25 {
+            let records = (0..<40).map { _ in AuditJournal.Record(event: Self.event(), body: "") }
+            ids += records.map(\.event.eventID)
+            recent.remember(records)
+            #expect(recent.count <= 100)
+        }
+        #expect(recent.take(ids[0]) == nil)
+        #expect(recent.take(ids.last!)?.eventID == ids.last!)
+        #expect(recent.take(ids[ids.count - 100])?.eventID == ids[ids.count - 100])
+        #expect(recent.take(ids[ids.count - 101]) == nil)
+        #expect(RecentAuditEvents(capacity: 0).count == 0)
+    }
 }

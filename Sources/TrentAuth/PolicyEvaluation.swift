@@ -166,16 +166,37 @@ extension PolicyDocument.Condition {
 
 /// IAM wildcards: `*` any run of characters, `?` one character.
 enum Wildcard {
+    /// `*` any run of characters, `?` any one character. Every call checks a few of these (the
+    /// default key policy's `kms:*` on `*`), so the common cases skip building character arrays.
     static func matches(_ pattern: String, _ text: String, caseInsensitive: Bool) -> Bool {
-        let p = Array(caseInsensitive ? pattern.lowercased() : pattern), t = Array(caseInsensitive ? text.lowercased() : text)
+        if pattern == "*" { return true }
+        if pattern.utf8.allSatisfy(isPlainASCII), text.utf8.allSatisfy(isPlainASCII) {
+            var p = Array(pattern.utf8), t = Array(text.utf8)
+            if caseInsensitive {
+                lowerASCII(&p)
+                lowerASCII(&t)
+            }
+            return matches(p, t, star: UInt8(ascii: "*"), one: UInt8(ascii: "?"))
+        }
+        return matches(Array(caseInsensitive ? pattern.lowercased() : pattern), Array(caseInsensitive ? text.lowercased() : text), star: Character("*"), one: Character("?"))
+    }
+
+    /// ASCII without CR (CR LF is one character, two bytes): a byte is a character.
+    private static func isPlainASCII(_ byte: UInt8) -> Bool { byte < 0x80 && byte != 0x0D }
+
+    private static func lowerASCII(_ bytes: inout [UInt8]) {
+        for i in bytes.indices where bytes[i] >= UInt8(ascii: "A") && bytes[i] <= UInt8(ascii: "Z") { bytes[i] += 32 }
+    }
+
+    private static func matches<Element: Equatable>(_ p: [Element], _ t: [Element], star wildcard: Element, one: Element) -> Bool {
         var pi = 0, ti = 0, star = -1, mark = 0
         while ti < t.count {
-            if pi < p.count, p[pi] == "?" || p[pi] == t[ti] { pi += 1; ti += 1 }
-            else if pi < p.count, p[pi] == "*" { star = pi; mark = ti; pi += 1 }
+            if pi < p.count, p[pi] == one || p[pi] == t[ti] { pi += 1; ti += 1 }
+            else if pi < p.count, p[pi] == wildcard { star = pi; mark = ti; pi += 1 }
             else if star >= 0 { pi = star + 1; mark += 1; ti = mark }
             else { return false }
         }
-        while pi < p.count, p[pi] == "*" { pi += 1 }
+        while pi < p.count, p[pi] == wildcard { pi += 1 }
         return pi == p.count
     }
 }

@@ -132,7 +132,7 @@ public final class KeyService: Sendable {
     /// An event KMS itself initiates (`AwsServiceEvent`): expiry, deletion, rotation.
     static func serviceEvent(_ name: String, key: Key, at now: Date, additional: JSONValue? = nil) -> AuditEvent {
         AuditEvent(
-            eventID: UUIDText.random(), eventTime: now, eventName: name, eventType: .serviceEvent,
+            eventID: UUIDText.timeOrdered(), eventTime: now, eventName: name, eventType: .serviceEvent,
             account: key.account, region: key.region, requestID: nil, sourceIPAddress: nil, userAgent: nil,
             accessKeyID: nil, readOnly: false, requestParameters: nil, responseElements: nil,
             additionalEventData: additional, resourceARNs: [key.arn], errorCode: nil, errorMessage: nil, keyID: key.id
@@ -143,7 +143,7 @@ public final class KeyService: Sendable {
         _ call: CallContext, at now: Date, key: Key?, response: JSONValue? = nil, additional: JSONValue? = nil
     ) -> AuditEvent {
         AuditEvent(
-            eventID: UUIDText.random(), eventTime: now, eventName: call.eventName, eventType: .apiCall,
+            eventID: UUIDText.timeOrdered(), eventTime: now, eventName: call.eventName, eventType: .apiCall,
             account: call.account, region: call.region, requestID: call.requestID,
             sourceIPAddress: call.sourceIPAddress, userAgent: call.userAgent, accessKeyID: call.accessKeyID,
             readOnly: AuditEvent.readOnlyEvents.contains(call.eventName),

@@ -32,3 +32,20 @@ import TrentCore
         }
     }
 }
+
+extension UUIDTextTests {
+    @Test func timeOrderedOnesSortByTime() {
+        let start = Date(timeIntervalSince1970: 1_764_424_800)
+        let ids = (0..<1_000).map { UUIDText.timeOrdered(now: start.addingTimeInterval(Double($0) * 0.002)) }
+        #expect(ids == ids.sorted())
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            let characters = Array(id)
+            #expect(UUID(uuidString: id) != nil && characters[14] == "7" && "89ab".contains(characters[19]))
+        }
+        // The first 48 bits are the milliseconds.
+        #expect(ids[0].hasPrefix("019acfe9-d700-7"))
+        // Within one millisecond they are still distinct.
+        #expect(Set((0..<1_000).map { _ in UUIDText.timeOrdered(now: start) }).count == 1_000)
+    }
+}

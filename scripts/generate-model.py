@@ -54,32 +54,33 @@ def main():
             return f"KMS.{shape_name}"
         raise ValueError(t)
 
-    # Structures reachable from operation inputs and outputs.
-    wanted = []
-    seen = set()
+    def reachable(roots):
+        """Structures (not exceptions) reachable from `roots`, in the order first met."""
+        found, seen = [], set()
 
-    def visit(name):
-        if name in seen:
-            return
-        seen.add(name)
-        s = shapes[name]
-        if s["type"] == "structure":
-            if not s.get("exception"):
-                wanted.append(name)
-            for m in s.get("members", {}).values():
-                visit(m["shape"])
-        elif s["type"] == "list":
-            visit(s["member"]["shape"])
-        elif s["type"] == "map":
-            visit(s["key"]["shape"])
-            visit(s["value"]["shape"])
+        def visit(name):
+            if name in seen:
+                return
+            seen.add(name)
+            s = shapes[name]
+            if s["type"] == "structure":
+                if not s.get("exception"):
+                    found.append(name)
+                for m in s.get("members", {}).values():
+                    visit(m["shape"])
+            elif s["type"] == "list":
+                visit(s["member"]["shape"])
+            elif s["type"] == "map":
+                visit(s["key"]["shape"])
+                visit(s["value"]["shape"])
+
+        for root in roots:
+            visit(root)
+        return found
 
     ops = model["operations"]
-    for op in sorted(ops):
-        if "input" in ops[op]:
-            visit(ops[op]["input"]["shape"])
-        if "output" in ops[op]:
-            visit(ops[op]["output"]["shape"])
+    # Structures reachable from operation inputs and outputs.
+    wanted = reachable([ops[op][io]["shape"] for op in sorted(ops) for io in ("input", "output") if io in ops[op]])
 
     patterns = {}
 
@@ -177,26 +178,7 @@ def main():
 
     # JSON writers for the shapes a response can hold, members in the model's order (as the
     # synthesized Encodable writes them); map keys sorted.
-    output_shapes = []
-    seen_output = set()
-
-    def visit_output(name):
-        if name in seen_output:
-            return
-        seen_output.add(name)
-        s = shapes[name]
-        if s["type"] == "structure":
-            output_shapes.append(name)
-            for m in s.get("members", {}).values():
-                visit_output(m["shape"])
-        elif s["type"] == "list":
-            visit_output(s["member"]["shape"])
-        elif s["type"] == "map":
-            visit_output(s["value"]["shape"])
-
-    for op in sorted(ops):
-        if "output" in ops[op]:
-            visit_output(ops[op]["output"]["shape"])
+    output_shapes = reachable([ops[op]["output"]["shape"] for op in sorted(ops) if "output" in ops[op]])
 
     def write_lines(value, shape_name, indent, depth):
         s = shapes[shape_name]

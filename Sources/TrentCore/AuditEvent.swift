@@ -142,37 +142,10 @@ extension AuditEvent {
         public var description: String { "stored audit event: \(field) missing or malformed" }
     }
 
-    /// The stored form, built directly: exactly what the synthesized `Codable` conformance writes
-    /// with the stores' settings (dates as seconds since 1970, absent optionals left out), so old
-    /// and new rows read alike either way.
-    public var storageValue: JSONValue {
-        var o: [String: JSONValue] = [
-            "eventID": .string(eventID), "eventTime": .number(eventTime.timeIntervalSince1970), "eventName": .string(eventName),
-            "eventType": .string(eventType.rawValue), "account": .string(account), "region": .string(region),
-            "readOnly": .bool(readOnly), "resourceARNs": .array(resourceARNs.map(JSONValue.string)),
-        ]
-        func put(_ key: String, _ value: String?) { if let value { o[key] = .string(value) } }
-        put("requestID", requestID)
-        put("sourceIPAddress", sourceIPAddress)
-        put("userAgent", userAgent)
-        put("accessKeyID", accessKeyID)
-        put("errorCode", errorCode)
-        put("errorMessage", errorMessage)
-        put("keyID", keyID)
-        if let requestParameters { o["requestParameters"] = requestParameters }
-        if let responseElements { o["responseElements"] = responseElements }
-        if let additionalEventData { o["additionalEventData"] = additionalEventData }
-        if let principal {
-            var p: [String: JSONValue] = ["kind": .string(principal.kind.rawValue), "account": .string(principal.account)]
-            if let name = principal.name { p["name"] = .string(name) }
-            if let sessionName = principal.sessionName { p["sessionName"] = .string(sessionName) }
-            o["principal"] = .object(p)
-        }
-        return .object(o)
-    }
-
-    /// `storageValue` as JSON text, written straight (members in the sorted order `serialized()`
-    /// gives): what the journal and the stores keep of every call.
+    /// The stored form, written straight: exactly what the synthesized `Codable` conformance
+    /// writes with the stores' settings (dates as seconds since 1970, absent optionals left out,
+    /// members sorted), so old and new rows read alike either way. What the journal and the
+    /// stores keep of every call.
     public func writeStorage(to w: inout JSONOutput) {
         func put(_ key: String, _ value: String?) {
             if let value {
@@ -229,7 +202,7 @@ extension AuditEvent {
         return w.bytes
     }
 
-    /// Reads the stored form (`storageValue`, or what `JSONEncoder` wrote before it).
+    /// Reads the stored form (`writeStorage`, or what `JSONEncoder` wrote before it).
     public init(storageValue value: JSONValue) throws {
         guard case .object(let o) = value else { throw StorageFormatError(field: "event") }
         func string(_ key: String) throws -> String {

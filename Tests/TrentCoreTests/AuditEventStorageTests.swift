@@ -46,7 +46,7 @@ import TrentCore
 
     @Test func directFormIsTheCodableForm() throws {
         for event in Self.events() {
-            let direct = event.storageValue.serialized()
+            let direct = Data(event.storageJSON)
             let old = try Self.encoder.encode(event)
             // The event as the Codable route gives it back (a `Date()` loses its last bits in
             // seconds since 1970 either way).
@@ -57,8 +57,6 @@ import TrentCore
             #expect(try AuditEvent(storageValue: JSONValue.parse(old)) == expected)
             #expect(try AuditEvent(storageValue: JSONValue.parse(direct)) == expected)
             #expect(try JSONValue.parse(direct) == JSONValue.parse(old))
-            // What the journal and the stores write: the same text, without the tree.
-            #expect(event.storageJSON == Array(direct))
         }
     }
 

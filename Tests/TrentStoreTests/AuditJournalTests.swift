@@ -44,7 +44,7 @@ import TrentCore
             let store = try SQLiteKeyStore(path: path)
             try await store.write { tx in try tx.append(alreadyIn) }
         }
-        func line(_ event: AuditEvent) -> Data { event.storageValue.serialized() + Data("\n".utf8) }
+        func line(_ event: AuditEvent) -> Data { Data(event.storageJSON) + Data("\n".utf8) }
         // A rotated journal whose records were moved in just before the crash (one of them), and
         // the live journal with a torn last line.
         try (line(alreadyIn) + line(rotated)).write(to: URL(fileURLWithPath: path + "-audit.journal.1700000000000001"))

@@ -7,65 +7,8 @@ public import TrentModel
 public enum CloudTrailRecord {
     public static let eventVersion = "1.11"
 
-    public static func render(_ event: AuditEvent) -> JSONValue {
-        var record: [String: JSONValue] = [
-            "eventVersion": .string(eventVersion),
-            "eventTime": .string(AuditDates.iso8601(event.eventTime)),
-            "eventSource": .string("kms.amazonaws.com"),
-            "eventName": .string(event.eventName),
-            "awsRegion": .string(event.region),
-            "requestParameters": event.requestParameters ?? .null,
-            "responseElements": event.responseElements ?? .null,
-            "eventID": .string(event.eventID),
-            "readOnly": .bool(event.readOnly),
-            "resources": .array(event.resourceARNs.map { arn in
-                .object(["accountId": .string(event.account), "type": .string("AWS::KMS::Key"), "ARN": .string(arn)])
-            }),
-            "eventType": .string(event.eventType.rawValue),
-            "managementEvent": .bool(true),
-            "recipientAccountId": .string(event.account),
-            "eventCategory": .string("Management"),
-        ]
-        switch event.eventType {
-        case .apiCall:
-            let principal = event.principal ?? .root(event.account)
-            var identity: [String: JSONValue] = [
-                "type": .string(principal.kind.rawValue),
-                "principalId": .string(principal.principalID),
-                "arn": .string(principal.arn),
-                "accountId": .string(principal.account),
-            ]
-            switch principal.kind {
-            case .root: break
-            case .user: identity["userName"] = .string(principal.name ?? "")
-            case .assumedRole:
-                identity["sessionContext"] = .object([
-                    "sessionIssuer": .object([
-                        "type": .string("Role"), "principalId": .string(String(principal.principalID.prefix { $0 != ":" })),
-                        "arn": .string(principal.policyARN), "accountId": .string(principal.account), "userName": .string(principal.name ?? ""),
-                    ]),
-                    "attributes": .object(["mfaAuthenticated": .string("false")]),
-                ])
-            }
-            if let accessKeyID = event.accessKeyID { identity["accessKeyId"] = .string(accessKeyID) }
-            record["userIdentity"] = .object(identity)
-            record["sourceIPAddress"] = .string(event.sourceIPAddress ?? "")
-            record["userAgent"] = .string(event.userAgent ?? "")
-            if let requestID = event.requestID { record["requestID"] = .string(requestID) }
-            record["tlsDetails"] = nil
-        case .serviceEvent:
-            record["userIdentity"] = .object(["accountId": .string(event.account), "invokedBy": .string("kms.amazonaws.com")])
-            record["sourceIPAddress"] = .string("kms.amazonaws.com")
-            record["userAgent"] = .string("kms.amazonaws.com")
-        }
-        if let additional = event.additionalEventData { record["additionalEventData"] = additional }
-        if let errorCode = event.errorCode { record["errorCode"] = .string(errorCode) }
-        if let errorMessage = event.errorMessage { record["errorMessage"] = .string(errorMessage) }
-        return .object(record)
-    }
-
-    /// `render(event)` written straight into a document (members in sorted order, as
-    /// `serialized()` writes them): log files hold thousands of records.
+    /// One record written into a document (members in sorted order, as `JSONValue.serialized()`
+    /// writes objects): log files hold thousands of records, so no tree is built first.
     public static func write(_ event: AuditEvent, to w: inout JSONOutput) {
         func put(_ key: String, _ value: String) {
             w.key(key)
@@ -151,14 +94,12 @@ public enum CloudTrailRecord {
 
     /// One record as JSON text with stable key order.
     public static func json(_ event: AuditEvent, pretty: Bool = false) -> String {
-        guard pretty else {
-            var w = JSONOutput(capacity: 1024)
-            write(event, to: &w)
-            return String(decoding: w.bytes, as: UTF8.self)
-        }
+        var w = JSONOutput(capacity: 1024)
+        write(event, to: &w)
+        guard pretty else { return String(decoding: w.bytes, as: UTF8.self) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(render(event))) ?? Data("{}".utf8)
+        let data = (try? encoder.encode(JSONValue.parse(w.bytes))) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -38,6 +38,11 @@ public struct SignableRequest: Sendable {
         return values
     }
 
+    /// Calls `body` with every value of a header whose name is already lower case, in order.
+    func forEachValue(of lowercasedName: String, _ body: (String) -> Void) {
+        for (index, candidate) in lowercasedNames.enumerated() where candidate == lowercasedName { body(fields[index].value) }
+    }
+
     /// Lower case, without a new string when there is nothing to change (the usual case).
     private static func lowercased(_ name: String) -> String {
         name.utf8.contains { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) } || !name.utf8.allSatisfy { $0 < 0x80 } ? name.lowercased() : name
@@ -103,30 +108,37 @@ public enum SigV4 {
     /// `name:value` lines for the signed headers (sorted, lower-case), values trimmed with runs
     /// of spaces collapsed, repeated headers joined with commas.
     public static func canonicalHeaders(_ request: SignableRequest, signed: [String]) -> String {
-        var out = ""
-        for name in signed {
-            out += name
-            out += ":"
-            for (index, value) in request.values(of: name).enumerated() {
-                if index > 0 { out += "," }
-                out += collapsingSpaces(value)
-            }
-            out += "\n"
-        }
-        return out
+        var out: [UInt8] = []
+        appendCanonicalHeaders(request, signed: signed, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// Trimmed of spaces and tabs, inner runs of them one space; the value itself when already so.
-    static func collapsingSpaces(_ value: String) -> String {
-        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        var previousSpace = true, clean = true
-        for byte in value.utf8 {
-            let space = isSpace(byte)
-            if space && (previousSpace || byte == UInt8(ascii: "\t")) { clean = false; break }
-            previousSpace = space
+    static func appendCanonicalHeaders(_ request: SignableRequest, signed: [String], to out: inout [UInt8]) {
+        for name in signed {
+            out.append(contentsOf: name.utf8)
+            out.append(UInt8(ascii: ":"))
+            var first = true
+            request.forEachValue(of: name) { value in
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                appendCollapsingSpaces(value, to: &out)
+            }
+            out.append(UInt8(ascii: "\n"))
         }
-        if clean && !previousSpace || value.isEmpty { return value }
-        return value.utf8.split(whereSeparator: isSpace).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+    }
+
+    /// The value trimmed of spaces and tabs, inner runs of them one space.
+    static func appendCollapsingSpaces(_ value: String, to out: inout [UInt8]) {
+        var started = false, pendingSpace = false
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") {
+                pendingSpace = started
+            } else {
+                if pendingSpace { out.append(UInt8(ascii: " ")); pendingSpace = false }
+                out.append(byte)
+                started = true
+            }
+        }
     }
 
     public static func hexSHA256(_ data: some DataProtocol) -> String {
@@ -135,45 +147,102 @@ public enum SigV4 {
 
     /// Lower-case hex of bytes.
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(64)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
+        appendHex(bytes, to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    static func appendHex(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { digits in
+            for byte in bytes {
+                out.append(digits[Int(byte >> 4)])
+                out.append(digits[Int(byte & 0x0F)])
+            }
+        }
     }
 
     public static func canonicalRequest(
         _ request: SignableRequest, signedHeaders: [String], payloadHash: String, excludingQuery: Set<String> = []
     ) -> String {
-        [
-            request.method.uppercased(),
-            canonicalURI(request.path),
-            canonicalQuery(request.queryItems, excluding: excludingQuery),
-            canonicalHeaders(request, signed: signedHeaders),
-            signedHeaders.joined(separator: ";"),
-            payloadHash,
-        ].joined(separator: "\n")
+        String(decoding: canonicalRequestBytes(request, signedHeaders: signedHeaders, payloadHash: payloadHash, excludingQuery: excludingQuery), as: UTF8.self)
+    }
+
+    /// The canonical request as the bytes that are hashed, written without intermediate strings
+    /// for the usual `POST /` with no query (every request passes here).
+    static func canonicalRequestBytes(
+        _ request: SignableRequest, signedHeaders: [String], payloadHash: String, excludingQuery: Set<String> = []
+    ) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        let newline = UInt8(ascii: "\n")
+        for byte in request.method.utf8 {
+            out.append((UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) ? byte - 0x20 : byte)
+        }
+        out.append(newline)
+        if request.path == "/" { out.append(UInt8(ascii: "/")) } else { out.append(contentsOf: canonicalURI(request.path).utf8) }
+        out.append(newline)
+        if !request.query.isEmpty { out.append(contentsOf: canonicalQuery(request.queryItems, excluding: excludingQuery).utf8) }
+        out.append(newline)
+        appendCanonicalHeaders(request, signed: signedHeaders, to: &out)
+        out.append(newline)
+        for (index, name) in signedHeaders.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ";")) }
+            out.append(contentsOf: name.utf8)
+        }
+        out.append(newline)
+        out.append(contentsOf: payloadHash.utf8)
+        return out
     }
 
     public static func scope(date: String, region: String, service: String) -> String {
         "\(date)/\(region)/\(service)/\(terminator)"
     }
 
-    public static func stringToSign(amzDate: String, scope: String, canonicalRequest: String) -> String {
-        [algorithm, amzDate, scope, hexSHA256(Data(canonicalRequest.utf8))].joined(separator: "\n")
+    /// The signature (lower-case hex) of a canonical request: HMAC-SHA256, under the day's signing
+    /// key, of the string to sign (algorithm, time, scope, hash of the canonical request).
+    static func signature(canonicalRequest: [UInt8], amzDate: String, date: String, region: String, service: String, secret: String) -> [UInt8] {
+        var text: [UInt8] = []
+        text.reserveCapacity(160)
+        let newline = UInt8(ascii: "\n"), slash = UInt8(ascii: "/")
+        text.append(contentsOf: algorithm.utf8)
+        text.append(newline)
+        text.append(contentsOf: amzDate.utf8)
+        text.append(newline)
+        for part in [date, region, service] {
+            text.append(contentsOf: part.utf8)
+            text.append(slash)
+        }
+        text.append(contentsOf: terminator.utf8)
+        text.append(newline)
+        appendHex(SHA256.hash(data: canonicalRequest), to: &text)
+        var mac = signingHMAC(secret: secret, date: date, region: region, service: service)
+        mac.update(data: text)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        appendHex(mac.finalize(), to: &out)
+        return out
     }
 
     /// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"),
     /// remembered (as the SDKs do): it changes once a day per access key, region and service.
     public static func signingKey(secret: String, date: String, region: String, service: String) -> SymmetricKey {
+        signingEntry(secret: secret, date: date, region: region, service: service).key
+    }
+
+    /// An HMAC already keyed with the signing key (its inner block hashed once, not per request).
+    static func signingHMAC(secret: String, date: String, region: String, service: String) -> HMAC<SHA256> {
+        signingEntry(secret: secret, date: date, region: region, service: service).hmac
+    }
+
+    private static func signingEntry(secret: String, date: String, region: String, service: String) -> SigningKeyCache.Entry {
         let name = SigningKeyCache.Name(secret: secret, date: date, region: region, service: service)
-        if let known = SigningKeyCache.shared.key(name) { return known }
+        if let known = SigningKeyCache.shared.entry(name) { return known }
         let key = deriveSigningKey(secret: secret, date: date, region: region, service: service)
-        SigningKeyCache.shared.remember(key, as: name)
-        return key
+        let entry = SigningKeyCache.Entry(key: key, hmac: HMAC<SHA256>(key: key))
+        SigningKeyCache.shared.remember(entry, as: name)
+        return entry
     }
 
     static func deriveSigningKey(secret: String, date: String, region: String, service: String) -> SymmetricKey {
@@ -182,10 +251,6 @@ public enum SigV4 {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
         }
         return key
-    }
-
-    public static func signature(stringToSign: String, key: SymmetricKey) -> String {
-        hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
     }
 
     /// `20261129T123456Z` ↔ Date (UTC).
@@ -214,7 +279,10 @@ public enum SigV4 {
 
     /// Equal-length strings compared without an early exit.
     public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        constantTimeEquals(Array(a.utf8), Array(b.utf8))
+    }
+
+    static func constantTimeEquals(_ x: [UInt8], _ y: [UInt8]) -> Bool {
         guard x.count == y.count else { return false }
         var difference: UInt8 = 0
         for i in 0..<x.count { difference |= x[i] ^ y[i] }
@@ -243,19 +311,24 @@ final class SigningKeyCache: @unchecked Sendable {
         let secret: String, date: String, region: String, service: String
     }
 
+    struct Entry {
+        let key: SymmetricKey
+        let hmac: HMAC<SHA256>
+    }
+
     static let shared = SigningKeyCache()
     static let limit = 1024
     private let lock = NSLock()
-    private var keys: [Name: SymmetricKey] = [:]
+    private var entries: [Name: Entry] = [:]
 
-    func key(_ name: Name) -> SymmetricKey? {
-        lock.withLock { keys[name] }
+    func entry(_ name: Name) -> Entry? {
+        lock.withLock { entries[name] }
     }
 
-    func remember(_ key: SymmetricKey, as name: Name) {
+    func remember(_ entry: Entry, as name: Name) {
         lock.withLock {
-            if keys.count >= Self.limit { keys.removeAll(keepingCapacity: true) }
-            keys[name] = key
+            if entries.count >= Self.limit { entries.removeAll(keepingCapacity: true) }
+            entries[name] = entry
         }
     }
 }

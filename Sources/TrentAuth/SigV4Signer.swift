@@ -26,11 +26,7 @@ public enum SigV4Signer {
         if let token = credentials.sessionToken { request.headers.append(("X-Amz-Security-Token", token)) }
         let signed = Array(Set(request.headers.map { $0.name.lowercased() }).subtracting(unsigned)).sorted()
         let scope = SigV4.scope(date: String(amzDate.prefix(8)), region: region, service: service)
-        let canonical = SigV4.canonicalRequest(request, signedHeaders: signed, payloadHash: SigV4.hexSHA256(request.body))
-        let signature = SigV4.signature(
-            stringToSign: SigV4.stringToSign(amzDate: amzDate, scope: scope, canonicalRequest: canonical),
-            key: SigV4.signingKey(secret: credentials.secretAccessKey, date: String(amzDate.prefix(8)), region: region, service: service)
-        )
+        let signature = signature(request, signedHeaders: signed, amzDate: amzDate, region: region, service: service, secret: credentials.secretAccessKey)
         request.headers.append(("Authorization", "\(SigV4.algorithm) Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signed.joined(separator: ";")), Signature=\(signature)"))
     }
 
@@ -45,11 +41,17 @@ public enum SigV4Signer {
         ]
         if let token = credentials.sessionToken { items.append(("X-Amz-Security-Token", token)) }
         request.query = SigV4.canonicalQuery(items)
-        let canonical = SigV4.canonicalRequest(request, signedHeaders: ["host"], payloadHash: SigV4.hexSHA256(request.body))
-        let signature = SigV4.signature(
-            stringToSign: SigV4.stringToSign(amzDate: amzDate, scope: scope, canonicalRequest: canonical),
-            key: SigV4.signingKey(secret: credentials.secretAccessKey, date: String(amzDate.prefix(8)), region: region, service: service)
-        )
+        let signature = signature(request, signedHeaders: ["host"], amzDate: amzDate, region: region, service: service, secret: credentials.secretAccessKey)
         request.query += "&X-Amz-Signature=\(signature)"
+    }
+
+    private static func signature(
+        _ request: SignableRequest, signedHeaders: [String], amzDate: String, region: String, service: String, secret: String
+    ) -> String {
+        let canonical = SigV4.canonicalRequestBytes(request, signedHeaders: signedHeaders, payloadHash: SigV4.hexSHA256(request.body))
+        let signature = SigV4.signature(
+            canonicalRequest: canonical, amzDate: amzDate, date: String(amzDate.prefix(8)), region: region, service: service, secret: secret
+        )
+        return String(decoding: signature, as: UTF8.self)
     }
 }

@@ -90,16 +90,24 @@ public enum SigV4Verifier {
         guard scheme == SigV4.algorithm else {
             throw .incomplete("Unsupported AWS 'algorithm': '\(scheme.prefix(32))'. Only \(SigV4.algorithm) is supported.")
         }
-        var fields: [String: String] = [:]
+        // The three fields by name; a repeated field counts with its last value.
+        var credentialField: String?, signatureField: String?, signedHeadersField: String?
         for part in trimmed[space...].split(separator: UInt8(ascii: ",")) {
             let field = part.trimmingSpaces()
             guard let equals = field.firstIndex(of: UInt8(ascii: "=")) else {
                 throw .incomplete("'\(String(decoding: field, as: UTF8.self).prefix(64))' not a valid key=value pair (missing equal-sign) in Authorization header.")
             }
-            fields[String(decoding: field[..<equals], as: UTF8.self)] = String(decoding: field[(equals + 1)...], as: UTF8.self)
+            let name = field[..<equals], value = String(decoding: field[(equals + 1)...], as: UTF8.self)
+            if name.elementsEqual("Credential".utf8) {
+                credentialField = value
+            } else if name.elementsEqual("Signature".utf8) {
+                signatureField = value
+            } else if name.elementsEqual("SignedHeaders".utf8) {
+                signedHeadersField = value
+            }
         }
         var missing: [String] = []
-        for name in ["Credential", "Signature", "SignedHeaders"] where fields[name] == nil {
+        for (name, value) in [("Credential", credentialField), ("Signature", signatureField), ("SignedHeaders", signedHeadersField)] where value == nil {
             missing.append("Authorization header requires '\(name)' parameter.")
         }
         let amzDate = request.values(of: "x-amz-date").first
@@ -107,8 +115,7 @@ public enum SigV4Verifier {
         if amzDate == nil, httpDate == nil {
             missing.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
         }
-        guard missing.isEmpty, let credential = fields["Credential"], let signature = fields["Signature"],
-              let signedHeaders = fields["SignedHeaders"]
+        guard missing.isEmpty, let credential = credentialField, let signature = signatureField, let signedHeaders = signedHeadersField
         else { throw .incomplete(missing.joined(separator: " ")) }
 
         let requestTime: Date, dateText: String
@@ -191,7 +198,7 @@ public enum SigV4Verifier {
         guard signature.utf8.count == 64, signature.utf8.allSatisfy({ Self.isHexByte($0) }) else { throw .signatureMismatch }
         return SignatureClaim(
             accessKeyID: parts[0], scopeDate: parts[1], region: region, service: parts[3], signedHeaders: signedHeaders,
-            signature: signature.lowercased(), requestTime: requestTime, amzDate: amzDate, securityToken: securityToken, expires: expires
+            signature: signature.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) }) ? signature.lowercased() : signature, requestTime: requestTime, amzDate: amzDate, securityToken: securityToken, expires: expires
         )
     }
 
@@ -237,15 +244,14 @@ public enum SigV4Verifier {
             throw .invalid("The provided 'x-amz-content-sha256' header does not match what was computed.")
         }
         // The payload is always signed (the SDKs sign it for every service but S3, presigned too).
-        let canonical = SigV4.canonicalRequest(
+        let canonical = SigV4.canonicalRequestBytes(
             request, signedHeaders: claim.signedHeaders, payloadHash: bodyHash,
             excludingQuery: claim.presigned ? ["X-Amz-Signature"] : []
         )
         let expected = SigV4.signature(
-            stringToSign: SigV4.stringToSign(amzDate: claim.amzDate, scope: claim.scope, canonicalRequest: canonical),
-            key: SigV4.signingKey(secret: secret, date: claim.scopeDate, region: claim.region, service: claim.service)
+            canonicalRequest: canonical, amzDate: claim.amzDate, date: claim.scopeDate, region: claim.region, service: claim.service, secret: secret
         )
-        guard SigV4.constantTimeEquals(expected, claim.signature) else { throw .signatureMismatch }
+        guard SigV4.constantTimeEquals(expected, Array(claim.signature.utf8)) else { throw .signatureMismatch }
     }
 
     /// RFC 1123 (`Sun, 29 Nov 2026 02:25:57 GMT`), the `Date` header's form.

@@ -10,4 +10,5 @@
 #include <openssl/ec.h>
 #include <openssl/x509.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #endif

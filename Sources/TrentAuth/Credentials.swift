@@ -1,4 +1,5 @@
 public import Foundation
+import Crypto
 
 /// Who signed a request, as CloudTrail's `userIdentity` and key policies name it.
 public struct Principal: Sendable, Equatable, Hashable, Codable {
@@ -47,8 +48,18 @@ public struct Principal: Sendable, Equatable, Hashable, Codable {
         }
     }
 
+    /// The first 17 upper-case hex digits of the text's SHA-256 (every audit record names one).
     private static func stableID(_ text: String) -> String {
-        String(SigV4.hexSHA256(Data(text.utf8)).uppercased().prefix(17))
+        let digits: StaticString = "0123456789ABCDEF"
+        return String(unsafeUninitializedCapacity: 17) { out in
+            digits.withUTF8Buffer { digits in
+                for (index, byte) in SHA256.hash(data: Array(text.utf8)).prefix(9).enumerated() {
+                    out[2 * index] = digits[Int(byte >> 4)]
+                    if 2 * index + 1 < 17 { out[2 * index + 1] = digits[Int(byte & 0x0F)] }
+                }
+            }
+            return 17
+        }
     }
 }
 

@@ -53,7 +53,7 @@ extension KeyService {
         }
         let pair = try await wrappingKeys.take(spec)
         let now = now()
-        let tokenID = KeyMaterialID.hex((0..<16).map { _ in UInt8.random(in: 0...255) })
+        let tokenID = KeyMaterialID.hex(Self.randomBytes(16))
         let expiresAt = now.addingTimeInterval(configuration.importParametersLifetime)
         let result = try await store.write { [self] tx in
             // Sealed inside the transaction, so a root key rotation never misses it.

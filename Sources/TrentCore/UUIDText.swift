@@ -1,4 +1,5 @@
 public import Foundation
+import TrentCrypto
 
 /// UUIDs as text, without Foundation's `UUID` on the way (it formats with `snprintf` and parses
 /// with `sscanf`: a few microseconds that every call paid several times).
@@ -7,11 +8,7 @@ public enum UUIDText {
 
     /// A random (version 4) UUID in lower case: key ids, request ids, event ids.
     public static func random() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: 16)
-        withUnsafeBytes(of: (generator.next() as UInt64, generator.next() as UInt64)) { random in
-            for i in 0..<16 { bytes[i] = random[i] }
-        }
+        var bytes = SecureRandom.bytes(16)
         bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
         bytes[8] = bytes[8] & 0x3F | 0x80  // RFC 4122 variant
         return text(bytes)
@@ -22,16 +19,10 @@ public enum UUIDText {
     /// grow with time land on the same few index pages (random ones each dirtied a page of their
     /// own: a 4 KiB write per event at every commit and checkpoint).
     public static func timeOrdered(now: Date = Date()) -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: 16)
+        var bytes = SecureRandom.bytes(16)
         let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - i))) }
-        withUnsafeBytes(of: generator.next() as UInt64) { random in
-            for i in 0..<8 { bytes[8 + i] = random[i] }
-        }
-        let more = generator.next() as UInt64
-        bytes[6] = 0x70 | UInt8(truncatingIfNeeded: more) & 0x0F  // version 7
-        bytes[7] = UInt8(truncatingIfNeeded: more >> 8)
+        bytes[6] = 0x70 | bytes[6] & 0x0F  // version 7
         bytes[8] = bytes[8] & 0x3F | 0x80  // RFC 4122 variant
         return text(bytes)
     }

@@ -37,7 +37,7 @@ public struct CiphertextEnvelope: Sendable, Equatable {
         precondition(keyMaterialID.count == 32 && keyIDBytes.count == 16)
         let header = headerBytes(keyIDBytes: keyIDBytes, isMultiRegion: isMultiRegion, keyMaterialID: keyMaterialID)
         let aad = header + canonicalContext(encryptionContext)
-        let box = try AES.GCM.seal(plaintext, using: material, authenticating: aad)
+        let box = try AES.GCM.seal(plaintext, using: material, nonce: AES.GCM.Nonce(data: SecureRandom.bytes(12)), authenticating: aad)
         var out = Data(header)
         out.append(contentsOf: box.nonce)
         out.append(box.ciphertext)

@@ -29,7 +29,7 @@ extension RootKey {
             try withToken(source, create: true) { token in
                 var plain = keys.flatMap { $0.withUnsafeBytes { [UInt8]($0) } }
                 defer { for i in plain.indices { plain[i] = 0 } }
-                let iv = (0..<12).map { _ in UInt8.random(in: 0...255) }
+                let iv = SecureRandom.bytes(12)
                 var sealed = [UInt8](repeating: 0, count: plain.count + 16)
                 var length = 0
                 let aad = [UInt8](tokenWrapAAD)

@@ -76,11 +76,14 @@ final class AuditJournal: @unchecked Sendable {
 
     /// Appends records; returns once they are in the journal file.
     func append(_ events: [AuditEvent]) throws {
-        var bytes = Data()
-        let records = events.map { Record(event: $0, body: String(decoding: $0.storageJSON, as: UTF8.self)) }
-        for record in records {
-            bytes.append(contentsOf: record.body.utf8)
+        var bytes: [UInt8] = []
+        var records: [Record] = []
+        records.reserveCapacity(events.count)
+        for event in events {
+            let json = event.storageJSON
+            bytes.append(contentsOf: json)
             bytes.append(UInt8(ascii: "\n"))
+            records.append(Record(event: event, body: String(decoding: json, as: UTF8.self)))
         }
         lock.lock()
         defer { lock.unlock() }

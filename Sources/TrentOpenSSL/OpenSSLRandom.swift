@@ -1,0 +1,57 @@
+import COpenSSL
+import Foundation
+
+/// Random bytes from OpenSSL's DRBG (`RAND_bytes`: seeded from the kernel, then in user space).
+/// Swift's `SystemRandomNumberGenerator` makes one `getrandom` system call per 8 bytes (and
+/// `UInt8.random` one per byte), and OpenSSL 3's `RAND_bytes` costs microseconds a call through
+/// its provider layers; key material, nonces and ids are made on every call. So small requests
+/// are served from a 4 KiB block drawn at once, and every byte handed out is zeroed in the block
+/// (what stays in memory is only randomness not yet used).
+public enum OpenSSLRandom {
+    static let blockSize = 4096
+    /// Larger requests go to `RAND_bytes` directly.
+    static let largestBuffered = 256
+
+    private final class Block: @unchecked Sendable {
+        let lock = NSLock()
+        var bytes = [UInt8](repeating: 0, count: OpenSSLRandom.blockSize)
+        var next = OpenSSLRandom.blockSize  // all used: the first request draws a block
+    }
+
+    private static let block = Block()
+
+    /// `count` bytes.
+    public static func bytes(_ count: Int) -> [UInt8] {
+        guard count > 0 else { return [] }
+        guard count <= largestBuffered else { return drawn(count) }
+        let block = block
+        block.lock.lock()
+        defer { block.lock.unlock() }
+        if block.next + count > blockSize {
+            block.bytes = drawn(blockSize)
+            block.next = 0
+        }
+        let start = block.next
+        block.next += count
+        return block.bytes.withUnsafeMutableBufferPointer { buffer in
+            let out = Array(buffer[start..<(start + count)])
+            for i in start..<(start + count) { buffer[i] = 0 }
+            return out
+        }
+    }
+
+    /// Straight from `RAND_bytes`; from the kernel's generator instead should OpenSSL's ever fail.
+    private static func drawn(_ count: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        let ok = out.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32($0.count)) }
+        if ok != 1 {
+            var generator = SystemRandomNumberGenerator()
+            for start in stride(from: 0, to: count, by: 8) {
+                withUnsafeBytes(of: generator.next() as UInt64) { word in
+                    for i in 0..<min(8, count - start) { out[start + i] = word[i] }
+                }
+            }
+        }
+        return out
+    }
+}

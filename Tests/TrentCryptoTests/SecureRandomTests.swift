@@ -1,0 +1,32 @@
+import Testing
+import TrentCrypto
+
+@Suite struct SecureRandomTests {
+    @Test(arguments: [0, 1, 7, 8, 9, 12, 16, 33, 1024])
+    func givesTheBytesAskedFor(count: Int) {
+        #expect(SecureRandom.bytes(count).count == count)
+    }
+
+    @Test func drawsDifferAndLookUniform() {
+        #expect(SecureRandom.bytes(32) != SecureRandom.bytes(32))
+        // 65,536 bytes: every value about 256 times (a count outside 150–400 has odds below 1e-9).
+        var counts = [Int](repeating: 0, count: 256)
+        for _ in 0..<64 {
+            for byte in SecureRandom.bytes(1024) { counts[Int(byte)] += 1 }
+        }
+        #expect(counts.allSatisfy { (150..<400).contains($0) }, "\(counts.min()!)…\(counts.max()!)")
+    }
+}
+
+extension SecureRandomTests {
+    /// Small draws come from a block; draws that cross blocks and draws larger than the block
+    /// path never repeat a 16-byte value (they would if the block were reused or not refilled).
+    @Test func noDrawRepeatsAcrossBlocks() {
+        var seen = Set<[UInt8]>()
+        for _ in 0..<2000 {
+            #expect(seen.insert(SecureRandom.bytes(16)).inserted)
+            #expect(seen.insert(Array(SecureRandom.bytes(300).prefix(16))).inserted)
+            #expect(seen.insert(SecureRandom.bytes(16 + 7)).inserted)
+        }
+    }
+}

@@ -26,26 +26,28 @@ public struct Principal: Sendable, Equatable, Hashable, Codable {
     public static func root(_ account: String) -> Principal { Principal(kind: .root, account: account) }
 
     /// `arn:aws:iam::A:root`, `arn:aws:iam::A:user/N`, `arn:aws:sts::A:assumed-role/R/S`.
-    public var arn: String {
-        switch kind {
+    public var arn: String { PrincipalNames.shared.names(of: self).arn }
+
+    /// The ARN a policy's `Principal` names for this caller: the role's ARN for a role session.
+    public var policyARN: String { PrincipalNames.shared.names(of: self).policyARN }
+
+    /// A stable id in the shape of IAM's (`AIDA…` users, `AROA…:session` roles, the account for root).
+    public var principalID: String { PrincipalNames.shared.names(of: self).principalID }
+
+    /// The three names, worked out (every call's authorization and audit record use them).
+    fileprivate var names: PrincipalNames.Names {
+        let arn = switch kind {
         case .root: "arn:aws:iam::\(account):root"
         case .user: "arn:aws:iam::\(account):user/\(name ?? "")"
         case .assumedRole: "arn:aws:sts::\(account):assumed-role/\(name ?? "")/\(sessionName ?? "")"
         }
-    }
-
-    /// The ARN a policy's `Principal` names for this caller: the role's ARN for a role session.
-    public var policyARN: String {
-        kind == .assumedRole ? "arn:aws:iam::\(account):role/\(name ?? "")" : arn
-    }
-
-    /// A stable id in the shape of IAM's (`AIDA…` users, `AROA…:session` roles, the account for root).
-    public var principalID: String {
-        switch kind {
+        let policyARN = kind == .assumedRole ? "arn:aws:iam::\(account):role/\(name ?? "")" : arn
+        let principalID = switch kind {
         case .root: account
         case .user: "AIDA" + Self.stableID(arn)
         case .assumedRole: "AROA" + Self.stableID(policyARN) + ":" + (sessionName ?? "")
         }
+        return PrincipalNames.Names(arn: arn, policyARN: policyARN, principalID: principalID)
     }
 
     /// The first 17 upper-case hex digits of the text's SHA-256 (every audit record names one).
@@ -60,6 +62,29 @@ public struct Principal: Sendable, Equatable, Hashable, Codable {
             }
             return 17
         }
+    }
+}
+
+/// Principals' names by principal, worked out once (a handful of identities make every call);
+/// emptied when it holds `limit`.
+final class PrincipalNames: @unchecked Sendable {
+    struct Names {
+        let arn: String, policyARN: String, principalID: String
+    }
+
+    static let shared = PrincipalNames()
+    static let limit = 4096
+    private let lock = NSLock()
+    private var known: [Principal: Names] = [:]
+
+    func names(of principal: Principal) -> Names {
+        if let names = lock.withLock({ known[principal] }) { return names }
+        let names = principal.names
+        lock.withLock {
+            if known.count >= Self.limit { known.removeAll(keepingCapacity: true) }
+            known[principal] = names
+        }
+        return names
     }
 }
 

@@ -65,6 +65,30 @@ public enum AuditDates {
     /// The `eventTime` form: 2026-11-29T00:00:00Z.
     public static func iso8601(_ date: Date) -> String {
         let f = UTCCalendar.fields(date)
+        if (0...9999).contains(f.year) {
+            // Every audit record has one: digits written in place.
+            return String(unsafeUninitializedCapacity: 20) { out in
+                var o = 0
+                func put(_ value: Int, _ width: Int, then separator: UInt8) {
+                    var divisor = 1
+                    for _ in 1..<width { divisor *= 10 }
+                    while divisor > 0 {
+                        out[o] = UInt8(ascii: "0") + UInt8(value / divisor % 10)
+                        o += 1
+                        divisor /= 10
+                    }
+                    out[o] = separator
+                    o += 1
+                }
+                put(f.year, 4, then: UInt8(ascii: "-"))
+                put(f.month, 2, then: UInt8(ascii: "-"))
+                put(f.day, 2, then: UInt8(ascii: "T"))
+                put(f.hour, 2, then: UInt8(ascii: ":"))
+                put(f.minute, 2, then: UInt8(ascii: ":"))
+                put(f.second, 2, then: UInt8(ascii: "Z"))
+                return o
+            }
+        }
         let pad = UTCCalendar.pad
         return "\(pad(f.year, 4))-\(pad(f.month, 2))-\(pad(f.day, 2))T\(pad(f.hour, 2)):\(pad(f.minute, 2)):\(pad(f.second, 2))Z"
     }

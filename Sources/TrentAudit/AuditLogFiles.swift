@@ -111,9 +111,9 @@ public struct AuditLogFiles: Sendable {
             guard try await holdLease() else { break }
             let items = groups[scope]!
             let account = items[0].event.account, region = items[0].event.region
-            let log = try writeLogFile(items, account: account, region: region, now: now)
+            let log = try await BlockingWork.run { try writeLogFile(items, account: account, region: region, now: now) }
             let previous = try await store.read { try $0.lastAuditFile(kind: .digest, account: account, region: region) }
-            let digest = try writeDigest(log: log, events: items, previous: previous, account: account, region: region, now: now)
+            let digest = try await BlockingWork.run { try writeDigest(log: log, events: items, previous: previous, account: account, region: region, now: now) }
             try await store.write { tx in
                 try tx.insert(log)
                 try tx.insert(digest)

@@ -114,7 +114,7 @@ extension KeyService {
         call: CallContext
     ) async throws -> DataKeyPairResult {
         let now = now()
-        let pair = try await Task.detached { try AsymmetricKey.generate(pairSpec) }.value
+        let pair = try await BlockingWork.run { try AsymmetricKey.generate(pairSpec) }
         let privateDER = try pair.pkcs8DER()
         let publicDER = try pair.publicKeyDER()
         return try await readOnly { [self] tx in

@@ -78,7 +78,7 @@ extension KeyService {
         var secret: SymmetricKey?
         if input.origin == .awsKMS {
             let spec = input.keySpec
-            let generated = try await Task.detached { try Self.generateMaterial(spec) }.value
+            let generated = try await BlockingWork.run { try Self.generateMaterial(spec) }
             let materialID = KeyMaterialID.hex(KeyMaterialID.compute(keyID: id, material: generated))
             material = KeyMaterial(
                 keyID: key.storageID, id: materialID, origin: .generated, sealedMaterial: nil,

@@ -119,6 +119,6 @@ public actor WrappingKeyPool {
     }
 
     private static func generate(_ spec: WrappingKeySpec) async throws -> WrappingKeyPair {
-        try await Task.detached(priority: .utility) { try WrappingKeyPair(spec: spec) }.value
+        try await BlockingWork.run { try WrappingKeyPair(spec: spec) }
     }
 }

@@ -1,0 +1,14 @@
+public import Dispatch
+
+/// Runs blocking or long CPU work (key pairs generated, audit files written and synced) on
+/// threads of its own. `trent serve` runs Swift tasks on NIO's event loops (see `TrentMain`):
+/// work like this must not hold a loop, or every connection on it waits.
+public enum BlockingWork {
+    private static let queue = DispatchQueue(label: "trent.blocking-work", qos: .utility, attributes: .concurrent)
+
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+}

@@ -88,7 +88,7 @@ public actor WrappingKeyPool {
             }
             let batch = wait != nil ? 1 : min(parallelism, configuration.size(spec) - readyCount(spec))
             let pairs = await withTaskGroup(of: WrappingKeyPair?.self) { group in
-                for _ in 0..<batch { group.addTask(priority: .utility) { try? WrappingKeyPair(spec: spec) } }
+                for _ in 0..<batch { group.addTask { try? await BlockingWork.run { try WrappingKeyPair(spec: spec) } } }
                 return await group.reduce(into: [WrappingKeyPair]()) { if let pair = $1 { $0.append(pair) } }
             }
             guard !pairs.isEmpty else { return }

@@ -196,9 +196,11 @@ public enum SigV4Verifier {
             throw .invalid("'\(dateHeader == "date" ? "Date" : "X-Amz-Date")' must be a signed header.")
         }
         guard signature.utf8.count == 64, signature.utf8.allSatisfy({ Self.isHexByte($0) }) else { throw .signatureMismatch }
+        let hasUpperCase = signature.utf8.contains { (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) }
         return SignatureClaim(
             accessKeyID: parts[0], scopeDate: parts[1], region: region, service: parts[3], signedHeaders: signedHeaders,
-            signature: signature.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) }) ? signature.lowercased() : signature, requestTime: requestTime, amzDate: amzDate, securityToken: securityToken, expires: expires
+            signature: hasUpperCase ? signature.lowercased() : signature, requestTime: requestTime, amzDate: amzDate,
+            securityToken: securityToken, expires: expires
         )
     }
 

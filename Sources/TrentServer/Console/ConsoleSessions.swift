@@ -1,5 +1,6 @@
 import Foundation
 import TrentAuth
+import TrentCrypto
 
 /// Signed-in console users: an unguessable session token (the cookie) per sign-in, each with its
 /// own CSRF token, expiring after `lifetime` without use. Kept in memory: a restart signs everyone out.
@@ -16,8 +17,7 @@ actor ConsoleSessions {
     let lifetime: TimeInterval = 8 * 3600
 
     static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        KeyMaterialID.hex(SecureRandom.bytes(32))
     }
 
     func create(for key: KnownAccessKey) -> (token: String, session: Session) {

@@ -278,6 +278,22 @@ public final class SQLiteKeyStore: KeyStore {
                 );
                 """)
         }
+        // Delivery marks move to a table of their own: marking a thousand events delivered
+        // rewrote a thousand ~1 KB rows (and their partial index); now it deletes a thousand
+        // integers. `delivered` stays what the event had when it was recorded (true only for
+        // copies of delivered events); whether it is delivered now is whether it is still in
+        // `audit_undelivered`, which the trigger fills.
+        migrator.registerMigration("0008_audit_undelivered_table") { db in
+            try db.execute(sql: """
+                CREATE TABLE audit_undelivered (seq INTEGER PRIMARY KEY NOT NULL);
+                INSERT INTO audit_undelivered (seq) SELECT seq FROM audit_events WHERE delivered = 0;
+                DROP INDEX audit_events_undelivered;
+                CREATE TRIGGER audit_events_undelivered AFTER INSERT ON audit_events WHEN NEW.delivered = 0
+                BEGIN
+                    INSERT INTO audit_undelivered (seq) VALUES (NEW.seq);
+                END;
+                """)
+        }
         return migrator
     }
 }
@@ -570,7 +586,10 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     func auditEvents(afterSequence: Int64, limit: Int) throws -> [SequencedAuditEvent] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, body, delivered FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?"),
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT seq, body, NOT EXISTS (SELECT 1 FROM audit_undelivered u WHERE u.seq = audit_events.seq) AS delivered
+            FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?
+            """),
                          arguments: [afterSequence, limit]).map { row in
             let body: String = row["body"]
             return SequencedAuditEvent(sequence: row["seq"], event: try StoreCoding.decode(AuditEvent.self, body), delivered: row["delivered"])
@@ -605,22 +624,28 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     func undeliveredAuditEvents(limit: Int) throws -> [SequencedAuditEvent] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, event_id, body FROM audit_events WHERE delivered = 0 ORDER BY seq LIMIT ?"), arguments: [limit]).map { row in
-            if let recent = recentEvents?.take(row["event_id"]) { return SequencedAuditEvent(sequence: row["seq"], event: recent) }
-            let body: String = row["body"]
-            return SequencedAuditEvent(sequence: row["seq"], event: try StoreCoding.decode(AuditEvent.self, body))
+        // Ids first: an event just moved from the journal is still in memory (`recentEvents`),
+        // and only the others' bodies are read and parsed.
+        let waiting = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT u.seq, e.event_id FROM audit_undelivered u JOIN audit_events e ON e.seq = u.seq ORDER BY u.seq LIMIT ?
+            """), arguments: [limit])
+        return try waiting.map { row in
+            let sequence: Int64 = row["seq"]
+            if let recent = recentEvents?.take(row["event_id"]) { return SequencedAuditEvent(sequence: sequence, event: recent) }
+            guard let body = try String.fetchOne(db.cachedStatement(sql: "SELECT body FROM audit_events WHERE seq = ?"), arguments: [sequence]) else {
+                throw StoreError.missing("audit event \(sequence)")
+            }
+            return SequencedAuditEvent(sequence: sequence, event: try StoreCoding.decode(AuditEvent.self, body))
         }
     }
 
     func undeliveredAuditEventCount() throws -> Int {
-        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM audit_events WHERE delivered = 0")) ?? 0
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM audit_undelivered")) ?? 0
     }
 
     func markDelivered(auditSequences: [Int64]) throws {
-        for chunk in stride(from: 0, to: auditSequences.count, by: 500).map({ Array(auditSequences[$0..<min($0 + 500, auditSequences.count)]) }) {
-            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-            try db.execute(sql: "UPDATE audit_events SET delivered = 1 WHERE seq IN (\(placeholders))", arguments: StatementArguments(chunk))
-        }
+        let statement = try db.cachedStatement(sql: "DELETE FROM audit_undelivered WHERE seq = ?")
+        for sequence in auditSequences { try statement.execute(arguments: [sequence]) }
     }
 
     func takeLease(_ name: String, holder: String, now: Date, until: Date) throws -> Bool {

@@ -33,4 +33,34 @@ import TrentCore
         #expect(waiting.map(\.event.eventID) == ["d3", "d4"])
         #expect(try await store.read { try $0.auditEvents(afterSequence: 0, limit: 100) }.map(\.delivered) == [true, true, true, false, false])
     }
+
+    /// A store from before the delivery marks had their own table (migration 0008): events
+    /// marked delivered stay delivered, the others wait; events recorded after the upgrade wait
+    /// until marked, and marking one leaves the rest waiting.
+    @Test func undeliveredMarksMoveToTheirOwnTable() async throws {
+        let directory = NSTemporaryDirectory() + "trent-upgrade-\(UUID())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/trent.sqlite"
+        do {
+            let pool = try DatabasePool(path: path)
+            try SQLiteKeyStore.migrator.migrate(pool, upTo: "0007_audit_delivery_marks_and_leases")
+            try await pool.write { db in
+                for n in 0..<4 {
+                    let body = try StoreCoding.encode(KeyStoreDeliveryTests.event(n))
+                    try db.execute(sql: "INSERT INTO audit_events (event_id, event_time, event_name, key_id, body, delivered) VALUES (?, ?, ?, ?, ?, ?)",
+                                   arguments: ["d\(n)", Double(n), "Encrypt", "k", body, n % 2])
+                }
+            }
+        }
+        let store = try SQLiteKeyStore(path: path)
+        #expect(try await store.read { try $0.undeliveredAuditEvents(limit: 100) }.map(\.event.eventID) == ["d0", "d2"])
+        try await store.write { tx in try tx.append(KeyStoreDeliveryTests.event(4), delivered: false) }
+        try await store.write { tx in try tx.append(KeyStoreDeliveryTests.event(5), delivered: true) }
+        #expect(try await store.read { try $0.undeliveredAuditEventCount() } == 3)
+        let waiting = try await store.read { try $0.undeliveredAuditEvents(limit: 100) }
+        #expect(waiting.map(\.event.eventID) == ["d0", "d2", "d4"])
+        try await store.write { tx in try tx.markDelivered(auditSequences: [waiting[1].sequence]) }
+        #expect(try await store.read { try $0.undeliveredAuditEvents(limit: 100) }.map(\.event.eventID) == ["d0", "d4"])
+        #expect(try await store.read { try $0.auditEvents(afterSequence: 0, limit: 100) }.map(\.delivered) == [false, true, true, true, false, true])
+    }
 }

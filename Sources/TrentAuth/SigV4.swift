@@ -38,6 +38,12 @@ public struct SignableRequest: Sendable {
         return values
     }
 
+    /// The first value of a header whose name is already lower case.
+    func firstValue(of lowercasedName: String) -> String? {
+        for (index, candidate) in lowercasedNames.enumerated() where candidate == lowercasedName { return fields[index].value }
+        return nil
+    }
+
     /// Calls `body` with every value of a header whose name is already lower case, in order.
     func forEachValue(of lowercasedName: String, _ body: (String) -> Void) {
         for (index, candidate) in lowercasedNames.enumerated() where candidate == lowercasedName { body(fields[index].value) }
@@ -260,7 +266,10 @@ public enum SigV4 {
     }
 
     public static func parseAmzDate(_ text: String) -> Date? {
-        let utf8 = Array(text.utf8)
+        text.utf8.withContiguousStorageIfAvailable(parseAmzDate) ?? Array(text.utf8).withUnsafeBufferPointer(parseAmzDate)
+    }
+
+    private static func parseAmzDate(_ utf8: UnsafeBufferPointer<UInt8>) -> Date? {
         guard utf8.count == 16, utf8[8] == UInt8(ascii: "T"), utf8[15] == UInt8(ascii: "Z") else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var value = 0

@@ -58,7 +58,7 @@ public enum SigV4Verifier {
             credential = Substring(query.value)
         }
         guard let credential else { return (nil, nil) }
-        let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
+        let parts = credential.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }
         let accessKeyID = parts.first.map { String($0.prefix(128)) }
         guard parts.count == 5, !parts[2].isEmpty, parts[2].count <= 32,
               parts[2].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
@@ -68,54 +68,84 @@ public enum SigV4Verifier {
 
     /// The claim a request makes; `nil` when it carries no SigV4 authentication at all.
     public static func claim(of request: SignableRequest) throws(AuthError) -> SignatureClaim? {
-        let authorization = request.values(of: "authorization")
-        let query = request.queryItems
-        if let header = authorization.first {
-            guard authorization.count == 1 else { throw .incomplete("The request carries more than one Authorization header.") }
+        var header: String?, headerCount = 0
+        request.forEachValue(of: "authorization") { value in
+            if headerCount == 0 { header = value }
+            headerCount += 1
+        }
+        if let header {
+            guard headerCount == 1 else { throw .incomplete("The request carries more than one Authorization header.") }
             return try headerClaim(header, request: request)
         }
+        let query = request.queryItems
         if query.contains(where: { $0.name == "X-Amz-Signature" || $0.name == "X-Amz-Credential" || $0.name == "X-Amz-Algorithm" }) {
             return try queryClaim(query)
         }
         return nil
     }
 
+    /// The Authorization header's fields, read in place: a repeated field counts with its last value.
+    private struct HeaderFields {
+        var credential: String?, signature: String?, signedHeaders: String?
+    }
+
+    /// Byte by byte over the header's own storage: every request passes here, and the header is
+    /// ASCII when well-formed.
+    private static func headerFields(_ header: UnsafeBufferPointer<UInt8>) -> Result<HeaderFields, AuthError> {
+        func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        func trimmed(_ range: Range<Int>) -> Range<Int> {
+            var (lower, upper) = (range.lowerBound, range.upperBound)
+            while lower < upper, isSpace(header[lower]) { lower += 1 }
+            while upper > lower, isSpace(header[upper - 1]) { upper -= 1 }
+            return lower..<upper
+        }
+        func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: header[range]), as: UTF8.self) }
+        func equals(_ range: Range<Int>, _ name: String) -> Bool { UnsafeBufferPointer(rebasing: header[range]).elementsEqual(name.utf8) }
+
+        let whole = trimmed(0..<header.count)
+        guard let space = whole.first(where: { header[$0] == UInt8(ascii: " ") }) else {
+            return .failure(.incomplete("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters."))
+        }
+        guard equals(whole.lowerBound..<space, SigV4.algorithm) else {
+            return .failure(.incomplete("Unsupported AWS 'algorithm': '\(text(whole.lowerBound..<space).prefix(32))'. Only \(SigV4.algorithm) is supported."))
+        }
+        // Comma-separated (empty parts skipped), each `name=value` with spaces around it trimmed.
+        var fields = HeaderFields()
+        var start = space
+        while start < whole.upperBound {
+            var end = start
+            while end < whole.upperBound, header[end] != UInt8(ascii: ",") { end += 1 }
+            defer { start = end + 1 }
+            guard end > start else { continue }
+            let field = trimmed(start..<end)
+            guard let equalsSign = field.first(where: { header[$0] == UInt8(ascii: "=") }) else {
+                return .failure(.incomplete("'\(text(field).prefix(64))' not a valid key=value pair (missing equal-sign) in Authorization header."))
+            }
+            let name = field.lowerBound..<equalsSign, value = (equalsSign + 1)..<field.upperBound
+            if equals(name, "Credential") {
+                fields.credential = text(value)
+            } else if equals(name, "Signature") {
+                fields.signature = text(value)
+            } else if equals(name, "SignedHeaders") {
+                fields.signedHeaders = text(value)
+            }
+        }
+        return .success(fields)
+    }
+
     private static func headerClaim(_ header: String, request: SignableRequest) throws(AuthError) -> SignatureClaim {
-        // Byte by byte: every request passes here, and the header is ASCII when well-formed.
-        let trimmed = Array(header.utf8).trimmingSpaces()
-        guard let space = trimmed.firstIndex(of: UInt8(ascii: " ")) else {
-            throw .incomplete("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters.")
-        }
-        let scheme = String(decoding: trimmed[..<space], as: UTF8.self)
-        guard scheme == SigV4.algorithm else {
-            throw .incomplete("Unsupported AWS 'algorithm': '\(scheme.prefix(32))'. Only \(SigV4.algorithm) is supported.")
-        }
-        // The three fields by name; a repeated field counts with its last value.
-        var credentialField: String?, signatureField: String?, signedHeadersField: String?
-        for part in trimmed[space...].split(separator: UInt8(ascii: ",")) {
-            let field = part.trimmingSpaces()
-            guard let equals = field.firstIndex(of: UInt8(ascii: "=")) else {
-                throw .incomplete("'\(String(decoding: field, as: UTF8.self).prefix(64))' not a valid key=value pair (missing equal-sign) in Authorization header.")
-            }
-            let name = field[..<equals], value = String(decoding: field[(equals + 1)...], as: UTF8.self)
-            if name.elementsEqual("Credential".utf8) {
-                credentialField = value
-            } else if name.elementsEqual("Signature".utf8) {
-                signatureField = value
-            } else if name.elementsEqual("SignedHeaders".utf8) {
-                signedHeadersField = value
-            }
-        }
+        let parsed = header.utf8.withContiguousStorageIfAvailable(headerFields) ?? Array(header.utf8).withUnsafeBufferPointer(headerFields)
+        let fields = try parsed.get()
         var missing: [String] = []
-        for (name, value) in [("Credential", credentialField), ("Signature", signatureField), ("SignedHeaders", signedHeadersField)] where value == nil {
+        for (name, value) in [("Credential", fields.credential), ("Signature", fields.signature), ("SignedHeaders", fields.signedHeaders)] where value == nil {
             missing.append("Authorization header requires '\(name)' parameter.")
         }
-        let amzDate = request.values(of: "x-amz-date").first
-        let httpDate = request.values(of: "date").first
+        let amzDate = request.firstValue(of: "x-amz-date")
+        let httpDate = request.firstValue(of: "date")
         if amzDate == nil, httpDate == nil {
             missing.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
         }
-        guard missing.isEmpty, let credential = credentialField, let signature = signatureField, let signedHeaders = signedHeadersField
+        guard missing.isEmpty, let credential = fields.credential, let signature = fields.signature, let signedHeaders = fields.signedHeaders
         else { throw .incomplete(missing.joined(separator: " ")) }
 
         let requestTime: Date, dateText: String
@@ -134,7 +164,7 @@ public enum SigV4Verifier {
         let dateHeader = amzDate != nil ? "x-amz-date" : "date"
         return try makeClaim(
             credential: credential, signedHeaders: signed, signature: signature, requestTime: requestTime, amzDate: dateText,
-            securityToken: request.values(of: "x-amz-security-token").first, expires: nil, dateHeader: dateHeader
+            securityToken: request.firstValue(of: "x-amz-security-token"), expires: nil, dateHeader: dateHeader
         )
     }
 
@@ -169,17 +199,17 @@ public enum SigV4Verifier {
         credential: String, signedHeaders: [String], signature: String, requestTime: Date, amzDate: String,
         securityToken: String?, expires: Int?, dateHeader: String?
     ) throws(AuthError) -> SignatureClaim {
-        let parts = credential.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 5, !parts[0].isEmpty else {
             throw .incomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '\(credential.prefix(200))'")
         }
         guard parts[4] == SigV4.terminator else {
             throw .invalid("Credential should be scoped with a valid terminator: 'aws4_request', not '\(parts[4].prefix(32))'.")
         }
-        guard parts[1] == String(amzDate.prefix(8)) else {
+        guard parts[1] == amzDate.prefix(8) else {
             throw .invalid("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(parts[1].prefix(16))' != '\(amzDate.prefix(8))', from '\(amzDate)'.")
         }
-        let region = parts[2]
+        let region = String(parts[2])
         guard !region.isEmpty, region.utf8.count <= 32, region.utf8.allSatisfy({ Self.isRegionByte($0) }) else {
             throw .invalid("Credential should be scoped to a valid region, not '\(region.prefix(32))'.")
         }
@@ -198,7 +228,7 @@ public enum SigV4Verifier {
         guard signature.utf8.count == 64, signature.utf8.allSatisfy({ Self.isHexByte($0) }) else { throw .signatureMismatch }
         let hasUpperCase = signature.utf8.contains { (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) }
         return SignatureClaim(
-            accessKeyID: parts[0], scopeDate: parts[1], region: region, service: parts[3], signedHeaders: signedHeaders,
+            accessKeyID: String(parts[0]), scopeDate: String(parts[1]), region: region, service: String(parts[3]), signedHeaders: signedHeaders,
             signature: hasUpperCase ? signature.lowercased() : signature, requestTime: requestTime, amzDate: amzDate,
             securityToken: securityToken, expires: expires
         )
@@ -242,7 +272,7 @@ public enum SigV4Verifier {
             throw .invalid("Signature not yet current: \(claim.amzDate) is still later than \(SigV4.amzDate(now.addingTimeInterval(allowedSkew))) (\(nowText) + 15 min.)")
         }
         let bodyHash = SigV4.hexSHA256(request.body)
-        if let declared = request.values(of: "x-amz-content-sha256").first, declared.lowercased() != bodyHash {
+        if let declared = request.firstValue(of: "x-amz-content-sha256"), declared.lowercased() != bodyHash {
             throw .invalid("The provided 'x-amz-content-sha256' header does not match what was computed.")
         }
         // The payload is always signed (the SDKs sign it for every service but S3, presigned too).

@@ -113,6 +113,36 @@ let botocoreVectors: [Vector] = [
         #expect(claim("  \t" + good.replacingOccurrences(of: ", ", with: " ,\t ") + " \t") == nil)  // optional whitespace around fields
     }
 
+    /// The header's fields as AWS reads them: empty parts skipped, a blank part refused, the last
+    /// of a repeated field counts, and the messages name what is wrong.
+    @Test func authorizationFieldsAndMessages() throws {
+        func request(_ authorization: String) -> SignableRequest {
+            SignableRequest(method: "POST", path: "/", query: "", headers: [("Host", "h"), ("Authorization", authorization), ("X-Amz-Date", "20261129T023629Z")], body: Data())
+        }
+        func message(_ authorization: String) -> String? {
+            do { _ = try SigV4Verifier.claim(of: request(authorization)); return nil } catch { return error.message }
+        }
+        let signature = String(repeating: "a", count: 64)
+        let good = "AWS4-HMAC-SHA256 Credential=AK/20261129/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + signature
+        #expect(message(good.replacingOccurrences(of: ", Signature", with: ",,, Signature")) == nil)
+        #expect(message(good.replacingOccurrences(of: ", Signature", with: ", \t, Signature"))
+            == "'' not a valid key=value pair (missing equal-sign) in Authorization header.")
+        #expect(message(" AWS4-HMAC-SHA256 ") == "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters.")
+        #expect(message("Bearer abc") == "Unsupported AWS 'algorithm': 'Bearer'. Only AWS4-HMAC-SHA256 is supported.")
+        #expect(message("AWS4-HMAC-SHA256 Credential=AK/20261129/us-east-1/kms/aws4_request")
+            == "Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter.")
+        #expect(message("AWS4-HMAC-SHA256 Credential=AK/20261129/us-east-1/kms/aws4_request, Other=1, SignedHeaders=host, Signature=")
+            == "'X-Amz-Date' must be a signed header.")
+        // The last of a repeated field counts.
+        let claim = try #require(try SigV4Verifier.claim(of: request("AWS4-HMAC-SHA256 Signature=00, Credential=X/1/2/3/4, " + good.dropFirst(17))))
+        #expect(claim.accessKeyID == "AK" && claim.scopeDate == "20261129" && claim.region == "us-east-1" && claim.service == "kms")
+        #expect(claim.signedHeaders == ["host", "x-amz-date"] && claim.signature == signature && claim.amzDate == "20261129T023629Z")
+        // Not ASCII: read as UTF-8, kept as sent.
+        let accented = try #require(try SigV4Verifier.claim(of: request(good.replacingOccurrences(of: "Credential=AK", with: "Credential=AKé"))))
+        #expect(accented.accessKeyID == "AKé")
+        #expect(message(good.replacingOccurrences(of: "kms/aws4_request", with: "kms/aws4_request/x"))?.hasPrefix("Credential must have exactly 5") == true)
+    }
+
     @Test func canonicalHeaderValuesAreTrimmedAndCollapsed() {
         let request = SignableRequest(method: "POST", path: "/", query: "", headers: [
             ("Host", "h"), ("X-A", "  a \t b  c "), ("x-a", "d"), ("X-B", "plain value"), ("X-C", ""), ("X-D", "\tx"),

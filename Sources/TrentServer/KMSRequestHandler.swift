@@ -20,7 +20,7 @@ struct KMSRequestHandler: Sendable {
 
     func handle(_ request: Request, context: TrentRequestContext) async -> Response {
         let requestID = UUIDText.random()
-        let target = request.headers[Self.targetHeader] ?? ""
+        let target = Self.value(of: Self.targetHeader, in: request.headers) ?? ""
         let operationName = target.hasPrefix(Self.targetPrefix) ? String(target.dropFirst(Self.targetPrefix.count)) : target
         var request = request
         // The body first: the signature covers it.
@@ -40,8 +40,8 @@ struct KMSRequestHandler: Sendable {
         }
         var call = CallContext(
             account: caller.principal.account, region: caller.region ?? configuration.defaultRegion,
-            requestID: requestID, sourceIPAddress: context.remoteAddress?.ipAddress ?? "127.0.0.1",
-            userAgent: request.headers[.userAgent] ?? "", accessKeyID: caller.accessKeyID.map { String($0.prefix(128)) },
+            requestID: requestID, sourceIPAddress: Self.ipAddress(context.remoteAddress) ?? "127.0.0.1",
+            userAgent: Self.value(of: .userAgent, in: request.headers) ?? "", accessKeyID: caller.accessKeyID.map { String($0.prefix(128)) },
             eventName: operationName.isEmpty ? "Unknown" : String(operationName.prefix(64)), requestParameters: nil,
             principal: caller.principal, identityPolicies: caller.identityPolicies, temporaryCredentials: caller.temporary
         )
@@ -98,6 +98,45 @@ struct KMSRequestHandler: Sendable {
         headers[.contentType] = contentType
         headers[requestIDHeader] = requestID
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// A header's value: the one value as it is (the usual case, no joined copy), else the
+    /// values joined as `HTTPFields` joins them.
+    static func value(of name: HTTPField.Name, in fields: HTTPFields) -> String? {
+        var found: String?
+        for field in fields where field.name == name {
+            guard found == nil else { return fields[name] }
+            found = field.value
+        }
+        return found
+    }
+
+    /// The peer's address as text; an IPv4 address is written in place (NIO's `ipAddress` goes
+    /// through `inet_ntop` and a C string on every call).
+    static func ipAddress(_ address: SocketAddress?) -> String? {
+        guard case .v4(let v4) = address else { return address?.ipAddress }
+        let value = UInt32(bigEndian: v4.address.sin_addr.s_addr)
+        return String(unsafeUninitializedCapacity: 15) { out in
+            var o = 0
+            for shift in stride(from: 24, through: 0, by: -8) {
+                if shift != 24 {
+                    out[o] = UInt8(ascii: ".")
+                    o += 1
+                }
+                let octet = Int(value >> UInt32(shift) & 0xFF)
+                if octet >= 100 {
+                    out[o] = UInt8(ascii: "0") + UInt8(octet / 100)
+                    o += 1
+                }
+                if octet >= 10 {
+                    out[o] = UInt8(ascii: "0") + UInt8(octet / 10 % 10)
+                    o += 1
+                }
+                out[o] = UInt8(ascii: "0") + UInt8(octet % 10)
+                o += 1
+            }
+            return o
+        }
     }
 
     static let targetHeader = HTTPField.Name("X-Amz-Target")!

@@ -94,6 +94,27 @@ import TrentStore
         return fields
     }
 
+    /// The peer's address as NIO writes it, without its C round trip for IPv4.
+    @Test func peerAddressText() throws {
+        for text in ["127.0.0.1", "0.0.0.0", "10.0.200.9", "255.255.255.255", "192.168.1.100", "1.20.3.40", "::1", "fe80::1:2"] {
+            let address = try SocketAddress(ipAddress: text, port: 443)
+            #expect(KMSRequestHandler.ipAddress(address) == address.ipAddress, "\(text)")
+            #expect(KMSRequestHandler.ipAddress(address) == text)
+        }
+        #expect(KMSRequestHandler.ipAddress(nil) == nil)
+    }
+
+    /// One header value as sent; several joined as HTTPFields joins them; none is nil.
+    @Test func headerValues() {
+        var fields = HTTPFields()
+        fields[.userAgent] = "aws-cli/2, extra"
+        fields.append(HTTPField(name: KMSRequestHandler.targetHeader, value: "TrentService.Encrypt"))
+        fields.append(HTTPField(name: KMSRequestHandler.targetHeader, value: "TrentService.Decrypt"))
+        #expect(KMSRequestHandler.value(of: .userAgent, in: fields) == "aws-cli/2, extra")
+        #expect(KMSRequestHandler.value(of: KMSRequestHandler.targetHeader, in: fields) == fields[KMSRequestHandler.targetHeader])
+        #expect(KMSRequestHandler.value(of: .contentType, in: fields) == nil)
+    }
+
     @Test func developmentModeReadsTheScopeLeniently() {
         let request = { (auth: String) in
             SignableRequest(method: "POST", path: "/", query: "", headers: [("Authorization", auth)], body: Data())

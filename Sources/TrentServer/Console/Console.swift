@@ -133,7 +133,7 @@ struct Console: Sendable {
                       userAgent: String?, parameters: JSONValue? = nil) -> CallContext {
         var call = CallContext(
             account: session.principal.account, region: region, requestID: UUID().uuidString.lowercased(),
-            sourceIPAddress: context.remoteAddress?.ipAddress ?? "127.0.0.1",
+            sourceIPAddress: KMSRequestHandler.ipAddress(context.remoteAddress) ?? "127.0.0.1",
             userAgent: "\(Self.userAgent) (\(userAgent?.prefix(200) ?? ""))", accessKeyID: session.accessKeyID, eventName: operation,
             requestParameters: parameters, principal: session.principal, identityPolicies: session.identityPolicies
         )

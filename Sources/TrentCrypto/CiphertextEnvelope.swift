@@ -1,5 +1,6 @@
 public import Foundation
 public import Crypto
+import TrentOpenSSL
 
 /// Trent's symmetric ciphertext format (see docs/ciphertext-envelope.md):
 ///
@@ -37,39 +38,81 @@ public struct CiphertextEnvelope: Sendable, Equatable {
         precondition(keyMaterialID.count == 32 && keyIDBytes.count == 16)
         let header = headerBytes(keyIDBytes: keyIDBytes, isMultiRegion: isMultiRegion, keyMaterialID: keyMaterialID)
         let aad = header + canonicalContext(encryptionContext)
-        let box = try AES.GCM.seal(plaintext, using: material, nonce: AES.GCM.Nonce(data: SecureRandom.bytes(12)), authenticating: aad)
-        var out = Data(header)
-        out.append(contentsOf: box.nonce)
-        out.append(box.ciphertext)
-        out.append(box.tag)
+        let nonce = SecureRandom.bytes(12)
+        guard material.bitCount == 256 else {
+            let box = try AES.GCM.seal(plaintext, using: material, nonce: AES.GCM.Nonce(data: nonce), authenticating: aad)
+            return Data(header + nonce) + box.ciphertext + box.tag
+        }
+        // AES-256 (every KMS symmetric key): straight into the envelope, no copies on the way.
+        let message = plaintext as? Data ?? Data(plaintext)
+        var out = Data(count: overhead + message.count)
+        let sealed = out.withUnsafeMutableBytes { out in
+            out.copyBytes(from: header)
+            UnsafeMutableRawBufferPointer(rebasing: out[headerSize..<(headerSize + 12)]).copyBytes(from: nonce)
+            let ciphertext = UnsafeMutableRawBufferPointer(rebasing: out[(headerSize + 12)..<(out.count - 16)])
+            let tag = UnsafeMutableRawBufferPointer(rebasing: out[(out.count - 16)...])
+            return material.withUnsafeBytes { key in
+                nonce.withUnsafeBytes { nonce in
+                    aad.withUnsafeBytes { aad in
+                        message.withUnsafeBytes { message in
+                            OpenSSLAESGCM.seal(key: key, nonce: nonce, aad: aad, plaintext: message, ciphertext: ciphertext, tag: tag)
+                        }
+                    }
+                }
+            }
+        }
+        guard sealed else { throw CryptoFailure.malformedInput("AES-GCM encryption failed") }
         return out
     }
 
     /// Parses the framing only; `open` checks the tag.
     public init(parsing data: Data) throws {
-        let bytes = [UInt8](data)
-        guard bytes.count >= Self.overhead, bytes[0] == Self.magic,
-              bytes[1] == Self.version || bytes[1] == Self.multiRegionVersion
-        else {
-            throw CryptoFailure.malformedInput("not a Trent ciphertext")
+        guard data.count >= Self.overhead else { throw CryptoFailure.malformedInput("not a Trent ciphertext") }
+        let parsed: (keyID: [UInt8], materialID: [UInt8], nonce: [UInt8], sealed: [UInt8], tag: [UInt8], version: UInt8)? = data.withUnsafeBytes { bytes in
+            guard bytes[0] == Self.magic, bytes[1] == Self.version || bytes[1] == Self.multiRegionVersion else { return nil }
+            return (Array(bytes[2..<18]), Array(bytes[18..<50]), Array(bytes[50..<62]), Array(bytes[62..<(bytes.count - 16)]),
+                    Array(bytes[(bytes.count - 16)...]), bytes[1])
         }
-        isMultiRegion = bytes[1] == Self.multiRegionVersion
-        keyIDBytes = Array(bytes[2..<18])
-        keyMaterialID = Array(bytes[18..<50])
-        nonce = Array(bytes[50..<62])
-        sealed = Array(bytes[62..<(bytes.count - 16)])
-        tag = Array(bytes[(bytes.count - 16)...])
+        guard let parsed else { throw CryptoFailure.malformedInput("not a Trent ciphertext") }
+        isMultiRegion = parsed.version == Self.multiRegionVersion
+        keyIDBytes = parsed.keyID
+        keyMaterialID = parsed.materialID
+        nonce = parsed.nonce
+        sealed = parsed.sealed
+        tag = parsed.tag
     }
 
     public func open(material: SymmetricKey, encryptionContext: [String: String]) throws -> Data {
         let aad = Self.headerBytes(keyIDBytes: keyIDBytes, isMultiRegion: isMultiRegion, keyMaterialID: keyMaterialID)
             + Self.canonicalContext(encryptionContext)
-        do {
-            let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: nonce), ciphertext: sealed, tag: tag)
-            return try AES.GCM.open(box, using: material, authenticating: aad)
-        } catch {
+        guard material.bitCount == 256 else {
+            do {
+                let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: nonce), ciphertext: sealed, tag: tag)
+                return try AES.GCM.open(box, using: material, authenticating: aad)
+            } catch {
+                throw CryptoFailure.authenticationFailed("ciphertext authentication failed")
+            }
+        }
+        var plaintext = Data(count: sealed.count)
+        let opened = plaintext.withUnsafeMutableBytes { out in
+            material.withUnsafeBytes { key in
+                nonce.withUnsafeBytes { nonce in
+                    aad.withUnsafeBytes { aad in
+                        sealed.withUnsafeBytes { sealed in
+                            tag.withUnsafeBytes { tag in
+                                OpenSSLAESGCM.open(key: key, nonce: nonce, aad: aad, ciphertext: sealed, tag: tag, plaintext: out)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        guard opened else {
+            // Nothing of an unauthenticated message leaves.
+            plaintext.resetBytes(in: 0..<plaintext.count)
             throw CryptoFailure.authenticationFailed("ciphertext authentication failed")
         }
+        return plaintext
     }
 
     static func headerBytes(keyIDBytes: [UInt8], isMultiRegion: Bool, keyMaterialID: [UInt8]) -> [UInt8] {

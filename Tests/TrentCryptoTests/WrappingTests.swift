@@ -61,6 +61,40 @@ import Testing
         #expect(throws: CryptoFailure.malformedInput("")) { try CiphertextEnvelope(parsing: Data(repeating: 0, count: 200)) }
     }
 
+    /// The envelope's AES-256-GCM (OpenSSL, in place) and swift-crypto's agree byte for byte both
+    /// ways, for empty to multi-block messages and contexts; any flipped bit is refused.
+    @Test(arguments: [0, 1, 15, 16, 17, 4096, 4097])
+    func agreesWithSwiftCrypto(size: Int) throws {
+        let plaintext = Data(SecureRandom.bytes(size))
+        for context in [[:], ["purpose": "test"], Dictionary(uniqueKeysWithValues: (0..<8).map { ("k\($0)", String(repeating: "v", count: $0 * 9)) })] {
+            let data = try CiphertextEnvelope.seal(plaintext, keyIDBytes: keyID, keyMaterialID: materialID, material: key, encryptionContext: context)
+            let envelope = try CiphertextEnvelope(parsing: data)
+            let aad = Data(data.prefix(CiphertextEnvelope.headerSize)) + CiphertextEnvelope.canonicalContext(context)
+            // swift-crypto opens what OpenSSL sealed, and seals the same bytes under the same nonce.
+            let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: envelope.nonce), ciphertext: envelope.sealed, tag: envelope.tag)
+            #expect(try AES.GCM.open(box, using: key, authenticating: aad) == plaintext)
+            let again = try AES.GCM.seal(plaintext, using: key, nonce: AES.GCM.Nonce(data: envelope.nonce), authenticating: aad)
+            #expect(Array(again.ciphertext) == envelope.sealed && Array(again.tag) == envelope.tag)
+            #expect(try envelope.open(material: key, encryptionContext: context) == plaintext)
+            // A flipped bit anywhere after the header (nonce, ciphertext, tag) is refused.
+            for index in Set([CiphertextEnvelope.headerSize, CiphertextEnvelope.headerSize + 12, data.count / 2, data.count - 1]) {
+                var tampered = data
+                tampered[index] ^= 0x80
+                #expect(throws: CryptoFailure.authenticationFailed("")) {
+                    try CiphertextEnvelope(parsing: tampered).open(material: key, encryptionContext: context)
+                }
+            }
+        }
+    }
+
+    /// Keys of other AES sizes still seal and open (swift-crypto's path).
+    @Test func otherKeySizesStillWork() throws {
+        let short = SymmetricKey(size: .bits128)
+        let data = try CiphertextEnvelope.seal(Data("hello".utf8), keyIDBytes: keyID, keyMaterialID: materialID, material: short, encryptionContext: ["a": "b"])
+        #expect(try CiphertextEnvelope(parsing: data).open(material: short, encryptionContext: ["a": "b"]) == Data("hello".utf8))
+        #expect(throws: CryptoFailure.authenticationFailed("")) { try CiphertextEnvelope(parsing: data).open(material: key, encryptionContext: ["a": "b"]) }
+    }
+
     /// Pairs whose naive concatenation would collide must not share a canonical form.
     @Test func canonicalContextIsUnambiguous() {
         #expect(CiphertextEnvelope.canonicalContext(["ab": "c"]) != CiphertextEnvelope.canonicalContext(["a": "bc"]))

@@ -21,10 +21,15 @@ struct Operation: Sendable {
     ) -> Operation {
         Operation(name: name) { body in
             let decoded: Request
-            do {
-                decoded = try WireCoding.decoder.decode(Request.self, from: body.isEmpty ? Data("{}".utf8) : body)
-            } catch {
-                throw KMSError(.serialization, WireCoding.serializationMessage(error))
+            let json = body.isEmpty ? Data("{}".utf8) : body
+            if let fast = FastRequestDecoder.decode(Request.self, from: json) {
+                decoded = fast
+            } else {
+                do {
+                    decoded = try WireCoding.decoder.decode(Request.self, from: json)
+                } catch {
+                    throw KMSError(.serialization, WireCoding.serializationMessage(error))
+                }
             }
             return PreparedCall(requestParameters: audit(decoded)) { call, service in
                 try decoded.checkModelConstraints()

@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+@testable import TrentServer
+import TrentModel
+
+/// The fast reading of request bodies never disagrees with `JSONDecoder`: whenever it gives a
+/// value, `JSONDecoder` (as the server configures it) gives the same one; it reads the bodies the
+/// SDKs send; and it gives up on what it does not read, including thousands of mangled bodies.
+@Suite struct FastRequestDecoderTests {
+    static let plain: [String] = [
+        #"{"KeyId":"1234abcd-12ab-34cd-56ef-1234567890ab","Plaintext":"aGVsbG8gd29ybGQ=","EncryptionContext":{"purpose":"test","n":"1"}}"#,
+        #"{"CiphertextBlob":"VAEAAQID","KeyId":"alias/x","EncryptionAlgorithm":"SYMMETRIC_DEFAULT","GrantTokens":["t1","t2"],"DryRun":false}"#,
+        #"{"KeyId":"k","KeySpec":"AES_256","NumberOfBytes":32,"EncryptionContext":{}}"#,
+        #"{"KeyId":"k","MacAlgorithm":"HMAC_SHA_256","Message":"AAECAwQFBgc="}"#,
+        #" { "KeyId" : "arn:aws:kms:us-east-1:111122223333:key/k" } "#,
+        #"{"KeyId":"k","Message":"3q2+7w==","MessageType":"DIGEST","SigningAlgorithm":"ECDSA_SHA_256"}"#,
+        #"{"Description":"a b","KeyUsage":"ENCRYPT_DECRYPT","Tags":[{"TagKey":"a","TagValue":"1"},{"TagKey":"b","TagValue":""}],"MultiRegion":true}"#,
+        #"{"Limit":100,"Marker":"m"}"#,
+        #"{"KeyId":"k","GranteePrincipal":"arn:aws:iam::111122223333:user/u","Operations":["Encrypt","Decrypt"],"Constraints":{"EncryptionContextSubset":{"a":"b"}}}"#,
+        #"{"KeyId":"k","PendingWindowInDays":7}"#,
+        "{}",
+        "{\n\t\"KeyId\": \"k\",\r\n\t\"Limit\": -3\n}",
+    ]
+
+    /// Bodies it must leave to `JSONDecoder` (which reads some of them, refuses others), whatever
+    /// the shape.
+    static let unusual: [String] = [
+        #"{"KeyId":"a\"b"}"#, #"{"KeyId":"\u0041"}"#, #"{"Description":"é"}"#, #"{"Limit":1.0}"#, #"{"Limit":1e2}"#, #"{"Limit":-0}"#,
+        #"{"Limit":012}"#, #"{"Limit":12345678901234567890}"#, #"{"KeyId":"k","KeyId":"j"}"#, #"{"KeyId":"k",}"#, #"{"KeyId":"k"} x"#,
+        #"["KeyId"]"#, #""KeyId""#, "", #"{"KeyId":nul}"#,
+        "{\"KeyId\":\"a\tb\"}", #"{"KeyId":"k""#, "\u{FEFF}{}",
+    ]
+
+    static func both<T: KMSShape>(_ type: T.Type, _ body: String) -> (fast: T?, foundation: T?) {
+        let data = Data(body.utf8)
+        return (FastRequestDecoder.decode(type, from: data), try? WireCoding.decoder.decode(type, from: data))
+    }
+
+    static func agrees(_ body: String) -> Bool {
+        func check<T: KMSShape>(_ type: T.Type) -> Bool {
+            let (fast, foundation) = both(type, body)
+            return fast == nil || fast == foundation
+        }
+        return check(KMS.EncryptRequest.self) && check(KMS.DecryptRequest.self) && check(KMS.GenerateDataKeyRequest.self)
+            && check(KMS.GenerateMacRequest.self) && check(KMS.DescribeKeyRequest.self) && check(KMS.SignRequest.self)
+            && check(KMS.CreateKeyRequest.self) && check(KMS.ListKeysRequest.self) && check(KMS.CreateGrantRequest.self)
+            && check(KMS.ScheduleKeyDeletionRequest.self) && check(KMS.ImportKeyMaterialRequest.self)
+    }
+
+    @Test func readsWhatTheSDKsSendAsJSONDecoderDoes() {
+        for body in Self.plain { #expect(Self.agrees(body), "\(body)") }
+        #expect(Self.both(KMS.EncryptRequest.self, Self.plain[0]).fast?.encryptionContext == ["purpose": "test", "n": "1"])
+        #expect(Self.both(KMS.EncryptRequest.self, Self.plain[0]).fast?.plaintext == Data("hello world".utf8))
+        #expect(Self.both(KMS.DecryptRequest.self, Self.plain[1]).fast?.grantTokens == ["t1", "t2"])
+        #expect(Self.both(KMS.GenerateDataKeyRequest.self, Self.plain[2]).fast?.numberOfBytes == 32)
+        #expect(Self.both(KMS.DescribeKeyRequest.self, Self.plain[4]).fast?.keyId == "arn:aws:kms:us-east-1:111122223333:key/k")
+        #expect(Self.both(KMS.CreateKeyRequest.self, Self.plain[6]).fast?.tags?.count == 2)
+        #expect(Self.both(KMS.CreateGrantRequest.self, Self.plain[8]).fast?.constraints?.encryptionContextSubset == ["a": "b"])
+        #expect(Self.both(KMS.ListKeysRequest.self, Self.plain[11]).fast?.limit == -3)
+        #expect(Self.both(KMS.DescribeKeyRequest.self, "{}").fast != nil)
+    }
+
+    @Test func leavesTheUnusualToJSONDecoder() {
+        for body in Self.unusual {
+            #expect(Self.both(KMS.CreateKeyRequest.self, body).fast == nil, "\(body)")
+            #expect(Self.both(KMS.ListKeysRequest.self, body).fast == nil, "\(body)")
+            #expect(Self.both(KMS.EncryptRequest.self, body).fast == nil, "\(body)")
+            #expect(Self.both(KMS.ImportKeyMaterialRequest.self, body).fast == nil, "\(body)")
+        }
+        for body in Self.unusual { #expect(Self.agrees(body), "\(body)") }
+        // Members it does not read for the shape at hand (other shapes ignore them, as JSONDecoder does).
+        #expect(Self.both(KMS.EncryptRequest.self, #"{"Plaintext":"not base64!"}"#).fast == nil)
+        #expect(Self.both(KMS.ImportKeyMaterialRequest.self, #"{"ValidTo":1700000000}"#).fast == nil)
+        #expect(Self.both(KMS.ImportKeyMaterialRequest.self, #"{"ValidTo":1700000000}"#).foundation?.validTo != nil)
+        #expect(Self.both(KMS.CreateKeyRequest.self, #"{"Plaintext":"not base64!","ValidTo":1}"#).fast != nil)
+        // A member of the wrong type.
+        #expect(Self.both(KMS.EncryptRequest.self, #"{"KeyId":1}"#).fast == nil)
+        #expect(Self.both(KMS.EncryptRequest.self, #"{"EncryptionContext":{"a":1}}"#).fast == nil)
+        #expect(Self.both(KMS.EncryptRequest.self, #"{"GrantTokens":"t"}"#).fast == nil)
+        #expect(Self.both(KMS.EncryptRequest.self, #"{"DryRun":"true"}"#).fast == nil)
+    }
+
+    /// The eight-bytes-at-a-time scan stops where the byte-by-byte one does, for every byte value
+    /// at every position of a word.
+    @Test func plainRunStopsAtTheFirstSpecialByte() {
+        func naive(_ bytes: [UInt8], from start: Int) -> Int {
+            var i = start
+            while i < bytes.count, bytes[i] >= 0x20, bytes[i] < 0x7F, bytes[i] != 0x22, bytes[i] != 0x5C { i += 1 }
+            return i
+        }
+        for value in 0...255 {
+            for position in 0..<20 {
+                var bytes = Array(repeating: UInt8(ascii: "A"), count: 20)
+                bytes[position] = UInt8(value)
+                for start in [0, 1, 3] {
+                    let run = bytes.withUnsafeBytes { FastRequestDecoder.Parser.plainRun($0, from: start) }
+                    #expect(run == naive(bytes, from: start), "byte \(value) at \(position) from \(start)")
+                }
+            }
+        }
+        var generator = SplitMix(seed: 7)
+        for _ in 0..<2000 {
+            let bytes = (0..<Int(generator.next() % 40)).map { _ in UInt8(truncatingIfNeeded: generator.next() % 4 == 0 ? generator.next() : 0x41 + generator.next() % 26) }
+            #expect(bytes.withUnsafeBytes { FastRequestDecoder.Parser.plainRun($0, from: 0) } == naive(bytes, from: 0))
+        }
+    }
+
+    /// Mangled bodies: bytes dropped, doubled or replaced by JSON's own tokens. Wherever the fast
+    /// reading still gives a value, it is `JSONDecoder`'s.
+    @Test func mangledBodiesNeverDisagree() {
+        var generator = SplitMix(seed: 20261129)
+        let tokens = ["\"", "\\", ",", ":", "{", "}", "[", "]", "null", "true", "1", "-", "0", ".5", "e", " ", "\"KeyId\"", "\"\"", "\u{7F}", "é", "\n"]
+        var read = 0
+        for round in 0..<4000 {
+            var body = Array(Self.plain[round % Self.plain.count].utf8)
+            for _ in 0...(generator.next() % 3) {
+                let at = Int(generator.next() % UInt64(body.count + 1))
+                switch generator.next() % 3 {
+                case 0 where at < body.count: body.remove(at: at)
+                case 1: body.insert(contentsOf: Array(tokens[Int(generator.next() % UInt64(tokens.count))].utf8), at: at)
+                default: if at < body.count { body.insert(body[at], at: at) }
+                }
+            }
+            let text = String(decoding: body, as: UTF8.self)
+            #expect(Self.agrees(text), "\(text)")
+            if FastRequestDecoder.decode(KMS.EncryptRequest.self, from: Data(body)) != nil { read += 1 }
+        }
+        #expect(read > 100)  // some mangled bodies are still plain JSON, and those are read
+    }
+}
+
+/// A small deterministic generator, so a failure can be replayed.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -122,33 +122,36 @@ public struct JSONOutput {
     }
 
     private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    /// Every 12 bits as their two base64 characters, first in the lower-addressed byte: three
+    /// input bytes are two lookups and two stores (a 4 KiB blob is most of an Encrypt answer).
+    private static let base64Pairs: [UInt16] = (0..<4096).map { (UInt16(base64Alphabet[$0 >> 6]) | UInt16(base64Alphabet[$0 & 0x3F]) << 8).littleEndian }
 
     static func base64(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         let count = input.count
         let start = out.count
-        out.append(contentsOf: repeatElement(UInt8(ascii: "="), count: (count + 2) / 3 * 4))
-        base64Alphabet.withUnsafeBufferPointer { alphabet in
-            out.withUnsafeMutableBufferPointer { output in
-                var o = start, i = 0
+        let encoded = (count + 2) / 3 * 4
+        out.reserveCapacity(start + encoded + 64)
+        out.append(contentsOf: repeatElement(UInt8(ascii: "="), count: encoded))
+        guard count > 0, let source = input.baseAddress else { return }
+        base64Pairs.withUnsafeBufferPointer { pairs in
+            out.withUnsafeMutableBytes { output in
+                let target = output.baseAddress! + start
+                var o = 0, i = 0
                 while i + 3 <= count {
-                    let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
-                    output[o] = alphabet[Int(n >> 18)]
-                    output[o + 1] = alphabet[Int(n >> 12 & 0x3F)]
-                    output[o + 2] = alphabet[Int(n >> 6 & 0x3F)]
-                    output[o + 3] = alphabet[Int(n & 0x3F)]
+                    let n = Int(source.load(fromByteOffset: i, as: UInt8.self)) << 16 | Int(source.load(fromByteOffset: i + 1, as: UInt8.self)) << 8
+                        | Int(source.load(fromByteOffset: i + 2, as: UInt8.self))
+                    target.storeBytes(of: pairs[n >> 12], toByteOffset: o, as: UInt16.self)
+                    target.storeBytes(of: pairs[n & 0xFFF], toByteOffset: o + 2, as: UInt16.self)
                     i += 3
                     o += 4
                 }
-                if count - i == 1 {
-                    let n = UInt32(input[i]) << 16
-                    output[o] = alphabet[Int(n >> 18)]
-                    output[o + 1] = alphabet[Int(n >> 12 & 0x3F)]
-                } else if count - i == 2 {
-                    let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8
-                    output[o] = alphabet[Int(n >> 18)]
-                    output[o + 1] = alphabet[Int(n >> 12 & 0x3F)]
-                    output[o + 2] = alphabet[Int(n >> 6 & 0x3F)]
-                }
+                let rest = count - i
+                guard rest > 0 else { return }
+                // One or two bytes left: two or three characters, the padding already in place.
+                let n = Int(source.load(fromByteOffset: i, as: UInt8.self)) << 16
+                    | (rest == 2 ? Int(source.load(fromByteOffset: i + 1, as: UInt8.self)) << 8 : 0)
+                target.storeBytes(of: pairs[n >> 12], toByteOffset: o, as: UInt16.self)
+                if rest == 2 { target.storeBytes(of: base64Alphabet[n >> 6 & 0x3F], toByteOffset: o + 2, as: UInt8.self) }
             }
         }
     }

@@ -76,6 +76,16 @@ import TrentModel
             output.data(data)
             #expect(String(decoding: output.bytes, as: UTF8.self) == "\"" + data.base64EncodedString() + "\"")
         }
+        // Every 12-bit group, in both halves of a 3-byte group.
+        var bytes: [UInt8] = []
+        for v in 0..<4096 {
+            let w = 4095 - v
+            bytes += [UInt8(v >> 4), UInt8((v & 0xF) << 4 | w >> 8), UInt8(w & 0xFF)]
+        }
+        let groups = Data(bytes)
+        var output = JSONOutput()
+        output.data(groups)
+        #expect(String(decoding: output.bytes, as: UTF8.self) == "\"" + groups.base64EncodedString() + "\"")
     }
 
     @Test func separatorsAndNumbers() {

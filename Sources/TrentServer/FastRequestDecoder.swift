@@ -82,9 +82,9 @@ enum FastRequestDecoder {
             let start = index
             var value: Int64 = 0
             while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+                guard index - start < 18 else { return nil }  // 18 digits cannot overflow
                 value = value * 10 + Int64(bytes[index] - UInt8(ascii: "0"))
                 index += 1
-                guard index - start <= 18 else { return nil }
             }
             let digits = index - start
             guard digits > 0, bytes[start] != UInt8(ascii: "0") || digits == 1, !(negative && value == 0) else { return nil }

@@ -26,7 +26,8 @@ import TrentModel
     /// the shape.
     static let unusual: [String] = [
         #"{"KeyId":"a\"b"}"#, #"{"KeyId":"\u0041"}"#, #"{"Description":"é"}"#, #"{"Limit":1.0}"#, #"{"Limit":1e2}"#, #"{"Limit":-0}"#,
-        #"{"Limit":012}"#, #"{"Limit":12345678901234567890}"#, #"{"KeyId":"k","KeyId":"j"}"#, #"{"KeyId":"k",}"#, #"{"KeyId":"k"} x"#,
+        #"{"Limit":012}"#, #"{"Limit":12345678901234567890}"#, #"{"Limit":99999999999999999999999}"#, #"{"Limit":-9999999999999999999}"#,
+        #"{"Limit":1234567890123456789}"#, #"{"KeyId":"k","KeyId":"j"}"#, #"{"KeyId":"k",}"#, #"{"KeyId":"k"} x"#,
         #"["KeyId"]"#, #""KeyId""#, "", #"{"KeyId":nul}"#,
         "{\"KeyId\":\"a\tb\"}", #"{"KeyId":"k""#, "\u{FEFF}{}",
     ]
@@ -58,6 +59,9 @@ import TrentModel
         #expect(Self.both(KMS.CreateGrantRequest.self, Self.plain[8]).fast?.constraints?.encryptionContextSubset == ["a": "b"])
         #expect(Self.both(KMS.ListKeysRequest.self, Self.plain[11]).fast?.limit == -3)
         #expect(Self.both(KMS.DescribeKeyRequest.self, "{}").fast != nil)
+        #expect(Self.both(KMS.ListKeysRequest.self, #"{"Limit":999999999999999999}"#).fast?.limit == 999_999_999_999_999_999)  // 18 digits, the most it reads
+        #expect(Self.agrees(#"{"Limit":999999999999999999}"#))
+        #expect(Self.both(KMS.GenerateDataKeyRequest.self, #"{"NumberOfBytes":-2147483648}"#).fast?.numberOfBytes == -2_147_483_648)
     }
 
     @Test func leavesTheUnusualToJSONDecoder() {

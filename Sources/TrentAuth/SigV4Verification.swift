@@ -199,14 +199,15 @@ public enum SigV4Verifier {
         credential: String, signedHeaders: [String], signature: String, requestTime: Date, amzDate: String,
         securityToken: String?, expires: Int?, dateHeader: String?
     ) throws(AuthError) -> SignatureClaim {
-        let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
+        let parts = credentialParts(credential)
         guard parts.count == 5, !parts[0].isEmpty else {
             throw .incomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '\(credential.prefix(200))'")
         }
-        guard parts[4] == SigV4.terminator else {
+        // Byte comparisons: the terminator and the request's date (checked digits) are ASCII.
+        guard parts[4].utf8.elementsEqual(SigV4.terminator.utf8) else {
             throw .invalid("Credential should be scoped with a valid terminator: 'aws4_request', not '\(parts[4].prefix(32))'.")
         }
-        guard parts[1] == amzDate.prefix(8) else {
+        guard parts[1].utf8.elementsEqual(amzDate.utf8.prefix(8)) else {
             throw .invalid("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(parts[1].prefix(16))' != '\(amzDate.prefix(8))', from '\(amzDate)'.")
         }
         let region = String(parts[2])
@@ -232,6 +233,23 @@ public enum SigV4Verifier {
             signature: hasUpperCase ? signature.lowercased() : signature, requestTime: requestTime, amzDate: amzDate,
             securityToken: securityToken, expires: expires
         )
+    }
+
+    /// The credential split at every `/` byte, empty parts kept.
+    static func credentialParts(_ credential: String) -> [Substring] {
+        var parts: [Substring] = []
+        parts.reserveCapacity(5)
+        let utf8 = credential.utf8
+        var start = utf8.startIndex, index = utf8.startIndex
+        while index < utf8.endIndex {
+            if utf8[index] == UInt8(ascii: "/") {
+                parts.append(credential[start..<index])
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        parts.append(credential[start..<utf8.endIndex])
+        return parts
     }
 
     /// Whether lower-casing would leave `name` as it is (without making a lower-cased copy when ASCII).

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TrentAuth
+@testable import TrentAuth
 
 /// Requests signed by botocore (an independent SigV4 implementation), with the secret
 /// "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" of access key AKIDEXAMPLE at 20261129T023629Z.
@@ -141,6 +141,9 @@ let botocoreVectors: [Vector] = [
         let accented = try #require(try SigV4Verifier.claim(of: request(good.replacingOccurrences(of: "Credential=AK", with: "Credential=AKé"))))
         #expect(accented.accessKeyID == "AKé")
         #expect(message(good.replacingOccurrences(of: "kms/aws4_request", with: "kms/aws4_request/x"))?.hasPrefix("Credential must have exactly 5") == true)
+        // The credential splits at every '/' byte, even where a combining mark makes '/' part of a larger character.
+        #expect(message(good.replacingOccurrences(of: "AK/20261129", with: "AK/\u{301}20261129"))?.hasPrefix("Date in Credential scope does not match") == true)
+        #expect(SigV4Verifier.credentialParts("a//b/\u{301}c/") == ["a", "", "b", "\u{301}c", ""])
     }
 
     @Test func canonicalHeaderValuesAreTrimmedAndCollapsed() {

@@ -36,7 +36,7 @@ sys.path.insert(0, HARNESS)
 try:
     import kmsbench as kb  # noqa: E402
 except ImportError:
-    raise SystemExit(f"the load harness (kmsbench.py) is not in {HARNESS}; set BENCH_HARNESS")
+    kb = None  # main() says where it looked; the summary code is usable without it
 
 OPS = ["encrypt", "decrypt", "generate-data-key", "generate-mac", "describe-key", "sign"]
 # The targets: throughput ratios at concurrency 8.
@@ -217,10 +217,16 @@ def summarize(results, names):
                 "errors": sum(r.get("errors", 0) for r in ok),
                 "not_run": next((r.get("reason") for r in by_name.get(name, []) if r.get("status") != "ok"), None),
             }
-        trent = entry["trent"]["throughput"]
+        # Ratios as kms-compare takes them: per round (Trent's run and the peer's, seconds apart,
+        # see the same machine), then the median of those; the medians of the throughputs alone
+        # pair a fast moment of one with a slow moment of the other.
         for peer in ("moto", "localstack", "yardstick"):
             if peer in entry:
-                entry[peer]["ratio"] = ratio(trent, entry[peer]["throughput"])
+                pairs = [ratio(t.get("throughput") if t.get("status") == "ok" and t.get("ok") else None,
+                               p.get("throughput") if p.get("status") == "ok" and p.get("ok") else None)
+                         for t, p in zip(by_name.get("trent", []), by_name.get(peer, []))]
+                entry[peer]["round_ratios"] = [round(x, 4) if x else None for x in pairs]
+                entry[peer]["ratio"] = median(pairs)
         summary[op] = entry
     return summary
 
@@ -371,6 +377,8 @@ def growth_phase(args, servers):
 
 
 def main():
+    if kb is None:
+        raise SystemExit(f"the load harness (kmsbench.py) is not in {HARNESS}; set BENCH_HARNESS")
     ap = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--trent", default=os.path.join(ROOT, ".build", "release", "trent"))
     ap.add_argument("--yardstick", default=os.path.join(ROOT, ".build", "release", "trent-yardstick"))

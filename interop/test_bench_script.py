@@ -1,0 +1,32 @@
+"""`make bench`'s summary: ratios are the median of per-round ratios, as kms-compare takes them."""
+import importlib.util
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("trent_bench", os.path.join(ROOT, "scripts", "bench.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def ok(throughput):
+    return {"status": "ok", "ok": 10, "throughput": throughput, "p50_ms": 1.0, "p99_ms": 2.0, "errors": 0}
+
+
+def test_ratios_are_paired_per_round():
+    bench = load_bench()
+    results = {"encrypt": {
+        "trent": [ok(5593), ok(6419), ok(5420)],
+        # A fast round of the yardstick paired with a slow one of Trent would skew the medians of throughputs.
+        "yardstick": [ok(22158), ok(23741), ok(16396)],
+        "moto": [ok(228), {"status": "unsupported", "reason": "no"}, ok(230)],
+    }}
+    summary = bench.summarize(results, ["trent", "moto", "yardstick"])["encrypt"]
+    assert summary["yardstick"]["round_ratios"] == [0.2524, 0.2704, 0.3306]
+    assert abs(summary["yardstick"]["ratio"] - 6419 / 23741) < 1e-9  # the middle round's ratio
+    assert summary["moto"]["round_ratios"][1] is None  # a round the peer did not run has no ratio
+    assert abs(summary["moto"]["ratio"] - (5593 / 228 + 5420 / 230) / 2) < 1e-9
+    assert summary["trent"]["throughput"] == 5593

@@ -58,7 +58,7 @@ public enum SigV4Verifier {
             credential = Substring(query.value)
         }
         guard let credential else { return (nil, nil) }
-        let parts = credential.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }
+        let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
         let accessKeyID = parts.first.map { String($0.prefix(128)) }
         guard parts.count == 5, !parts[2].isEmpty, parts[2].count <= 32,
               parts[2].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })

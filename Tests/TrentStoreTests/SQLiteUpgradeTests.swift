@@ -8,25 +8,29 @@ import TrentCore
 /// was already in log files marked delivered, and the rest still waiting: nothing delivered twice,
 /// nothing lost.
 @Suite struct SQLiteUpgradeTests {
-    @Test func deliveredUpToTheLastRolledSequence() async throws {
+    /// A store file migrated up to `migration`, then written by `body`; its path.
+    static func store(upTo migration: String, _ body: @escaping @Sendable (Database) throws -> Void) async throws -> String {
         let directory = NSTemporaryDirectory() + "trent-upgrade-\(UUID())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/trent.sqlite"
-        do {
-            let pool = try DatabasePool(path: path)
-            try SQLiteKeyStore.migrator.migrate(pool, upTo: "0006_audit_files")
-            try await pool.write { db in
-                for n in 0..<5 {
-                    let body = try StoreCoding.encode(KeyStoreDeliveryTests.event(n))
-                    try db.execute(sql: "INSERT INTO audit_events (event_id, event_time, event_name, key_id, body) VALUES (?, ?, ?, ?, ?)",
-                                   arguments: ["d\(n)", Double(n), "Encrypt", "k", body])
-                }
-                // The old roller had put sequences 1...3 into a log file.
-                try db.execute(sql: """
-                    INSERT INTO audit_files (name, kind, account, region, first_seq, last_seq, sha256, signature, created_at)
-                    VALUES ('log-1', 'log', '111122223333', 'us-east-1', 1, 3, 'x', NULL, 1)
-                    """)
+        let pool = try DatabasePool(path: path)
+        try SQLiteKeyStore.migrator.migrate(pool, upTo: migration)
+        try await pool.write(body)
+        return path
+    }
+
+    @Test func deliveredUpToTheLastRolledSequence() async throws {
+        let path = try await Self.store(upTo: "0006_audit_files") { db in
+            for n in 0..<5 {
+                let body = try StoreCoding.encode(KeyStoreDeliveryTests.event(n))
+                try db.execute(sql: "INSERT INTO audit_events (event_id, event_time, event_name, key_id, body) VALUES (?, ?, ?, ?, ?)",
+                               arguments: ["d\(n)", Double(n), "Encrypt", "k", body])
             }
+            // The old roller had put sequences 1...3 into a log file.
+            try db.execute(sql: """
+                INSERT INTO audit_files (name, kind, account, region, first_seq, last_seq, sha256, signature, created_at)
+                VALUES ('log-1', 'log', '111122223333', 'us-east-1', 1, 3, 'x', NULL, 1)
+                """)
         }
         let store = try SQLiteKeyStore(path: path)
         let waiting = try await store.read { try $0.undeliveredAuditEvents(limit: 100) }
@@ -38,18 +42,11 @@ import TrentCore
     /// marked delivered stay delivered, the others wait; events recorded after the upgrade wait
     /// until marked, and marking one leaves the rest waiting.
     @Test func undeliveredMarksMoveToTheirOwnTable() async throws {
-        let directory = NSTemporaryDirectory() + "trent-upgrade-\(UUID())"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = directory + "/trent.sqlite"
-        do {
-            let pool = try DatabasePool(path: path)
-            try SQLiteKeyStore.migrator.migrate(pool, upTo: "0007_audit_delivery_marks_and_leases")
-            try await pool.write { db in
-                for n in 0..<4 {
-                    let body = try StoreCoding.encode(KeyStoreDeliveryTests.event(n))
-                    try db.execute(sql: "INSERT INTO audit_events (event_id, event_time, event_name, key_id, body, delivered) VALUES (?, ?, ?, ?, ?, ?)",
-                                   arguments: ["d\(n)", Double(n), "Encrypt", "k", body, n % 2])
-                }
+        let path = try await Self.store(upTo: "0007_audit_delivery_marks_and_leases") { db in
+            for n in 0..<4 {
+                let body = try StoreCoding.encode(KeyStoreDeliveryTests.event(n))
+                try db.execute(sql: "INSERT INTO audit_events (event_id, event_time, event_name, key_id, body, delivered) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: ["d\(n)", Double(n), "Encrypt", "k", body, n % 2])
             }
         }
         let store = try SQLiteKeyStore(path: path)

@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "TrentAuditTests", dependencies: ["TrentAudit"], swiftSettings: strict),
         .testTarget(
             name: "TrentStoreTests",
-            dependencies: ["TrentStore", "TrentCore", "TrentCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TrentStore", "TrentCore", "TrentCrypto", "TrentAuth", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -9,8 +9,13 @@ import Foundation
 /// Correctness rests on one rule: every change reaches the store through `InvalidatingStore`,
 /// which drops what a committed transaction touched before the writer is answered. A reader that
 /// read the store before a change cannot put its stale copy back: it fills only if no
-/// invalidation happened since it began (`generation`). A store that other nodes change too
-/// (PostgreSQL) gets no cache (`KeyStore.isShared`).
+/// invalidation happened since it began (`generation`).
+///
+/// A store that other nodes change too (PostgreSQL, `KeyStore.isShared`) counts its changes: every
+/// transaction that changes cached state adds one to the store's `changeCount` as it commits, and
+/// each call that uses the cache first reads that count (one statement) and drops everything if it
+/// grew since the cache last saw it (`validate`). A call that starts after another node answered a
+/// change therefore never uses what was read before that change.
 public final class KeyCache: Sendable {
     /// A key and everything authorization and cryptography read about it.
     struct Snapshot: Sendable {
@@ -41,6 +46,8 @@ public final class KeyCache: Sendable {
         var entries: [String: Entry] = [:]
         var aliases: [AliasName: Alias] = [:]
         var generation: UInt64 = 0
+        /// The shared store's change count the entries are valid for (`validate`).
+        var changeCount: Int64?
         var clock: UInt64 = 0
         var hits = 0
         var misses = 0
@@ -140,6 +147,20 @@ public final class KeyCache: Sendable {
         locked { state in
             state.generation += 1
             for id in keys { state.entries.removeValue(forKey: id) }
+        }
+    }
+
+    /// A shared store's change count, read at the start of a call: if it grew since the cache last
+    /// saw it, another transaction changed cached state meanwhile and everything is dropped. (A
+    /// count lower than the one seen is a read that started earlier: what the cache holds now is
+    /// at least as new as that read.)
+    public func validate(changeCount: Int64) {
+        locked { state in
+            if let seen = state.changeCount, changeCount <= seen { return }
+            state.changeCount = changeCount
+            state.generation += 1
+            state.entries.removeAll()
+            state.aliases.removeAll()
         }
     }
 
@@ -258,10 +279,12 @@ struct FillingReader: ForwardingReader {
 
 /// The store as the key service sees it when it caches: every write transaction notes the keys
 /// it touches, and once it has committed (or failed) they are dropped from the cache — before the
-/// writer's caller hears back, so a client that saw a change succeed never reads the old state.
+/// writer's caller hears back, so a client that saw a change succeed never reads the old state. On
+/// a shared store a transaction that touched any also counts the change for every node's cache
+/// (`countChange`), even on a node that caches nothing itself (`cache` nil).
 struct InvalidatingStore: KeyStore {
     let base: any KeyStore
-    let cache: KeyCache
+    let cache: KeyCache?
 
     /// What one transaction touched. Written on the store's thread, read after the write returns.
     final class Touched: @unchecked Sendable {
@@ -272,9 +295,13 @@ struct InvalidatingStore: KeyStore {
     func write<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreTransaction) throws -> T) async throws -> T {
         let touched = Touched()
         defer {
-            if touched.everything { cache.invalidateAll() } else { cache.invalidate(keys: touched.keys) }
+            if touched.everything { cache?.invalidateAll() } else { cache?.invalidate(keys: touched.keys) }
         }
-        return try await base.write { tx in try body(RecordingTransaction(base: tx, touched: touched)) }
+        return try await base.write { tx in
+            let result = try body(RecordingTransaction(base: tx, touched: touched))
+            if touched.everything || !touched.keys.isEmpty { try tx.countChange() }
+            return result
+        }
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreReader) throws -> T) async throws -> T {
@@ -288,6 +315,8 @@ struct InvalidatingStore: KeyStore {
     var isShared: Bool { base.isShared }
 
     var appendsAuditEventsAtOnce: Bool { base.appendsAuditEventsAtOnce }
+
+    func changeCount() async throws -> Int64? { try await base.changeCount() }
 }
 
 /// A transaction that notes what it changes (see `InvalidatingStore`). Aliases and grants are rare
@@ -321,6 +350,7 @@ struct RecordingTransaction: KeyStoreTransaction, ForwardingReader {
         try base.takeLease(name, holder: holder, now: now, until: until)
     }
     func releaseLease(_ name: String, holder: String) throws { try base.releaseLease(name, holder: holder) }
+    func countChange() throws { try base.countChange() }
 }
 
 /// A reader that hands every read to another (`readerBase`) unless it answers itself.

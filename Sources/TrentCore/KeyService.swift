@@ -17,7 +17,8 @@ public final class KeyService: Sendable {
     }
 
     let store: any KeyStore
-    /// Keys read by the hot calls, kept in memory; nil when the store is shared with other nodes.
+    /// Keys read by the hot calls, kept in memory (checked against a shared store's change count
+    /// on every call); nil when `cacheCapacity` is 0.
     public let keyCache: KeyCache?
     /// The audit events of calls that change nothing, committed in batches (nil when the store
     /// takes them at once: its audit journal).
@@ -33,14 +34,14 @@ public final class KeyService: Sendable {
     let issuedWrappingKeys = IssuedWrappingKeys()
     let configuration: Configuration
 
-    /// `cacheCapacity`: how many keys the key cache holds (0: none). A store shared with other
-    /// nodes is never cached.
+    /// `cacheCapacity`: how many keys the key cache holds (0: none).
     public init(
         store: any KeyStore, clock: any Clock, rootKey: RootKey, wrappingKeys: WrappingKeyPool, configuration: Configuration = .init(),
         cacheCapacity: Int = 10_000
     ) {
-        let cache = store.isShared || cacheCapacity <= 0 ? nil : KeyCache(capacity: cacheCapacity)
-        let store: any KeyStore = cache.map { InvalidatingStore(base: store, cache: $0) } ?? store
+        let cache = cacheCapacity <= 0 ? nil : KeyCache(capacity: cacheCapacity)
+        // A shared store counts the changes of every node, whether or not this one caches.
+        let store: any KeyStore = cache != nil || store.isShared ? InvalidatingStore(base: store, cache: cache) : store
         self.keyCache = cache
         self.store = store
         self.audit = store.appendsAuditEventsAtOnce ? nil : AuditBatcher(store: store)
@@ -170,9 +171,11 @@ public final class KeyService: Sendable {
     // MARK: - Calls that change nothing
 
     /// Reads through the key cache: first from memory alone, and if that is not enough, from the
-    /// store (filling the cache). `body` must only read, so running it twice is harmless.
+    /// store (filling the cache). `body` must only read, so running it twice is harmless. On a
+    /// shared store the cache is first checked against the store's change count (`KeyCache`).
     func cachedRead<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreReader) throws -> T) async throws -> T {
         guard let cache = keyCache else { return try await store.read(body) }
+        if let count = try await store.changeCount() { cache.validate(changeCount: count) }
         do { return try body(CacheOnlyReader(cache: cache)) } catch is KeyCache.Miss {}
         let generation = cache.generation
         return try await store.read { reader in try body(FillingReader(base: reader, cache: cache, generation: generation)) }

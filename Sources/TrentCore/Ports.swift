@@ -115,9 +115,15 @@ public protocol KeyStoreTransaction: KeyStoreReader {
     func takeLease(_ name: String, holder: String, now: Date, until: Date) throws -> Bool
     func releaseLease(_ name: String, holder: String) throws
     func deleteGrant(id: String) throws
+    /// Notes, in this transaction, that it changes what key caches hold (keys, material, aliases,
+    /// grants): a shared store's `changeCount` grows by one when it commits. Nothing to do for a
+    /// store only this process changes.
+    func countChange() throws
 }
 
 extension KeyStoreTransaction {
+    public func countChange() throws {}
+
     /// Records an audit event, to be delivered in a log file.
     public func append(_ event: AuditEvent) throws {
         try append(event, delivered: false)
@@ -132,12 +138,17 @@ public protocol KeyStore: Sendable {
     /// A store may commit these without waiting for the disk: they survive the process, and the
     /// next state change's synced commit makes them durable too.
     func appendAuditEvents(_ events: [AuditEvent]) async throws
-    /// Whether other nodes change the same state (PostgreSQL): then nothing read may be kept in
-    /// memory past its request.
+    /// Whether other nodes change the same state (PostgreSQL): then what is kept in memory is
+    /// checked against `changeCount` before each use.
     var isShared: Bool { get }
     /// Whether `appendAuditEvents` returns at once (a journal): then calls hand their records
     /// straight over instead of through `AuditBatcher`.
     var appendsAuditEventsAtOnce: Bool { get }
+    /// A shared store: how many committed transactions have changed what key caches hold
+    /// (`countChange`), read in one statement. It only grows, and a read that starts after a commit
+    /// counts it: a node whose cache was filled at a lower count drops it. Nil for a store only
+    /// this process changes.
+    func changeCount() async throws -> Int64?
 }
 
 extension KeyStore {
@@ -148,6 +159,8 @@ extension KeyStore {
     public var isShared: Bool { false }
 
     public var appendsAuditEventsAtOnce: Bool { false }
+
+    public func changeCount() async throws -> Int64? { nil }
 }
 
 public struct AuditQuery: Sendable {

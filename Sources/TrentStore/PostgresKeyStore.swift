@@ -156,8 +156,71 @@ public final class PostgresKeyStore: KeyStore {
         try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
     }
 
-    /// Other nodes share this store: nothing read is kept past its request.
+    /// Other nodes share this store: what a node keeps in memory is checked against `changeCount`.
     public var isShared: Bool { true }
+
+    /// The sum of `cache_changes`: one row per committed transaction that changed cached state
+    /// (`countChange`), and a base row the rows are folded into now and then (`compactChanges`)
+    /// without changing the sum. One statement, on a pooled connection, outside any transaction:
+    /// it counts every change committed before it started.
+    public func changeCount() async throws -> Int64? {
+        do {
+            let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT sum(delta)::int8, count(*)::int8 FROM cache_changes"), logger: logger)
+            var result: (sum: Int64?, rows: Int64)?
+            for try await row in rows.decode((Int64?, Int64).self) { result = row }
+            guard let result, let sum = result.sum else { throw StoreError.corrupt("cache_changes has no base row") }
+            if result.rows > Self.changeRowsKept { compactChanges() }
+            return sum
+        } catch let error as PSQLError {
+            throw Self.described(error)
+        }
+    }
+
+    /// How many rows `cache_changes` has now (tests watch the fold).
+    func changeRows() async throws -> Int64 {
+        try await transaction(begin: "BEGIN") { tx in
+            guard let row = try tx.rows("SELECT count(*)::int8 AS n FROM cache_changes").first else { return 0 }
+            return try row.decode("n", as: Int64.self)
+        }
+    }
+
+    /// How many rows `cache_changes` may have before they are folded into its base row.
+    static let changeRowsKept: Int64 = 256
+    private let compaction = Compaction()
+
+    /// Whether this node is folding `cache_changes` (once at a time per node; two nodes at once
+    /// are harmless: each folds only the rows it deleted).
+    private final class Compaction: @unchecked Sendable {
+        private let lock = NSLock()
+        private var running = false
+        func start() -> Bool {
+            lock.withLock {
+                if running { return false }
+                running = true
+                return true
+            }
+        }
+        func finish() { lock.withLock { running = false } }
+    }
+
+    /// Folds the change rows into the base row in one transaction, so the sum never changes. Reads
+    /// committed: a row committed meanwhile is neither deleted nor added, and waits for next time.
+    private func compactChanges() {
+        guard compaction.start() else { return }
+        Task {
+            defer { compaction.finish() }
+            do {
+                _ = try await transaction(begin: "BEGIN") { tx in
+                    try tx.run("""
+                        WITH gone AS (DELETE FROM cache_changes WHERE NOT base RETURNING delta)
+                        UPDATE cache_changes SET delta = delta + (SELECT coalesce(sum(delta), 0) FROM gone) WHERE base
+                        """)
+                }
+            } catch {
+                logger.warning("could not fold the cache change rows: \(error)")
+            }
+        }
+    }
 
     /// Audit events of calls that changed nothing: inserts only, so no stricter isolation needed.
     public func appendAuditEvents(_ events: [AuditEvent]) async throws {
@@ -344,6 +407,16 @@ public final class PostgresKeyStore: KeyStore {
                 holder TEXT NOT NULL,
                 expires_at DOUBLE PRECISION NOT NULL
             );
+            """),
+        // Each node caches keys and checks the sum of `delta` before each use (`changeCount`). Rows
+        // are only inserted by transactions that change keys (never read there, so SERIALIZABLE
+        // writers never conflict over them) and folded into the base row now and then.
+        ("0002_cache_changes", """
+            CREATE TABLE cache_changes (
+                base BOOLEAN NOT NULL DEFAULT FALSE,
+                delta BIGINT NOT NULL
+            );
+            INSERT INTO cache_changes (base, delta) VALUES (TRUE, 0)
             """),
     ]
 }
@@ -700,6 +773,10 @@ final class PostgresTransaction: KeyStoreTransaction, @unchecked Sendable {
 
     func releaseLease(_ name: String, holder: String) throws {
         try run("DELETE FROM leases WHERE name = $1 AND holder = $2", name, holder)
+    }
+
+    func countChange() throws {
+        try run("INSERT INTO cache_changes (delta) VALUES (1)")
     }
 
     func lastAuditFile(kind: AuditFile.Kind, account: String, region: String) throws -> AuditFile? {

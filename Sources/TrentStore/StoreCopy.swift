@@ -49,6 +49,9 @@ public enum StoreCopy {
                     for alias in item.aliases { try tx.insert(alias) }
                     for grant in item.grants { try tx.insert(grant) }
                 }
+                // Nodes already running on the target drop what they cached (they hold nothing
+                // of an empty store, but the count is the rule every change keeps).
+                try tx.countChange()
             }
             report.keys += page.count
             report.materials += page.reduce(0) { $0 + $1.materials.count }

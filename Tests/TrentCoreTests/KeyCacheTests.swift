@@ -126,6 +126,34 @@ import TrentStore
         #expect(cache.snapshot(key.storageID) == nil)
     }
 
+    @Test func aSharedStoresCountThatGrewDropsEverything() throws {
+        let cache = KeyCache(capacity: 4)
+        let key = Key(
+            id: UUID().uuidString.lowercased(), account: "111122223333", region: "us-east-1", createdAt: Date(), description: "",
+            keySpec: .symmetricDefault, keyUsage: .encryptDecrypt, origin: .awsKMS, state: .enabled, policy: "{}", tags: []
+        )
+        let snapshot = KeyCache.Snapshot(key: key, materials: [], aliases: [], grants: [])
+        let alias = Alias(account: key.account, region: key.region, name: "alias/a", targetKeyID: key.storageID, createdAt: Date(), updatedAt: Date())
+        cache.insert(snapshot, ifGeneration: cache.generation)
+        // The first count a cache sees may be newer than anything it holds.
+        cache.validate(changeCount: 7)
+        #expect(cache.snapshot(key.storageID) == nil)
+        cache.insert(snapshot, ifGeneration: cache.generation)
+        cache.insert(alias, ifGeneration: cache.generation)
+        // The same count, or a lower one (a read that began earlier), keeps what is held.
+        cache.validate(changeCount: 7)
+        cache.validate(changeCount: 6)
+        #expect(cache.snapshot(key.storageID)?.key == key)
+        #expect(cache.alias(account: key.account, region: key.region, name: "alias/a") == alias)
+        // A higher one: another node committed a change; a fill begun before it is refused.
+        let generation = cache.generation
+        cache.validate(changeCount: 8)
+        #expect(cache.snapshot(key.storageID) == nil)
+        #expect(cache.alias(account: key.account, region: key.region, name: "alias/a") == nil)
+        cache.insert(snapshot, ifGeneration: generation)
+        #expect(cache.snapshot(key.storageID) == nil)
+    }
+
     @Test func openedSecretsBelongToTheMaterialTheyCameFrom() throws {
         let cache = KeyCache(capacity: 4)
         let key = Key(

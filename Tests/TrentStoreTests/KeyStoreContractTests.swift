@@ -140,6 +140,39 @@ import TrentStore
         #expect(try await store.read { try $0.latestSuccessfulEvent(keyID: "k", region: "us-east-1", eventNames: ["A"]) }?.eventID == "e0")
         #expect(try await store.read { try $0.latestSuccessfulEvent(keyID: "k", region: "eu-west-1", eventNames: ["A"]) } == nil)
     }
+
+    /// An audit event of every shape: error or not, with or without a key, access key and resources.
+    static func batchEvent(_ n: Int) -> AuditEvent {
+        let keyID: String? = n % 7 == 0 ? nil : "k\(n % 4)"
+        let failed = n % 4 == 1
+        let parameters: JSONValue = .object(["keyId": .string("k\(n % 4)"), "n": .number(Double(n))])
+        return AuditEvent(
+            eventID: "b\(1000 + n)", eventTime: Date(timeIntervalSince1970: 1_800_000_000 + Double(n) / 8),
+            eventName: n % 3 == 0 ? "Decrypt" : "Encrypt", eventType: .apiCall, account: "111122223333",
+            region: n % 5 == 0 ? "eu-west-1" : "us-east-1", requestID: "r\(n)", sourceIPAddress: "127.0.0.1", userAgent: "ua/\(n)",
+            accessKeyID: n % 2 == 0 ? "AKID" : nil, readOnly: true, requestParameters: parameters, responseElements: nil,
+            resourceARNs: keyID.map { ["arn:aws:kms:us-east-1:111122223333:key/\($0)"] } ?? [],
+            errorCode: failed ? "NotFoundException" : nil, errorMessage: failed ? "it's \"gone\" — ünïcode" : nil, keyID: keyID
+        )
+    }
+
+    /// What `AuditBatcher` hands over: a batch in one go, every field kept (absent ones too), in order,
+    /// waiting for delivery, and found by name, key and region.
+    @Test(arguments: 0..<stores.count)
+    func auditEventBatchesArriveWhole(store index: Int) async throws {
+        let store = try await Self.stores[index]()
+        let events = (0..<300).map(Self.batchEvent)
+        try await store.appendAuditEvents(Array(events.prefix(1)))
+        try await store.appendAuditEvents(Array(events.dropFirst()))
+        let all = try await store.read { try $0.auditEvents(AuditQuery(limit: 1000)) }
+        #expect(all == events)
+        let waiting = try await store.read { try $0.undeliveredAuditEvents(limit: 1000) }
+        #expect(waiting.map(\.event) == events)
+        let decrypts = try await store.read { try $0.auditEvents(AuditQuery(eventName: "Decrypt", keyID: "k2", limit: 1000)) }
+        #expect(decrypts == events.filter { $0.eventName == "Decrypt" && $0.keyID == "k2" })
+        let west = try await store.read { try $0.auditEvents(AuditQuery(limit: 1000, region: "eu-west-1")) }
+        #expect(west == events.filter { $0.region == "eu-west-1" })
+    }
 }
 
 /// Concurrent transactions on one key end as if they ran one after another.

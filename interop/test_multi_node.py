@@ -295,9 +295,10 @@ def test_nodes_racing_on_one_key_end_in_one_valid_state(workdir):
 
 
 def test_a_change_on_one_node_is_seen_at_once_on_the_others(workdir):
-    """Nothing a node read is kept past its request on a shared store: a key disabled, a grant
-    revoked or an alias moved on one node holds on the next call to another node, which has just
-    used the same key (the key cache that makes SQLite fast is off on PostgreSQL)."""
+    """Every node caches the keys it uses, and a change committed through another node is seen by
+    its next call: a key disabled, a policy changed, an alias moved or material deleted on one node
+    holds on the next call to another node, which has just used the same key several times (from
+    its cache). Grants across nodes: SharedStoreCacheTests."""
     cluster = Cluster(workdir, count=2)
     try:
         a, b = (make_client(n) for n in cluster.nodes)
@@ -315,5 +316,29 @@ def test_a_change_on_one_node_is_seen_at_once_on_the_others(workdir):
         assert b.encrypt(KeyId="alias/moving", Plaintext=b"now")["KeyId"].endswith(second)
         a.enable_key(KeyId=first)
         assert b.encrypt(KeyId=first, Plaintext=b"again")["KeyId"].endswith(first)
+
+        account = a.describe_key(KeyId=first)["KeyMetadata"]["AWSAccountId"]
+        # A key policy that denies Encrypt, put on A, holds on B's next call.
+        deny = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Sid": "admin", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "kms:*", "Resource": "*"},
+            {"Sid": "no-encrypt", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "kms:Encrypt", "Resource": "*"},
+        ]})
+        a.put_key_policy(KeyId=first, PolicyName="default", Policy=deny)
+        with pytest.raises(ClientError) as refused:
+            b.encrypt(KeyId=first, Plaintext=b"now")
+        assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+
+        # Imported material deleted on A: B refuses to use the key at once.
+        external = a.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+        params = a.get_parameters_for_import(KeyId=external, WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")
+        a.import_key_material(KeyId=external, ImportToken=params["ImportToken"],
+                              EncryptedKeyMaterial=wrap(os.urandom(32), params["PublicKey"], "RSAES_OAEP_SHA_256"),
+                              ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+        for _ in range(3):
+            b.encrypt(KeyId=external, Plaintext=b"warm")
+        a.delete_imported_key_material(KeyId=external)
+        with pytest.raises(ClientError) as refused:
+            b.encrypt(KeyId=external, Plaintext=b"now")
+        assert refused.value.response["Error"]["Code"] == "KMSInvalidStateException"
     finally:
         cluster.stop()

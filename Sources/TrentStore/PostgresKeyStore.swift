@@ -162,8 +162,16 @@ public final class PostgresKeyStore: KeyStore {
     /// The sum of `cache_changes`: one row per committed transaction that changed cached state
     /// (`countChange`), and a base row the rows are folded into now and then (`compactChanges`)
     /// without changing the sum. One statement, on a pooled connection, outside any transaction:
-    /// it counts every change committed before it started.
+    /// it counts every change committed before it started. Calls that ask while one is on its way
+    /// share the next one, sent once that one is back (`SharedRead`): each caller still gets a
+    /// count read after it asked, and a busy node sends one statement per round trip, not per call.
     public func changeCount() async throws -> Int64? {
+        try await changeCounts.value { try await self.readChangeCount() }
+    }
+
+    private let changeCounts = SharedRead<Int64>()
+
+    private func readChangeCount() async throws -> Int64 {
         do {
             let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT sum(delta)::int8, count(*)::int8 FROM cache_changes"), logger: logger)
             var result: (sum: Int64?, rows: Int64)?
@@ -173,6 +181,46 @@ public final class PostgresKeyStore: KeyStore {
             return sum
         } catch let error as PSQLError {
             throw Self.described(error)
+        }
+    }
+
+    /// One read shared by everyone who asks while it is being made or waits to be made: a caller
+    /// that arrives while a read is on its way waits for the next one, which starts after it
+    /// arrived; all callers waiting then share that next read.
+    final class SharedRead<Value: Sendable>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var reading = false
+        private var waiting: [CheckedContinuation<Value, any Error>] = []
+
+        func value(_ read: @escaping @Sendable () async throws -> Value) async throws -> Value {
+            try await withCheckedThrowingContinuation { continuation in
+                let start = lock.withLock {
+                    waiting.append(continuation)
+                    if reading { return false }
+                    reading = true
+                    return true
+                }
+                if start { Task { await self.readWhileAsked(read) } }
+            }
+        }
+
+        /// Reads for whoever waits, until nobody does.
+        private func readWhileAsked(_ read: @Sendable () async throws -> Value) async {
+            while true {
+                let callers = lock.withLock {
+                    let callers = waiting
+                    waiting = []
+                    if callers.isEmpty { reading = false }
+                    return callers
+                }
+                if callers.isEmpty { return }
+                do {
+                    let value = try await read()
+                    for caller in callers { caller.resume(returning: value) }
+                } catch {
+                    for caller in callers { caller.resume(throwing: error) }
+                }
+            }
         }
     }
 

@@ -136,6 +136,66 @@ import TrentCrypto
         #expect(try await store.changeCount() == before + 1)
     }
 
+    /// Reads that finish only when opened, numbered in the order they start.
+    final class Gate: @unchecked Sendable {
+        private let lock = NSLock()
+        private var started = 0
+        private var opened = 0
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+
+        var reads: Int { lock.withLock { started } }
+
+        func read() async -> Int {
+            let number = lock.withLock { started += 1; return started }
+            await withCheckedContinuation { continuation in
+                let go = lock.withLock {
+                    if opened >= number { return true }
+                    waiting.append(continuation)
+                    return false
+                }
+                if go { continuation.resume() }
+            }
+            return number
+        }
+
+        func open() {
+            let ready = lock.withLock {
+                opened += 1
+                defer { waiting = [] }
+                return waiting
+            }
+            for continuation in ready { continuation.resume() }
+        }
+
+        func waitForReads(_ count: Int) async throws {
+            while reads < count { try await Task.sleep(for: .milliseconds(1)) }
+        }
+    }
+
+    @Test func callsThatAskDuringACountReadShareTheNextOne() async throws {
+        let counts = PostgresKeyStore.SharedRead<Int>()
+        let gate = Gate()
+        async let first = counts.value { await gate.read() }
+        try await gate.waitForReads(1)
+        // Asked while read 1 is on its way (it may have started before they asked): they wait.
+        async let second = counts.value { await gate.read() }
+        async let third = counts.value { await gate.read() }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(gate.reads == 1)
+        gate.open()
+        try await gate.waitForReads(2)
+        gate.open()
+        #expect(try await first == 1)
+        #expect(try await second == 2)
+        #expect(try await third == 2)
+        #expect(gate.reads == 2)
+        // Nobody waiting: the next caller starts a read of its own.
+        async let fourth = counts.value { await gate.read() }
+        try await gate.waitForReads(3)
+        gate.open()
+        #expect(try await fourth == 3)
+    }
+
     @Test func theCountOnlyGrowsWhileItsRowsAreFolded() async throws {
         guard KeyStoreContractTests.postgresURL != nil else { return }
         let store = try #require(try await KeyStoreContractTests.postgres() as? PostgresKeyStore)

@@ -31,7 +31,7 @@ public final class SQLiteKeyStore: KeyStore {
             let files = journal.leftovers()
             let records = files.flatMap(AuditJournal.records(in:))
             if !records.isEmpty {
-                try pool.write { db in try Self.insertJournaled(records, db: db) }
+                try pool.write { db in _ = try Self.insertJournaled(records, db: db) }
             }
             for file in files.dropLast() { unlink(file) }
             journal.truncateLive()
@@ -53,12 +53,12 @@ public final class SQLiteKeyStore: KeyStore {
         do {
             let result = try await pool.write { db in
                 taken.value = try journal.take()
-                if let records = taken.value { try Self.insertJournaled(records.records, db: db) }
+                if let records = taken.value { taken.inserted = try Self.insertJournaled(records.records, db: db) }
                 return try body(SQLiteTransaction(db: db))
             }
             if let records = taken.value {
                 journal.moved(records)
-                recentEvents.remember(records.records)
+                recentEvents.remember(taken.inserted)
             }
             return result
         } catch {
@@ -70,6 +70,8 @@ public final class SQLiteKeyStore: KeyStore {
     /// What a write took from the journal (set on the writer's queue, read after it returns).
     private final class Taken: @unchecked Sendable {
         var value: AuditJournal.Taken?
+        /// The records inserted, with their sequence numbers (not those already there).
+        var inserted: [SequencedAuditEvent] = []
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreReader) throws -> T) async throws -> T {
@@ -115,11 +117,11 @@ public final class SQLiteKeyStore: KeyStore {
             try await writeUnsynced { db in
                 guard let records = try journal.take() else { return }
                 taken.value = records
-                try Self.insertJournaled(records.records, db: db)
+                taken.inserted = try Self.insertJournaled(records.records, db: db)
             }
             if let records = taken.value {
                 journal.moved(records)
-                recentEvents.remember(records.records)
+                recentEvents.remember(taken.inserted)
             }
         } catch {
             if let records = taken.value { journal.notMoved(records) }
@@ -127,15 +129,20 @@ public final class SQLiteKeyStore: KeyStore {
         }
     }
 
-    /// Journaled records; one already there (moved before a crash, journal not yet deleted) stays once.
-    private static func insertJournaled(_ records: [AuditJournal.Record], db: Database) throws {
+    /// Journaled records; one already there (moved before a crash, journal not yet deleted) stays
+    /// once. Returns those inserted, with their sequence numbers.
+    private static func insertJournaled(_ records: [AuditJournal.Record], db: Database) throws -> [SequencedAuditEvent] {
         let statement = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO audit_events (event_id, event_time, event_name, key_id, body, delivered) VALUES (?, ?, ?, ?, ?, 0)
             """)
+        var inserted: [SequencedAuditEvent] = []
+        inserted.reserveCapacity(records.count)
         for record in records {
             let event = record.event
             try statement.execute(arguments: [event.eventID, event.eventTime.timeIntervalSince1970, event.eventName, event.keyID, record.body])
+            if db.changesCount > 0 { inserted.append(SequencedAuditEvent(sequence: db.lastInsertedRowID, event: event)) }
         }
+        return inserted
     }
 
     /// Numbered migrations; each runs once, in order, at start-up.
@@ -624,14 +631,11 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     func undeliveredAuditEvents(limit: Int) throws -> [SequencedAuditEvent] {
-        // Ids first: an event just moved from the journal is still in memory (`recentEvents`),
-        // and only the others' bodies are read and parsed.
-        let waiting = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT u.seq, e.event_id FROM audit_undelivered u JOIN audit_events e ON e.seq = u.seq ORDER BY u.seq LIMIT ?
-            """), arguments: [limit])
-        return try waiting.map { row in
-            let sequence: Int64 = row["seq"]
-            if let recent = recentEvents?.take(row["event_id"]) { return SequencedAuditEvent(sequence: sequence, event: recent) }
+        // Sequence numbers first: an event just moved from the journal is still in memory
+        // (`recentEvents`), and only the others' bodies are read and parsed.
+        let waiting = try Int64.fetchAll(db.cachedStatement(sql: "SELECT seq FROM audit_undelivered ORDER BY seq LIMIT ?"), arguments: [limit])
+        return try waiting.map { sequence in
+            if let recent = recentEvents?.take(sequence) { return SequencedAuditEvent(sequence: sequence, event: recent) }
             guard let body = try String.fetchOne(db.cachedStatement(sql: "SELECT body FROM audit_events WHERE seq = ?"), arguments: [sequence]) else {
                 throw StoreError.missing("audit event \(sequence)")
             }
@@ -643,9 +647,24 @@ struct SQLiteTransaction: KeyStoreTransaction {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM audit_undelivered")) ?? 0
     }
 
+    /// Runs of consecutive sequence numbers (what one delivery usually marks: the records moved
+    /// in together) go in one statement each.
     func markDelivered(auditSequences: [Int64]) throws {
-        let statement = try db.cachedStatement(sql: "DELETE FROM audit_undelivered WHERE seq = ?")
-        for sequence in auditSequences { try statement.execute(arguments: [sequence]) }
+        let statement = try db.cachedStatement(sql: "DELETE FROM audit_undelivered WHERE seq BETWEEN ? AND ?")
+        for run in Self.consecutiveRuns(auditSequences) { try statement.execute(arguments: [run.lowerBound, run.upperBound]) }
+    }
+
+    /// The numbers as runs of consecutive values (every value in a run is one of them).
+    static func consecutiveRuns(_ numbers: [Int64]) -> [ClosedRange<Int64>] {
+        var runs: [ClosedRange<Int64>] = []
+        for number in numbers.sorted() {
+            if let last = runs.last, number <= last.upperBound + 1 {
+                runs[runs.count - 1] = last.lowerBound...max(last.upperBound, number)
+            } else {
+                runs.append(number...number)
+            }
+        }
+        return runs
     }
 
     func takeLease(_ name: String, holder: String, now: Date, until: Date) throws -> Bool {

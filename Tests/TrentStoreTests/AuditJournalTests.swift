@@ -105,17 +105,40 @@ import TrentCore
 
     @Test func recentEventsAreBounded() {
         let recent = RecentAuditEvents(capacity: 100)
-        var ids: [String] = []
-        for _ in 0..<25 {
-            let records = (0..<40).map { _ in AuditJournal.Record(event: Self.event(), body: "") }
-            ids += records.map(\.event.eventID)
-            recent.remember(records)
+        var sequences: [Int64] = []
+        for batch in 0..<25 {
+            let moved = (0..<40).map { n in SequencedAuditEvent(sequence: Int64(batch * 40 + n + 1), event: Self.event()) }
+            sequences += moved.map(\.sequence)
+            recent.remember(moved)
             #expect(recent.count <= 100)
         }
-        #expect(recent.take(ids[0]) == nil)
-        #expect(recent.take(ids.last!)?.eventID == ids.last!)
-        #expect(recent.take(ids[ids.count - 100])?.eventID == ids[ids.count - 100])
-        #expect(recent.take(ids[ids.count - 101]) == nil)
+        #expect(recent.take(sequences[0]) == nil)
+        #expect(recent.take(sequences.last!) != nil)
+        #expect(recent.take(sequences.last!) == nil)  // taken once
+        #expect(recent.take(sequences[sequences.count - 100]) != nil)
+        #expect(recent.take(sequences[sequences.count - 101]) == nil)
         #expect(RecentAuditEvents(capacity: 0).count == 0)
+    }
+
+    @Test func deliveryMarksGoInRunsOfConsecutiveNumbers() {
+        #expect(SQLiteTransaction.consecutiveRuns([]) == [])
+        #expect(SQLiteTransaction.consecutiveRuns([7]) == [7...7])
+        #expect(SQLiteTransaction.consecutiveRuns([5, 3, 4, 9, 10, 12, 4]) == [3...5, 9...10, 12...12])
+        #expect(SQLiteTransaction.consecutiveRuns(Array(1...1000)) == [1...1000])
+    }
+
+    /// A state change's own record, written in its transaction, waits for delivery like the
+    /// journaled ones and is delivered once, in sequence order, with them.
+    @Test func stateChangeRecordsAreDeliveredWithJournaledOnes() async throws {
+        let store = try SQLiteKeyStore(path: try Self.path(), journaled: true)
+        let read = Self.event(), change = Self.event("CreateKey"), later = Self.event()
+        try await store.appendAuditEvents([read])
+        try await store.write { tx in try tx.append(change) }
+        try await store.appendAuditEvents([later])
+        try await store.flushJournal()
+        let pending = try await store.read { try $0.undeliveredAuditEvents(limit: 10) }
+        #expect(pending.map(\.event) == [read, change, later])
+        try await store.write { tx in try tx.markDelivered(auditSequences: pending.map(\.sequence)) }
+        #expect(try await store.read { try $0.undeliveredAuditEvents(limit: 10) }.isEmpty)
     }
 }

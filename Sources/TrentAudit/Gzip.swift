@@ -8,24 +8,30 @@ enum Gzip {
     struct Failure: Error {}
 
     static func compress(_ data: Data) throws -> Data {
+        try compress([UInt8](data))
+    }
+
+    /// Compresses in one `deflate` call, straight from the caller's bytes into the result's.
+    static func compress(_ input: [UInt8]) throws -> Data {
         var stream = z_stream()
         guard deflateInit2_(&stream, Z_BEST_SPEED, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw Failure()
         }
         defer { deflateEnd(&stream) }
-        var input = [UInt8](data)
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 32)
-        let status = input.withUnsafeMutableBufferPointer { inBuf in
-            output.withUnsafeMutableBufferPointer { outBuf -> Int32 in
-                stream.next_in = inBuf.baseAddress
+        var output = Data(count: Int(deflateBound(&stream, uLong(input.count))) + 32)
+        let status = input.withUnsafeBufferPointer { inBuf in
+            output.withUnsafeMutableBytes { outBuf -> Int32 in
+                // zlib does not write through next_in; its type is just not const.
+                stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
                 stream.avail_in = uInt(inBuf.count)
-                stream.next_out = outBuf.baseAddress
+                stream.next_out = outBuf.bindMemory(to: UInt8.self).baseAddress
                 stream.avail_out = uInt(outBuf.count)
                 return deflate(&stream, Z_FINISH)
             }
         }
         guard status == Z_STREAM_END else { throw Failure() }
-        return Data(output.prefix(Int(stream.total_out)))
+        output.count = Int(stream.total_out)
+        return output
     }
 
     static func decompress(_ data: Data, limit: Int = 256 << 20) throws -> Data {

@@ -12,4 +12,15 @@ import Testing
         #expect(throws: Gzip.Failure.self) { try Gzip.decompress(Data("not gzip".utf8)) }
         #expect(throws: Gzip.Failure.self) { try Gzip.decompress(compressed.prefix(compressed.count / 2)) }
     }
+
+    /// Empty, tiny and incompressible input (the output must fit deflate's bound) round-trip too.
+    @Test func anyBytesRoundTrip() throws {
+        var generator = SystemRandomNumberGenerator()
+        for size in [0, 1, 100, 65_536, 1_000_003] {
+            let bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let compressed = try Gzip.compress(bytes)
+            #expect(compressed.prefix(2) == Data([0x1F, 0x8B]))
+            #expect(try Gzip.decompress(compressed) == Data(bytes))
+        }
+    }
 }

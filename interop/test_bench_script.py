@@ -30,3 +30,13 @@ def test_ratios_are_paired_per_round():
     assert summary["moto"]["round_ratios"][1] is None  # a round the peer did not run has no ratio
     assert abs(summary["moto"]["ratio"] - (5593 / 228 + 5420 / 230) / 2) < 1e-9
     assert summary["trent"]["throughput"] == 5593
+
+
+def test_openssl_rsa_rate_is_read_from_speed_output():
+    bench = load_bench()
+    text = """CPUINFO: OPENSSL_ia32cap=0xfffa32034f8bffff:0x1b415fdef1bf27eb
+                  sign    verify    sign/s verify/s
+rsa 2048 bits 0.000665s 0.000038s   1503.5  26528.6
+"""
+    assert bench.openssl_rsa_rate(text) == 1503.5
+    assert bench.openssl_rsa_rate("no such line") is None

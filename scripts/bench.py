@@ -306,6 +306,61 @@ def byok_phase(args, servers, main_pid, main_url, main_access_key, main_secret_k
             "stock_fill_s": filled, "get_parameters_for_import": latency}
 
 
+def openssl_rsa_rate(text):
+    """RSA-2048 signatures per second from `openssl speed rsa2048` output (with -multi: all processes)."""
+    for line in text.splitlines():
+        fields = line.split()
+        if fields[:3] == ["rsa", "2048", "bits"] and len(fields) >= 7:
+            return float(fields[5])
+    return None
+
+
+def rsa_phase(args, pid, url, access_key, secret_key):
+    """RSA_2048 Sign (RSASSA_PSS_SHA_256) and Decrypt (RSAES_OAEP_SHA_256) at --concurrency, and
+    OpenSSL's own rate of RSA-2048 private-key operations on every core (`openssl speed -multi`):
+    how close Trent comes to the RSA maths itself (both are one private-key operation per call)."""
+    import base64
+    import random
+
+    import boto3
+
+    client = boto3.client("kms", endpoint_url=url, region_name="us-east-1",
+                          aws_access_key_id=access_key, aws_secret_access_key=secret_key)
+    sign_key = client.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    decrypt_key = client.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["KeyId"]
+    rng = random.Random(2048)
+    endpoint = kb.Endpoint(url)
+    signer = kb.Signer(endpoint, "us-east-1", access_key, secret_key)
+
+    def b64(data):
+        return base64.b64encode(data).decode()
+
+    ciphertexts = [client.encrypt(KeyId=decrypt_key, Plaintext=rng.randbytes(32), EncryptionAlgorithm="RSAES_OAEP_SHA_256")["CiphertextBlob"]
+                   for _ in range(16)]
+    requests = {
+        "Sign": [signer.build("Sign", {"KeyId": sign_key, "Message": b64(rng.randbytes(32)), "MessageType": "RAW",
+                                       "SigningAlgorithm": "RSASSA_PSS_SHA_256"}) for _ in range(64)],
+        "Decrypt": [signer.build("Decrypt", {"KeyId": decrypt_key, "CiphertextBlob": b64(c), "EncryptionAlgorithm": "RSAES_OAEP_SHA_256"})
+                    for c in ciphertexts],
+    }
+    hz = os.sysconf("SC_CLK_TCK")
+    cores = os.cpu_count() or 1
+    openssl = None
+    if shutil.which("openssl"):
+        speed = subprocess.run(["openssl", "speed", "-seconds", str(max(1, round(args.duration))), "-multi", str(cores), "rsa2048"],
+                               capture_output=True, text=True)
+        openssl = openssl_rsa_rate(speed.stdout)
+    result = {"openssl_rsa2048_signs_per_s": openssl, "cores": cores}
+    for name, pool in requests.items():
+        before = cpu_ticks(pid)
+        run = kb.run_wrk(endpoint, pool, args.concurrency, args.duration, 2, 10)
+        cpu_s = (cpu_ticks(pid) - before) / hz
+        result[name] = {"throughput": run["throughput"], "errors": run["errors"], "p50_ms": run["p50_ms"],
+                        "server_cpu_us_per_call": round(cpu_s * 1e6 / max(1, run["ok"])),
+                        "share_of_openssl": round(run["throughput"] / openssl, 3) if openssl else None}
+    return result
+
+
 def growth_phase(args, servers):
     """Cost as keys grow, on a server of its own: its store is filled straight (`trent
     unsafe-seed-keys`, stopped server) to 1,000 keys, 100,000 when --growth is above that, and
@@ -391,6 +446,7 @@ def main():
     ap.add_argument("--byok-stock", type=int, default=2500, help="RSA_2048 pairs kept ready for the BYOK cycles (default 2500)")
     ap.add_argument("--no-peers", action="store_true", help="Trent and the yardstick only")
     ap.add_argument("--no-byok", action="store_true")
+    ap.add_argument("--no-rsa", action="store_true", help="skip RSA_2048 Sign and Decrypt next to OpenSSL's own rate")
     ap.add_argument("--growth", type=int, default=0, help="also measure cost as keys grow to this many (off: 0)")
     ap.add_argument("--json", help="also write the result here")
     args = ap.parse_args()
@@ -427,6 +483,7 @@ def main():
 
         results = load_phase(args, targets)
         summary = summarize(results, names)
+        rsa = None if args.no_rsa else rsa_phase(args, trent_proc.pid, trent_url, access_key, secret_key)
         byok = None if args.no_byok else byok_phase(args, servers, trent_proc.pid, trent_url, access_key, secret_key)
         memory = {"idle_rss_kib": idle_rss, "peak_rss_under_load_kib": max(
             [e["trent"]["peak_rss_kb"] or 0 for e in summary.values()] or [0])}
@@ -443,6 +500,11 @@ def main():
     targets_line = [f"x moto >= {TARGETS['moto']:g}", f"x LocalStack >= {TARGETS['localstack']:g} (sign {SIGN_TARGET_LOCALSTACK:g})",
                     f"yardstick >= {TARGETS['yardstick'] * 100:g}%"]
     print("targets: " + ", ".join(targets_line))
+    if rsa:
+        calls = ", ".join(f"{name} {fmt(rsa[name]['throughput'], 0)} req/s ({fmt(rsa[name]['server_cpu_us_per_call'], 0)} us CPU/call, "
+                          f"{fmt((rsa[name]['share_of_openssl'] or 0) * 100, 0)}% of OpenSSL alone)" for name in ("Sign", "Decrypt"))
+        print(f"RSA_2048 (c={args.concurrency}): {calls}; OpenSSL alone, {rsa['cores']} processes: "
+              f"{fmt(rsa['openssl_rsa2048_signs_per_s'], 0)} private-key operations/s")
     if byok:
         gp = ", ".join(f"{k} p50 {v['p50_ms']} ms (max {v['max_ms']})" for k, v in byok["get_parameters_for_import"].items())
         print(f"BYOK cycle (GetParametersForImport RSA_2048, client wrap, ImportKeyMaterial): {fmt(byok['cycles_per_s'])} cycles/s, "
@@ -459,7 +521,7 @@ def main():
                   f"RSS {fmt((n['rss_kib'] or 0) / 1024)} MiB"
                   + (f", peak under load {fmt(under_load / 1024)} MiB" if under_load else ""))
     result = {"tool": "trent-bench", "date": time.strftime("%Y-%m-%d"), "machine": machine, "rounds": args.rounds,
-              "duration_s": args.duration, "concurrency": args.concurrency, "summary": summary, "byok": byok,
+              "duration_s": args.duration, "concurrency": args.concurrency, "summary": summary, "rsa": rsa, "byok": byok,
               "memory": memory, "growth": growth, "notes": notes}
     if args.json:
         with open(args.json, "w") as f:

@@ -23,11 +23,12 @@ public struct ValidationErrors: Sendable {
 
     public mutating func length(string value: String, at path: String, min: Int?, max: Int?) {
         let count = value.utf16.count
-        let shown = Self.isSecret(path) ? "Value" : "Value '\(Self.quoted(value))'"
+        // Worked out only for a violation: every request's strings pass through here.
+        func shown() -> String { Self.isSecret(path) ? "Value" : "Value '\(Self.quoted(value))'" }
         if let min, count < min {
-            violations.append("\(shown) at '\(path)' failed to satisfy constraint: Member must have length greater than or equal to \(min)")
+            violations.append("\(shown()) at '\(path)' failed to satisfy constraint: Member must have length greater than or equal to \(min)")
         } else if let max, count > max {
-            violations.append("\(shown) at '\(path)' failed to satisfy constraint: Member must have length less than or equal to \(max)")
+            violations.append("\(shown()) at '\(path)' failed to satisfy constraint: Member must have length less than or equal to \(max)")
         }
     }
 

@@ -102,11 +102,14 @@ public struct JSONOutput {
     /// The JSON string escapes of `utf8` (quote, backslash, control characters; `/` as it is).
     static func escape(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         var start = 0
-        for i in 0..<utf8.count {
+        var i = 0
+        while true {
+            i = nextToEscape(utf8, from: i)
+            guard i < utf8.count else { break }
             let byte = utf8[i]
-            guard byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 else { continue }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
-            start = i + 1
+            i += 1
+            start = i
             out.append(UInt8(ascii: "\\"))
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
@@ -119,6 +122,32 @@ public struct JSONOutput {
             }
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+    }
+
+    /// The index of the first byte from `start` on that JSON must escape (`"`, `\`, below 0x20),
+    /// or the count: eight bytes at a time, then byte by byte. Bytes of 0x80 and up (UTF-8 beyond
+    /// ASCII) are written as they are.
+    static func nextToEscape(_ utf8: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var i = start
+        if let base = UnsafeRawPointer(utf8.baseAddress) {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            // Per byte, the high bit of (v - 1) & ~v is set where v is 0, and of (v - 0x20) & ~v
+            // where v is below 0x20 (false positives only above a true one, where the bytes are
+            // looked at one by one anyway).
+            func zero(_ v: UInt64) -> UInt64 { (v &- ones) & ~v }
+            while i + 8 <= utf8.count {
+                let x = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let special = zero(x ^ (ones &* 0x22)) | zero(x ^ (ones &* 0x5C)) | ((x &- ones &* 0x20) & ~x)
+                if special & highs != 0 { break }
+                i += 8
+            }
+        }
+        while i < utf8.count {
+            let byte = utf8[i]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return i }
+            i += 1
+        }
+        return i
     }
 
     private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)

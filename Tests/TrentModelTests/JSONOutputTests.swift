@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TrentModel
+@testable import TrentModel
 
 /// The generated response writers say what `JSONEncoder` said of the same shapes (blobs base64,
 /// dates as seconds since 1970): both parsed back, they are the same document.
@@ -66,6 +66,37 @@ import TrentModel
             output.endArray()
             let parsed = try JSONSerialization.jsonObject(with: Data(output.bytes)) as? [String]
             #expect(parsed == [text])
+        }
+    }
+
+    /// The eight-byte scan finds the same first byte to escape as a byte loop: every byte value
+    /// at every position of a run of plain ASCII and of UTF-8 beyond ASCII.
+    @Test func theScanForBytesToEscapeMatchesAByteLoop() throws {
+        func byteLoop(_ bytes: [UInt8], from start: Int) -> Int {
+            bytes[start...].firstIndex { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 } ?? bytes.count
+        }
+        for filler in [UInt8(ascii: "a"), 0x7F, 0x80, 0xE6, 0xFF] {
+            for length in [0, 7, 8, 9, 24] {
+                for position in 0..<max(1, length) {
+                    for value in 0...255 {
+                        var bytes = [UInt8](repeating: filler, count: length)
+                        if position < length { bytes[position] = UInt8(value) }
+                        for start in [0, min(1, length)] {
+                            let scanned = bytes.withUnsafeBufferPointer { JSONOutput.nextToEscape($0, from: start) }
+                            #expect(scanned == byteLoop(bytes, from: start), "filler \(filler) length \(length) byte \(value) at \(position)")
+                        }
+                    }
+                }
+            }
+        }
+        // And whole strings with escapes at every offset round-trip.
+        for offset in 0..<20 {
+            let text = String(repeating: "k", count: offset) + "\"\u{1}\\é" + String(repeating: "v", count: 19 - offset)
+            var output = JSONOutput()
+            output.beginArray()
+            output.string(text)
+            output.endArray()
+            #expect(try JSONSerialization.jsonObject(with: Data(output.bytes)) as? [String] == [text])
         }
     }
 

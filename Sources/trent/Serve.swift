@@ -68,7 +68,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("wrapping-key-pool"), help: "RSA wrapping key pairs kept ready for GetParametersForImport: N per key spec, or per spec as RSA_2048=N,RSA_4096=M (default 2; 0 generates on demand; at most 100000).")
     var wrappingKeyPool: String = "2"
 
-    @Option(name: .customLong("key-cache-keys"), help: "Keys kept in memory for the hot calls, least recently used out first (default 10000; 0: none; never with PostgreSQL).")
+    @Option(name: .customLong("key-cache-keys"), help: "Keys kept in memory for the hot calls, least recently used out first (default 10000; 0: none; with PostgreSQL checked against every node's changes on each call).")
     var keyCacheKeys: Int = 10_000
 
     @Option(name: .customLong("audit-dir"), help: "Where CloudTrail log and digest files go (TRENT_AUDIT_DIR; default <data-dir>/audit).")

@@ -5,6 +5,7 @@ public import Logging
 import NIOCore
 import NIOSSL
 import HummingbirdTLS
+import HummingbirdCore
 public import TrentCore
 import TrentModel
 public import TrentAudit
@@ -19,9 +20,16 @@ public func buildApplication(
     logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
+    let kms = KMSRequestHandler(
+        service: service, configuration: configuration, logger: logger, cloudTrail: CloudTrailLookupHandler(lookup: auditLookup)
+    )
     let router = buildRouter(
         configuration: configuration, service: service, auditLookup: auditLookup, auditFiles: auditFiles, testClock: testClock, logger: logger
     )
+    let serverName = "Trent"
+    // KMS calls are answered in the channel pipeline (KMSHTTP1Channel), the rest by the router.
+    let http = HTTPServerBuilder.kms(kms, serverName: serverName)
+    let server = try configuration.tls.map { try HTTPServerBuilder.tls(http, tlsConfiguration: try tlsConfiguration($0)) } ?? http
     let sweeper = ExpirySweeper(service: service, interval: configuration.sweepInterval, logger: logger)
     let poolFiller = WrappingKeyPoolFiller(pool: service.wrappingKeys)
     let rotator = RootKeyRotator(
@@ -31,8 +39,8 @@ public func buildApplication(
     )
     return Application(
         router: router,
-        server: try configuration.tls.map { try .tls(.http1(), tlsConfiguration: try tlsConfiguration($0)) } ?? .http1(),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Trent"),
+        server: server,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
         services: [sweeper, poolFiller, rotator] + (auditFiles.map {
             [AuditLogRoller(
                 files: $0, clock: testClock ?? SystemClock(), interval: configuration.auditRollInterval,

@@ -11,7 +11,7 @@ struct CloudTrailLookupHandler: Sendable {
 
     let lookup: AuditLookup?
 
-    func handle(operation: String, body: Data, account: String, region: String, requestID: String) async -> Response {
+    func handle(operation: String, body: Data, account: String, region: String, requestID: String) async -> KMSAnswer {
         guard operation == "LookupEvents", let lookup else {
             return Self.error("UnknownOperationException", "", requestID: requestID)
         }
@@ -40,7 +40,7 @@ struct CloudTrailLookupHandler: Sendable {
             var response: [String: Any] = ["Events": request["EventCategory"] == nil ? page.events.map(AuditLookup.eventShape) : []]
             if let token = page.nextToken { response["NextToken"] = token }
             let data = try JSONSerialization.data(withJSONObject: response, options: [.withoutEscapingSlashes])
-            return KMSRequestHandler.response(.ok, body: data, requestID: requestID)
+            return KMSAnswer(status: .ok, body: data, requestID: requestID)
         } catch let failure as AuditLookup.Failure {
             return Self.error(failure.type, failure.message, requestID: requestID)
         } catch {
@@ -54,10 +54,7 @@ struct CloudTrailLookupHandler: Sendable {
         return nil
     }
 
-    static func error(_ type: String, _ message: String, requestID: String, status: HTTPResponse.Status = .badRequest) -> Response {
-        let body = (try? JSONSerialization.data(withJSONObject: ["__type": type, "message": message])) ?? Data()
-        var response = KMSRequestHandler.response(status, body: body, requestID: requestID)
-        response.headers[HTTPField.Name("x-amzn-ErrorType")!] = type
-        return response
+    static func error(_ type: String, _ message: String, requestID: String, status: HTTPResponse.Status = .badRequest) -> KMSAnswer {
+        KMSAnswer(error: type, message, status: status, requestID: requestID)
     }
 }

@@ -18,30 +18,34 @@ struct KMSRequestHandler: Sendable {
     static let targetPrefix = "TrentService."
     static let contentType = "application/x-amz-json-1.1"
 
+    /// The router's way in (in-process tests, and any server without the fast path).
     func handle(_ request: Request, context: TrentRequestContext) async -> Response {
-        let requestID = UUIDText.random()
-        let target = Self.value(of: Self.targetHeader, in: request.headers) ?? ""
-        let operationName = target.hasPrefix(Self.targetPrefix) ? String(target.dropFirst(Self.targetPrefix.count)) : target
         var request = request
+        let body = try? await request.collectBody(upTo: configuration.maximumBodySize)
+        return await answer(head: request.head, body: body, remoteAddress: context.remoteAddress).response
+    }
+
+    /// One call: `body` is the whole request body, nil when it was larger than the maximum.
+    func answer(head: HTTPRequest, body: ByteBuffer?, remoteAddress: SocketAddress?) async -> KMSAnswer {
+        let requestID = UUIDText.random()
+        let target = Self.value(of: Self.targetHeader, in: head.headerFields) ?? ""
+        let operationName = target.hasPrefix(Self.targetPrefix) ? String(target.dropFirst(Self.targetPrefix.count)) : target
         // The body first: the signature covers it.
-        let body: Data
-        do {
-            body = Data(buffer: try await request.collectBody(upTo: configuration.maximumBodySize))
-        } catch {
-            return Self.errorResponse(KMSError(.serialization, "The request body is larger than \(configuration.maximumBodySize) bytes."), requestID: requestID)
+        guard let body = body.map({ Data(buffer: $0) }) else {
+            return Self.errorAnswer(KMSError(.serialization, "The request body is larger than \(configuration.maximumBodySize) bytes."), requestID: requestID)
         }
         let caller: Authenticated
         do {
             // Signatures are checked against real time, whatever the test clock says.
             let signingName = target.hasPrefix(CloudTrailLookupHandler.targetPrefix) ? "cloudtrail" : "kms"
-            caller = try configuration.authenticator.authenticate(Self.signable(request, body: body), service: signingName, now: Date())
+            caller = try configuration.authenticator.authenticate(Self.signable(head, body: body), service: signingName, now: Date())
         } catch {
-            return Self.authErrorResponse(error, requestID: requestID)
+            return Self.authErrorAnswer(error, requestID: requestID)
         }
         var call = CallContext(
             account: caller.principal.account, region: caller.region ?? configuration.defaultRegion,
-            requestID: requestID, sourceIPAddress: Self.ipAddress(context.remoteAddress) ?? "127.0.0.1",
-            userAgent: Self.value(of: .userAgent, in: request.headers) ?? "", accessKeyID: caller.accessKeyID.map { String($0.prefix(128)) },
+            requestID: requestID, sourceIPAddress: Self.ipAddress(remoteAddress) ?? "127.0.0.1",
+            userAgent: Self.value(of: .userAgent, in: head.headerFields) ?? "", accessKeyID: caller.accessKeyID.map { String($0.prefix(128)) },
             eventName: operationName.isEmpty ? "Unknown" : String(operationName.prefix(64)), requestParameters: nil,
             principal: caller.principal, identityPolicies: caller.identityPolicies, temporaryCredentials: caller.temporary
         )
@@ -50,9 +54,9 @@ struct KMSRequestHandler: Sendable {
             // IAM decides (cloudtrail:LookupEvents); callers see their own account's events only.
             let operation = String(target.dropFirst(CloudTrailLookupHandler.targetPrefix.count))
             do { try service.authorizeWithoutKey(call, action: "cloudtrail:" + operation) } catch let failure as KMSError {
-                return Self.errorResponse(failure, requestID: requestID)
+                return Self.errorAnswer(failure, requestID: requestID)
             } catch {
-                return Self.errorResponse(KMSError(.internal, "An internal error occurred."), requestID: requestID)
+                return Self.errorAnswer(KMSError(.internal, "An internal error occurred."), requestID: requestID)
             }
             return await cloudTrail.handle(operation: operation, body: body, account: call.account, region: call.region, requestID: requestID)
         }
@@ -70,12 +74,12 @@ struct KMSRequestHandler: Sendable {
             call.requestParameters = prepared.requestParameters
             call.requestKeys = RequestKeys { ConditionKeys.of(body, operation: operationName) }
             let body = try await prepared.execute(call, service)
-            return Self.response(.ok, body: body, requestID: requestID)
+            return KMSAnswer(status: .ok, body: body, requestID: requestID)
         } catch {
             let failure = (error as? KMSError) ?? Self.internalFailure(error, logger: logger, requestID: requestID)
             let type = AWSErrorMapping.awsType(of: failure.code)
             await service.recordFailure(call, errorCode: type, errorMessage: failure.message)
-            return Self.errorResponse(failure, requestID: requestID)
+            return Self.errorAnswer(failure, requestID: requestID)
         }
     }
 
@@ -85,19 +89,9 @@ struct KMSRequestHandler: Sendable {
         return KMSError(.internal, "An internal error occurred. Request ID: \(requestID)")
     }
 
-    static func errorResponse(_ error: KMSError, requestID: String) -> Response {
+    static func errorAnswer(_ error: KMSError, requestID: String) -> KMSAnswer {
         let type = AWSErrorMapping.awsType(of: error.code)
-        let body = (try? JSONSerialization.data(withJSONObject: ["__type": type, "message": error.message], options: [.sortedKeys])) ?? Data()
-        var response = response(AWSErrorMapping.status(of: error.code), body: body, requestID: requestID)
-        response.headers[HTTPField.Name("x-amzn-ErrorType")!] = type
-        return response
-    }
-
-    static func response(_ status: HTTPResponse.Status, body: some Sequence<UInt8>, requestID: String) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = contentType
-        headers[requestIDHeader] = requestID
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return KMSAnswer(error: type, error.message, status: AWSErrorMapping.status(of: error.code), requestID: requestID)
     }
 
     /// A header's value: the one value as it is (the usual case, no joined copy), else the
@@ -143,23 +137,59 @@ struct KMSRequestHandler: Sendable {
     static let requestIDHeader = HTTPField.Name("x-amzn-RequestId")!
 
     /// The request as SigV4 sees it: the raw path and query, every header, `host` from the authority.
-    static func signable(_ request: Request, body: Data) -> SignableRequest {
-        let target = request.head.path ?? "/"
+    static func signable(_ head: HTTPRequest, body: Data) -> SignableRequest {
+        let target = head.path ?? "/"
         let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        var headers = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
-        if let authority = request.head.authority { headers.append((name: "host", value: authority)) }
+        var headers = head.headerFields.map { (name: $0.name.canonicalName, value: $0.value) }
+        if let authority = head.authority { headers.append((name: "host", value: authority)) }
         return SignableRequest(
-            method: request.method.rawValue, path: String(parts[0]), query: parts.count > 1 ? String(parts[1]) : "",
+            method: head.method.rawValue, path: String(parts[0]), query: parts.count > 1 ? String(parts[1]) : "",
             headers: headers, body: body
         )
     }
 
-    static func authErrorResponse(_ error: AuthError, requestID: String) -> Response {
-        let body = (try? JSONSerialization.data(withJSONObject: ["__type": error.type, "message": error.message], options: [.sortedKeys])) ?? Data()
-        var response = response(.badRequest, body: body, requestID: requestID)
-        response.headers[HTTPField.Name("x-amzn-ErrorType")!] = error.type
-        return response
+    static func authErrorAnswer(_ error: AuthError, requestID: String) -> KMSAnswer {
+        KMSAnswer(error: error.type, error.message, status: .badRequest, requestID: requestID)
     }
+}
+
+/// What a call answers: the AWS JSON 1.1 body with its status, request id and, for an error,
+/// its AWS type (also in `x-amzn-ErrorType`).
+struct KMSAnswer: Sendable {
+    var status: HTTPResponse.Status
+    var body: ByteBuffer
+    var requestID: String
+    var errorType: String?
+
+    init(status: HTTPResponse.Status, body: some Sequence<UInt8>, requestID: String, errorType: String? = nil) {
+        self.status = status
+        self.body = ByteBuffer(bytes: body)
+        self.requestID = requestID
+        self.errorType = errorType
+    }
+
+    /// An AWS error: `{"__type": …, "message": …}`.
+    init(error type: String, _ message: String, status: HTTPResponse.Status, requestID: String) {
+        let body = (try? JSONSerialization.data(withJSONObject: ["__type": type, "message": message], options: [.sortedKeys])) ?? Data()
+        self.init(status: status, body: body, requestID: requestID, errorType: type)
+    }
+
+    /// Content type, request id, error type and length.
+    var headerFields: HTTPFields {
+        var headers = HTTPFields()
+        headers.reserveCapacity(6)
+        headers[.contentType] = KMSRequestHandler.contentType
+        headers[KMSRequestHandler.requestIDHeader] = requestID
+        if let errorType { headers[KMSAnswer.errorTypeHeader] = errorType }
+        headers[.contentLength] = String(body.readableBytes)
+        return headers
+    }
+
+    var response: Response {
+        Response(status: status, headers: headerFields, body: .init(byteBuffer: body))
+    }
+
+    static let errorTypeHeader = HTTPField.Name("x-amzn-ErrorType")!
 }
 
 /// Every operation name of the KMS model, to tell "not yet implemented" from "unknown".

@@ -1,0 +1,275 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Hummingbird's HTTP/1.1 channel with the KMS calls (`POST /`) answered in the channel pipeline.
+///
+/// Hummingbird hands every request to an async loop per connection through `NIOAsyncChannel`:
+/// each part of a request and of its response crosses an async sequence, and that hand-over cost
+/// more per call than Trent's own work on the answer. Here a `KMSCallHandler` in front of the
+/// async channel takes the KMS calls: it collects the body, runs the call in a task (on the
+/// connection's event loop) and writes the answer. Everything else (the console, the test-only
+/// endpoints, a malformed request) goes on to Hummingbird as before, and answers keep the order of
+/// the requests on a connection.
+struct KMSHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
+    typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+
+    let responder: HTTPChannelHandler.Responder
+    let kms: KMSRequestHandler
+    let serverName: String?
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            // As Hummingbird's HTTP1Channel sets it up, with the KMS handler before the async channel.
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            limits.maxHeaderFieldSize = 80 * 1024
+            limits.maxHeaderListSize = 80 * 1024
+            limits.maxHeaderFieldCount = 1000
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.configureHTTPServerPipeline(
+                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
+                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits
+            )
+            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+            try pipeline.addHandler(KMSCallHandler(kms: kms, serverName: serverName))
+            return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await handleHTTP(asyncChannel: value, logger: logger)
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1 with KMS calls answered by `kms` in the pipeline (see `KMSHTTP1Channel`).
+    static func kms(_ kms: KMSRequestHandler, serverName: String?) -> HTTPServerBuilder {
+        .init { responder in KMSHTTP1Channel(responder: responder, kms: kms, serverName: serverName) }
+    }
+}
+
+/// Answers `POST /` (the AWS JSON 1.1 calls, KMS and CloudTrail) on the connection's event loop;
+/// passes every other request on. A request that arrives while an earlier one on the same
+/// connection is still being answered waits here (and reading stops) until that answer is written,
+/// so answers go out in the order of the requests whichever side answers them.
+final class KMSCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private enum State {
+        case idle
+        /// A request for Hummingbird: its parts are passed on.
+        case passing
+        /// A KMS call and its body so far (nil: none yet); past the maximum size the rest is read and dropped.
+        case collecting(HTTPRequest, ByteBuffer?, tooLarge: Bool, close: Bool)
+        case answering
+        /// `Connection: close` was answered: nothing more is read.
+        case closing
+    }
+
+    /// What waits for the answer in progress.
+    private enum Held {
+        case part(HTTPRequestPart)
+        case error(any Error)
+        case inputClosed
+    }
+
+    private let kms: KMSRequestHandler
+    private let serverName: String?
+    private let maximumBodySize: Int
+    private var state = State.idle
+    /// Requests passed on whose answer has not been written yet.
+    private var passedOn = 0
+    private var held = CircularBuffer<Held>()
+    private var readWanted = false
+    private var date = HTTPDate()
+
+    init(kms: KMSRequestHandler, serverName: String?) {
+        self.kms = kms
+        self.serverName = serverName
+        maximumBodySize = kms.configuration.maximumBodySize
+    }
+
+    /// A KMS call: `POST /` with or without a query, as the router matches it.
+    static func isCall(_ head: HTTPRequest) -> Bool {
+        guard head.method == .post, let path = head.path, path.utf8.first == UInt8(ascii: "/") else { return false }
+        return path.utf8.count == 1 || path.utf8.dropFirst().first == UInt8(ascii: "?")
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if held.isEmpty, take(.part(part), context: context) { return }
+        held.append(.part(part))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if held.isEmpty, take(.error(error), context: context) { return }
+        held.append(.error(error))
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard case ChannelEvent.inputClosed = event else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        if held.isEmpty, take(.inputClosed, context: context) { return }
+        held.append(.inputClosed)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        // Nothing more is read while requests wait here.
+        guard held.isEmpty else {
+            readWanted = true
+            return
+        }
+        context.read()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // Hummingbird's answers; ours are written from here and do not pass this way.
+        let ended = if case .end = unwrapOutboundIn(data) { true } else { false }
+        context.write(data, promise: promise)
+        if ended {
+            passedOn = max(0, passedOn - 1)
+            if passedOn == 0 { release(context: context) }
+        }
+    }
+
+    /// Handles an event now, or returns false when it has to wait for the answer in progress.
+    private func take(_ event: Held, context: ChannelHandlerContext) -> Bool {
+        switch (state, event) {
+        case (.answering, _):
+            return false
+        case (.closing, _):
+            return true
+        case (.idle, .part(.head(let head))) where Self.isCall(head):
+            // Answers go out in order: a call waits for Hummingbird's answers to requests before it.
+            guard passedOn == 0 else { return false }
+            state = .collecting(head, nil, tooLarge: false, close: head.headerFields[.connection]?.lowercased() == "close")
+        case (.idle, .part(let part)):
+            if case .head = part {
+                passedOn += 1
+                state = .passing
+            }
+            context.fireChannelRead(wrapInboundOut(part))
+        case (.passing, .part(let part)):
+            if case .end = part { state = .idle }
+            context.fireChannelRead(wrapInboundOut(part))
+        case (.collecting(let head, var body, var tooLarge, let close), .part(.body(var chunk))):
+            state = .answering  // so that `body` is the buffer's only owner while it grows
+            if tooLarge || (body?.readableBytes ?? 0) + chunk.readableBytes > maximumBodySize {
+                tooLarge = true
+                body = nil
+            } else if body == nil {
+                body = chunk
+            } else {
+                body!.writeBuffer(&chunk)
+            }
+            state = .collecting(head, body, tooLarge: tooLarge, close: close)
+        case (.collecting(let head, let body, let tooLarge, let close), .part(.end)):
+            state = .answering
+            answer(head: head, body: tooLarge ? nil : body ?? ByteBuffer(), close: close, context: context)
+        case (.collecting, .part(.head)):
+            // Not from the HTTP decoder (a head ends the previous request): drop the call.
+            state = .idle
+            return take(event, context: context)
+        case (.collecting, .error(let error)):
+            // The call's request is broken: Hummingbird answers the parse error and closes.
+            state = .idle
+            passedOn += 1
+            context.fireErrorCaught(error)
+        case (.collecting, .inputClosed):
+            // The client stopped sending mid-request: there is nothing to answer.
+            state = .idle
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        case (_, .error(let error)):
+            context.fireErrorCaught(error)
+        case (_, .inputClosed):
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        }
+        return true
+    }
+
+    /// Takes what waited, in order, until something has to wait again.
+    private func release(context: ChannelHandlerContext) {
+        guard !held.isEmpty else { return resumeReading(context: context) }
+        while let next = held.first, take(next, context: context) {
+            held.removeFirst()
+        }
+        // What was passed on is read by the async channel at the end of a read.
+        context.fireChannelReadComplete()
+        if held.isEmpty { resumeReading(context: context) }
+    }
+
+    private func resumeReading(context: ChannelHandlerContext) {
+        if readWanted {
+            readWanted = false
+            context.read()
+        }
+    }
+
+    private func answer(head: HTTPRequest, body: ByteBuffer?, close: Bool, context: ChannelHandlerContext) {
+        let kms = kms
+        let remoteAddress = context.channel.remoteAddress
+        let promise = context.eventLoop.makePromise(of: KMSAnswer.self)
+        promise.completeWithTask { await kms.answer(head: head, body: body, remoteAddress: remoteAddress) }
+        promise.futureResult.assumeIsolated().whenSuccess { answer in
+            self.write(answer, close: close, context: context)
+        }
+    }
+
+    private func write(_ answer: KMSAnswer, close: Bool, context: ChannelHandlerContext) {
+        var fields = answer.headerFields
+        fields[.date] = date.now()
+        if let serverName { fields[.server] = serverName }
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.status, headerFields: fields))), promise: nil)
+        context.write(wrapOutboundOut(.body(answer.body)), promise: nil)
+        if close {
+            state = .closing
+            held.removeAll()
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        state = .idle
+        release(context: context)
+    }
+}
+
+/// The `Date` header's text (RFC 9110 IMF-fixdate), made again when the second changes.
+struct HTTPDate {
+    private var second = -1
+    private var text = ""
+
+    mutating func now() -> String {
+        let now = time(nil)
+        if now != second {
+            second = now
+            text = Self.format(now)
+        }
+        return text
+    }
+
+    static func format(_ seconds: Int) -> String {
+        var t = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+}

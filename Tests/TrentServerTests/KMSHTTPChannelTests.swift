@@ -1,0 +1,255 @@
+import Crypto
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+import TrentAuth
+import TrentCore
+import TrentCrypto
+@testable import TrentServer
+import TrentStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// KMS calls answered in the channel pipeline (`KMSCallHandler`), on a live server over raw
+/// connections: the order of answers when calls and other requests share a connection, bodies in
+/// pieces and over the maximum, `Connection: close`, half-closed connections and parse errors.
+@Suite struct KMSHTTPChannelTests {
+    static func makeApp(maximumBodySize: Int = 1 << 20) throws -> some ApplicationProtocol {
+        let directory = NSTemporaryDirectory() + "trent-channel-test-\(UUID())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let service = KeyService(
+            store: try SQLiteKeyStore(path: directory + "/trent.sqlite"), clock: SystemClock(),
+            rootKey: RootKey(SymmetricKey(size: .bits256)), wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: 0))
+        )
+        var configuration = ServerConfiguration(
+            dataDirectory: directory, authenticator: Authenticator(mode: .acceptAnyCredentials(defaultAccount: "111122223333"), store: CredentialStore(.init(accounts: [:])))
+        )
+        configuration.port = 0
+        configuration.maximumBodySize = maximumBodySize
+        return try buildApplication(configuration: configuration, service: service, logger: Logger(label: "test"))
+    }
+
+    static func call(_ operation: String, body: String = "{}", extraHeaders: String = "") -> String {
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: TrentService.\(operation)\r\n"
+            + "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261205/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=0\r\n"
+            + extraHeaders + "Content-Length: \(body.utf8.count)\r\n\r\n" + body
+    }
+
+    static func get(_ path: String) -> String {
+        "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    }
+
+    @Test func callsAndOtherRequestsAreAnsweredInTheirOrderOnOneConnection() async throws {
+        try await Self.makeApp().test(.live) { client in
+            let port = try #require(client.port)
+            // All sent at once: the router's answers and the pipeline's interleave as asked.
+            let requests = [
+                Self.call("ListKeys"), Self.get("/console/style.css"), Self.call("ListAliases"), Self.get("/nowhere"),
+                Self.get("/console/style.css"), Self.call("ListKeys"), Self.call("NoSuchOperation"),
+            ]
+            let exchange = try await RawHTTP.exchange(port: port, requests.joined(), responses: requests.count)
+            #expect(exchange.responses.map(\.status) == [200, 200, 200, 404, 200, 200, 400])
+            #expect(exchange.responses[0].json?["Keys"] != nil)
+            #expect(exchange.responses[1].headers["content-type"]?.hasPrefix("text/css") == true)
+            #expect(exchange.responses[2].json?["Aliases"] != nil)
+            #expect(exchange.responses[5].json?["Keys"] != nil)
+            #expect(exchange.responses[6].json?["__type"] as? String == "UnknownOperationException")
+            #expect(exchange.responses[6].headers["x-amzn-errortype"] == "UnknownOperationException")
+            for response in exchange.responses {
+                #expect(response.headers["server"] == "Trent")
+                #expect(response.headers["date"]?.hasSuffix(" GMT") == true)
+            }
+            #expect(!exchange.closed)
+        }
+    }
+
+    @Test func aCallWaitsForTheRoutersAnswerToTheRequestBeforeIt() async throws {
+        // A route slower than any call: the call's answer still comes second.
+        let directory = NSTemporaryDirectory() + "trent-channel-test-\(UUID())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let service = KeyService(
+            store: try SQLiteKeyStore(path: directory + "/trent.sqlite"), clock: SystemClock(),
+            rootKey: RootKey(SymmetricKey(size: .bits256)), wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: 0))
+        )
+        let configuration = ServerConfiguration(
+            dataDirectory: directory, authenticator: Authenticator(mode: .acceptAnyCredentials(defaultAccount: "111122223333"), store: CredentialStore(.init(accounts: [:])))
+        )
+        let kms = KMSRequestHandler(service: service, configuration: configuration, logger: Logger(label: "test"), cloudTrail: CloudTrailLookupHandler(lookup: nil))
+        let router = Router()
+        router.get("/slow") { _, _ -> String in
+            try await Task.sleep(for: .milliseconds(300))
+            return "slow"
+        }
+        let app = Application(router: router, server: .kms(kms, serverName: "Trent"), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let exchange = try await RawHTTP.exchange(port: port, Self.get("/slow") + Self.call("ListKeys") + Self.get("/slow") + Self.call("ListKeys"), responses: 4)
+            #expect(exchange.responses.map { String(decoding: $0.body.prefix(4), as: UTF8.self) } == ["slow", "{\"Ke", "slow", "{\"Ke"])
+        }
+    }
+
+    @Test func aCallsHeadersAreThoseOfTheRouter() async throws {
+        try await Self.makeApp().test(.live) { client in
+            let port = try #require(client.port)
+            let exchange = try await RawHTTP.exchange(port: port, Self.call("ListKeys"), responses: 1)
+            let response = try #require(exchange.responses.first)
+            #expect(response.headers["content-type"] == "application/x-amz-json-1.1")
+            #expect(response.headers["content-length"] == String(response.body.count))
+            #expect(response.headers["x-amzn-requestid"]?.count == 36)
+            #expect(response.headers["x-amzn-errortype"] == nil)
+            // The date as HTTP writes it, e.g. "Sat, 05 Dec 2026 10:27:41 GMT".
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+            let date = try #require(formatter.date(from: response.headers["date"] ?? ""))
+            #expect(abs(date.timeIntervalSinceNow) < 60)
+            #expect(HTTPDate.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+            #expect(HTTPDate.format(1_796_466_461) == "Sat, 05 Dec 2026 10:27:41 GMT")
+        }
+    }
+
+    @Test func bodiesInPiecesAndOverTheMaximum() async throws {
+        try await Self.makeApp(maximumBodySize: 64).test(.live) { client in
+            let port = try #require(client.port)
+            let large = #"{"Limit": 5, "Marker": ""# + String(repeating: "A", count: 80) + #""}"#
+            // Chunked: the body arrives in several parts.
+            let chunked = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: TrentService.ListKeys\r\nTransfer-Encoding: chunked\r\n"
+                + "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261205/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=0\r\n\r\n"
+                + "3\r\n{\"L\r\n" + "4\r\nimit\r\n" + "5\r\n\": 2}\r\n" + "0\r\n\r\n"
+            let exchange = try await RawHTTP.exchange(port: port, Self.call("ListKeys", body: large) + chunked + Self.call("ListKeys"), responses: 3)
+            #expect(exchange.responses.map(\.status) == [400, 200, 200])
+            #expect(exchange.responses[0].json?["__type"] as? String == "SerializationException")
+            #expect(exchange.responses[0].json?["message"] as? String == "The request body is larger than 64 bytes.")
+            #expect(exchange.responses[1].json?["Keys"] != nil)
+        }
+    }
+
+    @Test func connectionCloseEndsTheConnectionAfterTheAnswer() async throws {
+        try await Self.makeApp().test(.live) { client in
+            let port = try #require(client.port)
+            let exchange = try await RawHTTP.exchange(
+                port: port, Self.call("ListKeys", extraHeaders: "Connection: close\r\n") + Self.call("ListKeys"), responses: 2
+            )
+            #expect(exchange.responses.map(\.status) == [200])
+            #expect(exchange.closed)
+        }
+    }
+
+    @Test func aHalfClosedConnectionStillGetsItsAnswers() async throws {
+        try await Self.makeApp().test(.live) { client in
+            let port = try #require(client.port)
+            let exchange = try await RawHTTP.exchange(
+                port: port, Self.call("ListKeys") + Self.get("/console/style.css") + Self.call("ListKeys"), halfClose: true, responses: 3
+            )
+            #expect(exchange.responses.map(\.status) == [200, 200, 200])
+        }
+    }
+
+    @Test func aParseErrorAfterACallIsAnsweredAfterIt() async throws {
+        try await Self.makeApp().test(.live) { client in
+            let port = try #require(client.port)
+            let exchange = try await RawHTTP.exchange(port: port, Self.call("ListKeys") + "NOT HTTP AT ALL\r\n\r\n", responses: 2)
+            #expect(exchange.responses.map(\.status) == [200, 400])
+            #expect(exchange.closed)
+        }
+    }
+}
+
+/// A blocking HTTP/1.1 client over a raw socket, on a thread of its own: it sends bytes exactly as
+/// given (several requests at once) and reads answers by their Content-Length.
+enum RawHTTP {
+    struct Response {
+        var status: Int
+        var headers: [String: String]
+        var body: [UInt8]
+        var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] }
+    }
+
+    struct Exchange {
+        var responses: [Response]
+        /// The server closed the connection.
+        var closed: Bool
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func exchange(port: Int, _ request: String, halfClose: Bool = false, responses count: Int) async throws -> Exchange {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try blockingExchange(port: port, Array(request.utf8), halfClose: halfClose, responses: count) })
+            }.start()
+        }
+    }
+
+    private static func blockingExchange(port: Int, _ bytes: [UInt8], halfClose: Bool, responses count: Int) throws -> Exchange {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket") }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Failure(description: "connect: \(errno)") }
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { throw Failure(description: "send: \(errno)") }
+            sent += n
+        }
+        if halfClose { shutdown(fd, Int32(SHUT_WR)) }
+        var received: [UInt8] = []
+        var responses: [Response] = []
+        var closed = false
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while responses.count < count {
+            while let (response, used) = parse(received) {
+                responses.append(response)
+                received.removeFirst(used)
+            }
+            if responses.count >= count { break }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 {
+                closed = true
+                break
+            }
+            guard n > 0 else { throw Failure(description: "recv: \(errno) after \(responses.count) responses") }
+            received += buffer[..<n]
+        }
+        if !closed {
+            // Closed right after the last answer? Look without waiting long.
+            var quick = timeval(tv_sec: 0, tv_usec: 300_000)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &quick, socklen_t(MemoryLayout<timeval>.size))
+            closed = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) } == 0
+        }
+        return Exchange(responses: responses, closed: closed)
+    }
+
+    /// One response from the front of `bytes`, with the number of bytes it took.
+    private static func parse(_ bytes: [UInt8]) -> (Response, Int)? {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard bytes.count >= 4, let end = (0...(bytes.count - 4)).first(where: { Array(bytes[$0..<($0 + 4)]) == separator }) else { return nil }
+        let lines = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
+        let statusParts = lines[0].split(separator: " ")
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { return nil }
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let length = Int(headers["content-length"] ?? "0") ?? 0
+        let bodyStart = end + 4
+        guard bytes.count >= bodyStart + length else { return nil }
+        return (Response(status: status, headers: headers, body: Array(bytes[bodyStart..<(bodyStart + length)])), bodyStart + length)
+    }
+}

@@ -38,6 +38,13 @@ public struct SignableRequest: Sendable {
         return values
     }
 
+    /// A header's value (name in lower case): its one value as it is, several joined with ", ".
+    public func joinedValue(of lowercasedName: String) -> String? {
+        var found: String?
+        forEachValue(of: lowercasedName) { value in found = found.map { $0 + ", " + value } ?? value }
+        return found
+    }
+
     /// The first value of a header whose name is already lower case.
     func firstValue(of lowercasedName: String) -> String? {
         for (index, candidate) in lowercasedNames.enumerated() where candidate == lowercasedName { return fields[index].value }

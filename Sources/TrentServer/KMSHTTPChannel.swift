@@ -7,6 +7,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import TrentAuth
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,11 +16,12 @@ import Glibc
 ///
 /// Hummingbird hands every request to an async loop per connection through `NIOAsyncChannel`:
 /// each part of a request and of its response crosses an async sequence, and that hand-over cost
-/// more per call than Trent's own work on the answer. Here a `KMSCallHandler` in front of the
-/// async channel takes the KMS calls: it collects the body, runs the call in a task (on the
-/// connection's event loop) and writes the answer. Everything else (the console, the test-only
-/// endpoints, a malformed request) goes on to Hummingbird as before, and answers keep the order of
-/// the requests on a connection.
+/// more per call than Trent's own work on the answer. Here a `KMSCallHandler` right after NIO's
+/// HTTP/1 decoder takes the KMS calls: it collects the body, runs the call in a task (on the
+/// connection's event loop) and writes the answer, with no conversion to `HTTPTypes` either way
+/// (SigV4 reads the headers as sent). Everything else (the console, the test-only endpoints, a
+/// malformed request) goes on to Hummingbird as before, and answers keep the order of the
+/// requests on a connection.
 struct KMSHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
@@ -39,9 +41,9 @@ struct KMSHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits
             )
+            try pipeline.addHandler(KMSCallHandler(kms: kms, serverName: serverName))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
-            try pipeline.addHandler(KMSCallHandler(kms: kms, serverName: serverName))
             return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
         }
     }
@@ -63,25 +65,25 @@ extension HTTPServerBuilder {
 /// connection is still being answered waits here (and reading stops) until that answer is written,
 /// so answers go out in the order of the requests whichever side answers them.
 final class KMSCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private enum State {
         case idle
         /// A request for Hummingbird: its parts are passed on.
         case passing
         /// A KMS call and its body so far (nil: none yet); past the maximum size the rest is read and dropped.
-        case collecting(HTTPRequest, ByteBuffer?, tooLarge: Bool, close: Bool)
+        case collecting(HTTPRequestHead, ByteBuffer?, tooLarge: Bool)
         case answering
-        /// `Connection: close` was answered: nothing more is read.
+        /// The connection closes once the answer is written: nothing more is read.
         case closing
     }
 
     /// What waits for the answer in progress.
     private enum Held {
-        case part(HTTPRequestPart)
+        case part(HTTPServerRequestPart)
         case error(any Error)
         case inputClosed
     }
@@ -94,6 +96,9 @@ final class KMSCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var passedOn = 0
     private var held = CircularBuffer<Held>()
     private var readWanted = false
+    /// Close the connection after the call in progress (`Connection: close`, HTTP/1.0, or the
+    /// server shutting down).
+    private var closeAfterAnswer = false
     private var date = HTTPDate()
 
     init(kms: KMSRequestHandler, serverName: String?) {
@@ -103,9 +108,9 @@ final class KMSCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// A KMS call: `POST /` with or without a query, as the router matches it.
-    static func isCall(_ head: HTTPRequest) -> Bool {
-        guard head.method == .post, let path = head.path, path.utf8.first == UInt8(ascii: "/") else { return false }
-        return path.utf8.count == 1 || path.utf8.dropFirst().first == UInt8(ascii: "?")
+    static func isCall(_ head: HTTPRequestHead) -> Bool {
+        guard head.method == .POST, head.uri.utf8.first == UInt8(ascii: "/") else { return false }
+        return head.uri.utf8.count == 1 || head.uri.utf8.dropFirst().first == UInt8(ascii: "?")
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -120,12 +125,21 @@ final class KMSCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard case ChannelEvent.inputClosed = event else {
+        switch event {
+        case ChannelEvent.inputClosed:
+            if held.isEmpty, take(.inputClosed, context: context) { return }
+            held.append(.inputClosed)
+        case is ChannelShouldQuiesceEvent:
+            // The server is shutting down: a call in progress is answered, then the connection
+            // closes; otherwise Hummingbird's state handler closes it when its requests are answered.
+            switch state {
+            case .collecting, .answering: closeAfterAnswer = true
+            case .closing: break
+            case .idle, .passing: context.fireUserInboundEventTriggered(event)
+            }
+        default:
             context.fireUserInboundEventTriggered(event)
-            return
         }
-        if held.isEmpty, take(.inputClosed, context: context) { return }
-        held.append(.inputClosed)
     }
 
     func read(context: ChannelHandlerContext) {
@@ -157,7 +171,8 @@ final class KMSCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case (.idle, .part(.head(let head))) where Self.isCall(head):
             // Answers go out in order: a call waits for Hummingbird's answers to requests before it.
             guard passedOn == 0 else { return false }
-            state = .collecting(head, nil, tooLarge: false, close: head.headerFields[.connection]?.lowercased() == "close")
+            closeAfterAnswer = !head.isKeepAlive
+            state = .collecting(head, nil, tooLarge: false)
         case (.idle, .part(let part)):
             if case .head = part {
                 passedOn += 1
@@ -167,7 +182,7 @@ final class KMSCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case (.passing, .part(let part)):
             if case .end = part { state = .idle }
             context.fireChannelRead(wrapInboundOut(part))
-        case (.collecting(let head, var body, var tooLarge, let close), .part(.body(var chunk))):
+        case (.collecting(let head, var body, var tooLarge), .part(.body(var chunk))):
             state = .answering  // so that `body` is the buffer's only owner while it grows
             if tooLarge || (body?.readableBytes ?? 0) + chunk.readableBytes > maximumBodySize {
                 tooLarge = true
@@ -177,10 +192,10 @@ final class KMSCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
             } else {
                 body!.writeBuffer(&chunk)
             }
-            state = .collecting(head, body, tooLarge: tooLarge, close: close)
-        case (.collecting(let head, let body, let tooLarge, let close), .part(.end)):
+            state = .collecting(head, body, tooLarge: tooLarge)
+        case (.collecting(let head, let body, let tooLarge), .part(.end)):
             state = .answering
-            answer(head: head, body: tooLarge ? nil : body ?? ByteBuffer(), close: close, context: context)
+            answer(tooLarge ? nil : Self.signable(head, body: body), context: context)
         case (.collecting, .part(.head)):
             // Not from the HTTP decoder (a head ends the previous request): drop the call.
             state = .idle
@@ -220,23 +235,42 @@ final class KMSCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func answer(head: HTTPRequest, body: ByteBuffer?, close: Bool, context: ChannelHandlerContext) {
+    /// The request as SigV4 sees it: method, raw path and query, headers as sent (`Host` among them).
+    static func signable(_ head: HTTPRequestHead, body: ByteBuffer?) -> SignableRequest {
+        let uri = head.uri.utf8
+        let question = uri.firstIndex(of: UInt8(ascii: "?"))
+        return SignableRequest(
+            method: head.method.rawValue,
+            path: question.map { String(head.uri[..<$0]) } ?? head.uri,
+            query: question.map { String(head.uri[head.uri.index(after: $0)...]) } ?? "",
+            headers: head.headers.map { (name: $0.name, value: $0.value) },
+            body: body.map { Data(buffer: $0, byteTransferStrategy: .copy) } ?? Data()
+        )
+    }
+
+    private func answer(_ request: SignableRequest?, context: ChannelHandlerContext) {
         let kms = kms
         let remoteAddress = context.channel.remoteAddress
         let promise = context.eventLoop.makePromise(of: KMSAnswer.self)
-        promise.completeWithTask { await kms.answer(head: head, body: body, remoteAddress: remoteAddress) }
+        promise.completeWithTask { await kms.answer(request, remoteAddress: remoteAddress) }
         promise.futureResult.assumeIsolated().whenSuccess { answer in
-            self.write(answer, close: close, context: context)
+            self.write(answer, context: context)
         }
     }
 
-    private func write(_ answer: KMSAnswer, close: Bool, context: ChannelHandlerContext) {
-        var fields = answer.headerFields
-        fields[.date] = date.now()
-        if let serverName { fields[.server] = serverName }
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.status, headerFields: fields))), promise: nil)
-        context.write(wrapOutboundOut(.body(answer.body)), promise: nil)
-        if close {
+    private func write(_ answer: KMSAnswer, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(7)
+        headers.add(name: "Content-Type", value: KMSRequestHandler.contentType)
+        headers.add(name: "x-amzn-RequestId", value: answer.requestID)
+        if let errorType = answer.errorType { headers.add(name: "x-amzn-ErrorType", value: errorType) }
+        headers.add(name: "Content-Length", value: String(answer.body.readableBytes))
+        headers.add(name: "Date", value: date.now())
+        if let serverName { headers.add(name: "Server", value: serverName) }
+        let status = HTTPResponseStatus(statusCode: answer.status.code, reasonPhrase: answer.status.reasonPhrase)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
+        if closeAfterAnswer {
             state = .closing
             held.removeAll()
             context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }

@@ -18,34 +18,35 @@ struct KMSRequestHandler: Sendable {
     static let targetPrefix = "TrentService."
     static let contentType = "application/x-amz-json-1.1"
 
-    /// The router's way in (in-process tests, and any server without the fast path).
+    /// The router's way in (in-process tests; `trent serve` answers calls in `KMSCallHandler`).
     func handle(_ request: Request, context: TrentRequestContext) async -> Response {
         var request = request
         let body = try? await request.collectBody(upTo: configuration.maximumBodySize)
-        return await answer(head: request.head, body: body, remoteAddress: context.remoteAddress).response
+        return await answer(body.map { Self.signable(request.head, body: Data(buffer: $0)) }, remoteAddress: context.remoteAddress).response
     }
 
-    /// One call: `body` is the whole request body, nil when it was larger than the maximum.
-    func answer(head: HTTPRequest, body: ByteBuffer?, remoteAddress: SocketAddress?) async -> KMSAnswer {
+    /// One call, as SigV4 sees its request (nil: the body was larger than the maximum).
+    func answer(_ request: SignableRequest?, remoteAddress: SocketAddress?) async -> KMSAnswer {
         let requestID = UUIDText.random()
-        let target = Self.value(of: Self.targetHeader, in: head.headerFields) ?? ""
-        let operationName = target.hasPrefix(Self.targetPrefix) ? String(target.dropFirst(Self.targetPrefix.count)) : target
         // The body first: the signature covers it.
-        guard let body = body.map({ Data(buffer: $0) }) else {
+        guard let request else {
             return Self.errorAnswer(KMSError(.serialization, "The request body is larger than \(configuration.maximumBodySize) bytes."), requestID: requestID)
         }
+        let target = request.joinedValue(of: "x-amz-target") ?? ""
+        let operationName = target.hasPrefix(Self.targetPrefix) ? String(target.dropFirst(Self.targetPrefix.count)) : target
+        let body = request.body
         let caller: Authenticated
         do {
             // Signatures are checked against real time, whatever the test clock says.
             let signingName = target.hasPrefix(CloudTrailLookupHandler.targetPrefix) ? "cloudtrail" : "kms"
-            caller = try configuration.authenticator.authenticate(Self.signable(head, body: body), service: signingName, now: Date())
+            caller = try configuration.authenticator.authenticate(request, service: signingName, now: Date())
         } catch {
             return Self.authErrorAnswer(error, requestID: requestID)
         }
         var call = CallContext(
             account: caller.principal.account, region: caller.region ?? configuration.defaultRegion,
             requestID: requestID, sourceIPAddress: Self.ipAddress(remoteAddress) ?? "127.0.0.1",
-            userAgent: Self.value(of: .userAgent, in: head.headerFields) ?? "", accessKeyID: caller.accessKeyID.map { String($0.prefix(128)) },
+            userAgent: request.joinedValue(of: "user-agent") ?? "", accessKeyID: caller.accessKeyID.map { String($0.prefix(128)) },
             eventName: operationName.isEmpty ? "Unknown" : String(operationName.prefix(64)), requestParameters: nil,
             principal: caller.principal, identityPolicies: caller.identityPolicies, temporaryCredentials: caller.temporary
         )
@@ -94,17 +95,6 @@ struct KMSRequestHandler: Sendable {
         return KMSAnswer(error: type, error.message, status: AWSErrorMapping.status(of: error.code), requestID: requestID)
     }
 
-    /// A header's value: the one value as it is (the usual case, no joined copy), else the
-    /// values joined as `HTTPFields` joins them.
-    static func value(of name: HTTPField.Name, in fields: HTTPFields) -> String? {
-        var found: String?
-        for field in fields where field.name == name {
-            guard found == nil else { return fields[name] }
-            found = field.value
-        }
-        return found
-    }
-
     /// The peer's address as text; an IPv4 address is written in place (NIO's `ipAddress` goes
     /// through `inet_ntop` and a C string on every call).
     static func ipAddress(_ address: SocketAddress?) -> String? {
@@ -133,7 +123,6 @@ struct KMSRequestHandler: Sendable {
         }
     }
 
-    static let targetHeader = HTTPField.Name("X-Amz-Target")!
     static let requestIDHeader = HTTPField.Name("x-amzn-RequestId")!
 
     /// The request as SigV4 sees it: the raw path and query, every header, `host` from the authority.

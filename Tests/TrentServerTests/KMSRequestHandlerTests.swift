@@ -106,13 +106,19 @@ import TrentStore
 
     /// One header value as sent; several joined as HTTPFields joins them; none is nil.
     @Test func headerValues() {
+        let target = HTTPField.Name("X-Amz-Target")!
         var fields = HTTPFields()
         fields[.userAgent] = "aws-cli/2, extra"
-        fields.append(HTTPField(name: KMSRequestHandler.targetHeader, value: "TrentService.Encrypt"))
-        fields.append(HTTPField(name: KMSRequestHandler.targetHeader, value: "TrentService.Decrypt"))
-        #expect(KMSRequestHandler.value(of: .userAgent, in: fields) == "aws-cli/2, extra")
-        #expect(KMSRequestHandler.value(of: KMSRequestHandler.targetHeader, in: fields) == fields[KMSRequestHandler.targetHeader])
-        #expect(KMSRequestHandler.value(of: .contentType, in: fields) == nil)
+        fields.append(HTTPField(name: target, value: "TrentService.Encrypt"))
+        fields.append(HTTPField(name: target, value: "TrentService.Decrypt"))
+        let request = KMSRequestHandler.signable(HTTPRequest(method: .post, scheme: nil, authority: "kms", path: "/", headerFields: fields), body: Data())
+        #expect(request.joinedValue(of: "user-agent") == "aws-cli/2, extra")
+        #expect(request.joinedValue(of: "x-amz-target") == fields[target])
+        #expect(request.joinedValue(of: "content-type") == nil)
+        #expect(request.joinedValue(of: "host") == "kms")
+        // Names as a client wrote them (the pipeline's requests) are found in lower case.
+        let raw = SignableRequest(method: "POST", path: "/", query: "", headers: [("X-Amz-Target", "A"), ("x-amz-TARGET", "B")], body: Data())
+        #expect(raw.joinedValue(of: "x-amz-target") == "A, B")
     }
 
     @Test func developmentModeReadsTheScopeLeniently() {

@@ -37,6 +37,7 @@ struct KMSHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
             limits.maxHeaderListSize = 80 * 1024
             limits.maxHeaderFieldCount = 1000
             let pipeline = channel.pipeline.syncOperations
+            try pipeline.addHandler(KMSRawCallHandler(kms: kms, serverName: serverName))
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits
@@ -57,6 +58,163 @@ extension HTTPServerBuilder {
     /// HTTP/1.1 with KMS calls answered by `kms` in the pipeline (see `KMSHTTP1Channel`).
     static func kms(_ kms: KMSRequestHandler, serverName: String?) -> HTTPServerBuilder {
         .init { responder in KMSHTTP1Channel(responder: responder, kms: kms, serverName: serverName) }
+    }
+}
+
+/// Reads the KMS calls of a connection straight from its bytes (`RawCall`) and writes each answer
+/// as one buffer, without NIO's HTTP decoder and encoder: the SDKs' connections carry nothing else.
+/// At the first request that is not such a call, the connection goes over to NIO's HTTP/1 decoder
+/// for good (with the bytes not yet answered), and `KMSCallHandler` and Hummingbird take it from
+/// there. Calls are answered one at a time, in order; while one is answered, the bytes after it
+/// wait and reading stops once any are there.
+final class KMSRawCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    private let kms: KMSRequestHandler
+    private let serverName: String?
+    private let maximumBodySize: Int
+    /// The connection went over to NIO's decoder.
+    private var passing = false
+    /// `Connection: close` (or shutdown) was answered: nothing more is read.
+    private var closing = false
+    /// Bytes read and not yet taken.
+    private var buffer: ByteBuffer?
+    private var answering = false
+    private var closeAfterAnswer = false
+    private var inputClosed = false
+    private var readWanted = false
+    private var date = HTTPDate()
+
+    init(kms: KMSRequestHandler, serverName: String?) {
+        self.kms = kms
+        self.serverName = serverName
+        maximumBodySize = kms.configuration.maximumBodySize
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !passing else { return context.fireChannelRead(data) }
+        guard !closing else { return }
+        var incoming = unwrapInboundIn(data)
+        if buffer == nil {
+            buffer = incoming
+        } else {
+            buffer!.writeBuffer(&incoming)
+        }
+        if !answering { takeCalls(context: context) }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if passing { context.fireChannelReadComplete() }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard !passing else { return context.fireUserInboundEventTriggered(event) }
+        switch event {
+        case ChannelEvent.inputClosed:
+            // Calls already sent are answered, then the connection closes.
+            inputClosed = true
+            if !answering { takeCalls(context: context) }
+        case is ChannelShouldQuiesceEvent:
+            // The server is shutting down: after the call in progress, if any.
+            if answering { closeAfterAnswer = true } else { context.close(promise: nil) }
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if !passing, answering, (buffer?.readableBytes ?? 0) > 0 {
+            readWanted = true
+            return
+        }
+        context.read()
+    }
+
+    /// Answers the complete call at the front of the buffer, if there is one; hands the
+    /// connection to NIO's decoder at the first request that is not a call.
+    private func takeCalls(context: ChannelHandlerContext) {
+        guard !closing else { return }
+        if let buffer, buffer.readableBytes > 0 {
+            switch buffer.withUnsafeReadableBytes({ RawCall.parse($0, maximumBodySize: maximumBodySize) }) {
+            case .incomplete:
+                break
+            case .other:
+                passing = true
+                self.buffer = nil
+                context.fireChannelRead(wrapInboundOut(buffer))
+                context.fireChannelReadComplete()
+                if inputClosed { context.fireUserInboundEventTriggered(ChannelEvent.inputClosed) }
+                resumeReading(context: context)
+                return
+            case .call(let call):
+                if buffer.readableBytes == call.length {
+                    self.buffer = nil
+                } else {
+                    self.buffer!.moveReaderIndex(forwardBy: call.length)
+                }
+                answering = true
+                closeAfterAnswer = closeAfterAnswer || call.close
+                answer(call.request, context: context)
+                return
+            }
+        }
+        // Nothing to answer: a client that is done sending is done.
+        if inputClosed { context.close(promise: nil) }
+    }
+
+    private func resumeReading(context: ChannelHandlerContext) {
+        if readWanted {
+            readWanted = false
+            context.read()
+        }
+    }
+
+    private func answer(_ request: SignableRequest, context: ChannelHandlerContext) {
+        let kms = kms
+        let remoteAddress = context.channel.remoteAddress
+        let promise = context.eventLoop.makePromise(of: KMSAnswer.self)
+        promise.completeWithTask { await kms.answer(request, remoteAddress: remoteAddress) }
+        promise.futureResult.assumeIsolated().whenSuccess { answer in
+            self.write(answer, context: context)
+        }
+    }
+
+    private func write(_ answer: KMSAnswer, context: ChannelHandlerContext) {
+        var body = answer.body
+        var out = context.channel.allocator.buffer(capacity: 240 + body.readableBytes)
+        out.writeStaticString("HTTP/1.1 ")
+        out.writeString(String(answer.status.code))
+        out.writeStaticString(" ")
+        out.writeString(answer.status.reasonPhrase)
+        out.writeStaticString("\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-RequestId: ")
+        out.writeString(answer.requestID)
+        if let errorType = answer.errorType {
+            out.writeStaticString("\r\nx-amzn-ErrorType: ")
+            out.writeString(errorType)
+        }
+        out.writeStaticString("\r\nContent-Length: ")
+        out.writeString(String(body.readableBytes))
+        out.writeStaticString("\r\nDate: ")
+        out.writeString(date.now())
+        if let serverName {
+            out.writeStaticString("\r\nServer: ")
+            out.writeString(serverName)
+        }
+        out.writeStaticString("\r\n\r\n")
+        out.writeBuffer(&body)
+        answering = false
+        if closeAfterAnswer {
+            buffer = nil
+            closing = true
+            context.writeAndFlush(wrapOutboundOut(.byteBuffer(out))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(out)), promise: nil)
+        takeCalls(context: context)
+        if !answering || (buffer?.readableBytes ?? 0) == 0 { resumeReading(context: context) }
     }
 }
 

@@ -66,6 +66,19 @@ import Glibc
         }
     }
 
+    @Test func callsArrivingInSmallPiecesAreAnsweredInOrder() async throws {
+        try await Self.makeApp().test(.live) { client in
+            let port = try #require(client.port)
+            let calls = Self.call("ListKeys") + Self.call("ListAliases") + Self.call("ListKeys", body: #"{"Limit": 1}"#)
+            let exchange = try await RawHTTP.exchange(port: port, calls + Self.get("/console/style.css") + Self.call("ListAliases"), pieces: 37, responses: 5)
+            #expect(exchange.responses.map(\.status) == [200, 200, 200, 200, 200])
+            #expect(exchange.responses.map { $0.json.map { $0.keys.sorted() } ?? [] } == [
+                ["Keys", "Truncated"], ["Aliases", "Truncated"], ["Keys", "Truncated"], [], ["Aliases", "Truncated"],
+            ])
+            #expect(!exchange.closed)
+        }
+    }
+
     @Test func aCallWaitsForTheRoutersAnswerToTheRequestBeforeIt() async throws {
         // A route slower than any call: the call's answer still comes second.
         let directory = NSTemporaryDirectory() + "trent-channel-test-\(UUID())"
@@ -179,15 +192,18 @@ enum RawHTTP {
         var description: String
     }
 
-    static func exchange(port: Int, _ request: String, halfClose: Bool = false, responses count: Int) async throws -> Exchange {
+    /// `pieces`: send that many bytes at a time, a millisecond apart (else all at once).
+    static func exchange(port: Int, _ request: String, pieces: Int? = nil, halfClose: Bool = false, responses count: Int) async throws -> Exchange {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
-                continuation.resume(with: Result { try blockingExchange(port: port, Array(request.utf8), halfClose: halfClose, responses: count) })
+                continuation.resume(with: Result {
+                    try blockingExchange(port: port, Array(request.utf8), pieces: pieces, halfClose: halfClose, responses: count)
+                })
             }.start()
         }
     }
 
-    private static func blockingExchange(port: Int, _ bytes: [UInt8], halfClose: Bool, responses count: Int) throws -> Exchange {
+    private static func blockingExchange(port: Int, _ bytes: [UInt8], pieces: Int?, halfClose: Bool, responses count: Int) throws -> Exchange {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket") }
         defer { close(fd) }
@@ -201,11 +217,15 @@ enum RawHTTP {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw Failure(description: "connect: \(errno)") }
+        var noDelay: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
         var sent = 0
         while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            let end = pieces.map { min(bytes.count, sent + $0) } ?? bytes.count
+            let n = bytes[sent..<end].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
             guard n > 0 else { throw Failure(description: "send: \(errno)") }
             sent += n
+            if pieces != nil { usleep(1000) }
         }
         if halfClose { shutdown(fd, Int32(SHUT_WR)) }
         var received: [UInt8] = []

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import TrentAuth
+@testable import TrentServer
+
+/// The strict reader of KMS calls from raw bytes: what it takes, what it leaves to NIO's decoder.
+@Suite struct RawCallTests {
+    static let sdkRequest = "POST / HTTP/1.1\r\nHost: 127.0.0.1:4599\r\nAccept-Encoding: identity\r\nX-Amz-Target: TrentService.Encrypt\r\n"
+        + "Content-Type: application/x-amz-json-1.1\r\nUser-Agent: Boto3/1.35.0 md/Botocore#1.35.0 ua/2.0\r\nX-Amz-Date: 20261205T102741Z\r\n"
+        + "Authorization: AWS4-HMAC-SHA256 Credential=AKID/20261205/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=00\r\n"
+        + "amz-sdk-invocation-id: 1c7c0b1e\r\namz-sdk-request: attempt=1\r\nContent-Length: 17\r\n\r\n{\"KeyId\": \"abc\"}\n"
+
+    enum Kind: Equatable { case call, incomplete, other }
+
+    static func parse(_ text: String, maximumBodySize: Int = 1 << 20) -> RawCall.Outcome {
+        Array(text.utf8).withUnsafeBytes { RawCall.parse($0, maximumBodySize: maximumBodySize) }
+    }
+
+    static func kind(_ text: String, maximumBodySize: Int = 1 << 20) -> Kind {
+        switch parse(text, maximumBodySize: maximumBodySize) {
+        case .call: .call
+        case .incomplete: .incomplete
+        case .other: .other
+        }
+    }
+
+    @Test func anSDKRequestIsReadWhole() throws {
+        guard case .call(let call) = Self.parse(Self.sdkRequest + "POST / HTTP/1.1\r\n") else { Issue.record("not a call"); return }
+        #expect(call.length == Self.sdkRequest.utf8.count)
+        #expect(!call.close)
+        #expect(call.request.method == "POST")
+        #expect(call.request.path == "/")
+        #expect(call.request.query == "")
+        #expect(call.request.body == Data("{\"KeyId\": \"abc\"}\n".utf8))
+        #expect(call.request.headers.count == 10)
+        #expect(call.request.joinedValue(of: "x-amz-target") == "TrentService.Encrypt")
+        #expect(call.request.joinedValue(of: "host") == "127.0.0.1:4599")
+        #expect(call.request.headers.first?.name == "Host")
+    }
+
+    @Test func everyPrefixIsIncomplete() {
+        let bytes = Array(Self.sdkRequest.utf8)
+        for length in 0..<bytes.count {
+            let outcome = bytes[..<length].withUnsafeBytes { RawCall.parse($0, maximumBodySize: 1 << 20) }
+            guard case .incomplete = outcome else {
+                Issue.record("prefix of \(length) bytes: \(outcome)")
+                return
+            }
+        }
+    }
+
+    @Test func aQueryConnectionCloseAndNoBody() throws {
+        let text = "POST /?a=b&c HTTP/1.1\r\nHost: h\r\nConnection: Close\r\nX-Amz-Target: T\r\n\r\n"
+        guard case .call(let call) = Self.parse(text) else { Issue.record("not a call"); return }
+        #expect(call.request.path == "/")
+        #expect(call.request.query == "a=b&c")
+        #expect(call.close)
+        #expect(call.request.body.isEmpty)
+        #expect(call.length == text.utf8.count)
+    }
+
+    @Test(arguments: [
+        "GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+        "POST /console/keys HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n",
+        "POST /x HTTP/1.1\r\n\r\n",
+        "post / HTTP/1.1\r\n\r\n",
+        "POST / HTTP/1.0\r\nContent-Length: 0\r\n\r\n",
+        "POST / HTTP/2.0\r\n\r\n",
+        "POST /  HTTP/1.1\r\n\r\n",
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+        "POST / HTTP/1.1\r\nContent-Length: +2\r\n\r\n{}",
+        "POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n",
+        "POST / HTTP/1.1\r\nContent-Length: \r\n\r\n",
+        "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{}",
+        "POST / HTTP/1.1\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n",
+        "POST / HTTP/1.1\r\nConnection: keep-alive, Upgrade\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: h\r\n folded\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost : h\r\n\r\n",
+        "POST / HTTP/1.1\r\n: h\r\n\r\n",
+        "POST / HTTP/1.1\r\nHo(st: h\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: h\u{7F}\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: h\u{1}\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: é\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: h\rX\r\n\r\n",
+        "POST / HTTP/1.1\nHost: h\n\n",
+        "POST / HTTP/1.1\r\nHost: h\n\r\n",
+        "POST /\u{1}x HTTP/1.1\r\n\r\n",
+        "POST /?a\u{7F} HTTP/1.1\r\n\r\n",
+    ])
+    func leftToNIO(_ text: String) {
+        #expect(Self.kind(text) == .other, "\(text.debugDescription)")
+    }
+
+    @Test func limits() {
+        #expect(Self.kind("POST / HTTP/1.1\r\nContent-Length: 65\r\n\r\n" + String(repeating: "a", count: 65), maximumBodySize: 64) == .other)
+        #expect(Self.kind("POST / HTTP/1.1\r\nContent-Length: 64\r\n\r\n" + String(repeating: "a", count: 64), maximumBodySize: 64) == .call)
+        let fields = (0..<100).map { "X-F\($0): v\r\n" }.joined()
+        #expect(Self.kind("POST / HTTP/1.1\r\n" + fields + "\r\n") == .call)
+        #expect(Self.kind("POST / HTTP/1.1\r\n" + fields + "X-More: v\r\n\r\n") == .other)
+        let long = "POST / HTTP/1.1\r\nX-Long: " + String(repeating: "v", count: RawCall.maximumHeaderBytes)
+        #expect(Self.kind(long) == .other)
+        #expect(Self.kind(String(decoding: long.utf8.prefix(RawCall.maximumHeaderBytes - 1), as: UTF8.self)) == .incomplete)
+    }
+
+    /// Mangled requests never trap, and whatever is read as a call is a prefix of the input whose
+    /// head ends with an empty line.
+    @Test func mangledBytesAreReadSafely() {
+        var generator = SystemRandomNumberGenerator()
+        let base = Array(Self.sdkRequest.utf8)
+        let alphabet: [UInt8] = Array(" :\r\n\t/?0123456789aAzZ\u{7F}\u{0}".utf8) + [0x80, 0xFF]
+        for _ in 0..<5000 {
+            var bytes = base
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                let position = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: bytes[position] = alphabet.randomElement(using: &generator)!
+                case 1: bytes.remove(at: position)
+                default: bytes.insert(alphabet.randomElement(using: &generator)!, at: position)
+                }
+            }
+            let outcome = bytes.withUnsafeBytes { RawCall.parse($0, maximumBodySize: 1 << 20) }
+            if case .call(let call) = outcome {
+                #expect(call.length <= bytes.count)
+                let head = bytes[..<(call.length - call.request.body.count)]
+                #expect(head.suffix(4).elementsEqual([13, 10, 13, 10]))
+                #expect(head.allSatisfy { $0 != 0 && $0 < 0x80 })
+            }
+        }
+    }
+}

@@ -10,11 +10,18 @@ public enum KeyMaterialID {
         return Array(mac)
     }
 
+    /// Lower-case hex, written in place (Decrypt names the material of every ciphertext this way).
     public static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { byte in
-            let s = String(byte, radix: 16)
-            return byte < 16 ? "0" + s : s
-        }.joined()
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            digits.withUTF8Buffer { digits in
+                for (index, byte) in bytes.enumerated() {
+                    out[2 * index] = digits[Int(byte >> 4)]
+                    out[2 * index + 1] = digits[Int(byte & 0x0F)]
+                }
+            }
+            return bytes.count * 2
+        }
     }
 
     public static func bytes(fromHex hex: String) -> [UInt8]? {

@@ -141,3 +141,14 @@ import Testing
         #expect(!algorithm.isValid(mac.prefix(10), for: message, using: key))
     }
 }
+
+@Suite struct KeyMaterialIDTests {
+    /// Every byte value as two lower-case hex digits, and back.
+    @Test func hexOfEveryByte() {
+        let bytes = (0...255).map { UInt8($0) }
+        let hex = KeyMaterialID.hex(bytes)
+        #expect(hex == bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
+        #expect(KeyMaterialID.bytes(fromHex: hex) == bytes)
+        #expect(KeyMaterialID.hex([]) == "")
+    }
+}

@@ -162,6 +162,23 @@ import Glibc
         }
     }
 
+    /// A server shutting down answers the call in progress (key generation: no pool here), then
+    /// closes the connection.
+    @Test func shuttingDownAnswersTheCallInProgressFirst() async throws {
+        let exchange = try await Self.makeApp().test(.live) { client in
+            let port = try #require(client.port)
+            let created = try await RawHTTP.exchange(port: port, Self.call("CreateKey", body: #"{"Origin": "EXTERNAL"}"#), responses: 1)
+            let keyID = try #require((created.responses.first?.json?["KeyMetadata"] as? [String: Any])?["KeyId"] as? String)
+            let body = #"{"KeyId": "\#(keyID)", "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_4096"}"#
+            let inProgress = Task { try await RawHTTP.exchange(port: port, Self.call("GetParametersForImport", body: body) + Self.call("ListKeys"), responses: 2) }
+            try await Task.sleep(for: .milliseconds(100))
+            return inProgress  // the server shuts down now
+        }.value
+        #expect(exchange.responses.map(\.status) == [200])
+        #expect(exchange.responses.first?.json?["ImportToken"] != nil)
+        #expect(exchange.closed)
+    }
+
     @Test func aParseErrorAfterACallIsAnsweredAfterIt() async throws {
         try await Self.makeApp().test(.live) { client in
             let port = try #require(client.port)

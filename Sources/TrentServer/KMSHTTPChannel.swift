@@ -183,8 +183,7 @@ final class KMSRawCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func write(_ answer: KMSAnswer, context: ChannelHandlerContext) {
-        var body = answer.body
-        var out = context.channel.allocator.buffer(capacity: 240 + body.readableBytes)
+        var out = context.channel.allocator.buffer(capacity: 240 + answer.body.count)
         out.writeStaticString("HTTP/1.1 ")
         out.writeString(String(answer.status.code))
         out.writeStaticString(" ")
@@ -196,7 +195,7 @@ final class KMSRawCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
             out.writeString(errorType)
         }
         out.writeStaticString("\r\nContent-Length: ")
-        out.writeString(String(body.readableBytes))
+        out.writeString(String(answer.body.count))
         out.writeStaticString("\r\nDate: ")
         out.writeString(date.now())
         if let serverName {
@@ -204,7 +203,7 @@ final class KMSRawCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
             out.writeString(serverName)
         }
         out.writeStaticString("\r\n\r\n")
-        out.writeBuffer(&body)
+        out.writeBytes(answer.body)
         answering = false
         if closeAfterAnswer {
             buffer = nil
@@ -422,12 +421,12 @@ final class KMSCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
         headers.add(name: "Content-Type", value: KMSRequestHandler.contentType)
         headers.add(name: "x-amzn-RequestId", value: answer.requestID)
         if let errorType = answer.errorType { headers.add(name: "x-amzn-ErrorType", value: errorType) }
-        headers.add(name: "Content-Length", value: String(answer.body.readableBytes))
+        headers.add(name: "Content-Length", value: String(answer.body.count))
         headers.add(name: "Date", value: date.now())
         if let serverName { headers.add(name: "Server", value: serverName) }
         let status = HTTPResponseStatus(statusCode: answer.status.code, reasonPhrase: answer.status.reasonPhrase)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: answer.body)))), promise: nil)
         if closeAfterAnswer {
             state = .closing
             held.removeAll()

@@ -146,13 +146,13 @@ struct KMSRequestHandler: Sendable {
 /// its AWS type (also in `x-amzn-ErrorType`).
 struct KMSAnswer: Sendable {
     var status: HTTPResponse.Status
-    var body: ByteBuffer
+    var body: [UInt8]
     var requestID: String
     var errorType: String?
 
     init(status: HTTPResponse.Status, body: some Sequence<UInt8>, requestID: String, errorType: String? = nil) {
         self.status = status
-        self.body = ByteBuffer(bytes: body)
+        self.body = Array(body)
         self.requestID = requestID
         self.errorType = errorType
     }
@@ -170,12 +170,12 @@ struct KMSAnswer: Sendable {
         headers[.contentType] = KMSRequestHandler.contentType
         headers[KMSRequestHandler.requestIDHeader] = requestID
         if let errorType { headers[KMSAnswer.errorTypeHeader] = errorType }
-        headers[.contentLength] = String(body.readableBytes)
+        headers[.contentLength] = String(body.count)
         return headers
     }
 
     var response: Response {
-        Response(status: status, headers: headerFields, body: .init(byteBuffer: body))
+        Response(status: status, headers: headerFields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     static let errorTypeHeader = HTTPField.Name("x-amzn-ErrorType")!

@@ -128,6 +128,7 @@ let package = Package(
             dependencies: [
                 "TrentServer", "TrentCore", "TrentStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -101,9 +101,19 @@ final class KMSRawCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if buffer == nil {
             buffer = incoming
         } else {
+            // Calls taken from the front are dropped before the buffer grows: a client that
+            // keeps several calls in flight never lets it empty.
+            if buffer!.readerIndex >= 16384 { buffer!.discardReadBytes() }
             buffer!.writeBuffer(&incoming)
         }
         if !answering { takeCalls(context: context) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // Calls still waiting here are not made: nobody would read their answers.
+        closing = true
+        buffer = nil
+        context.fireChannelInactive()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -164,6 +174,9 @@ final class KMSRawCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // Nothing to answer: a client that is done sending is done.
         if inputClosed { context.close(promise: nil) }
     }
+
+    /// The bytes held for calls not yet taken (tests).
+    var bufferedCapacity: Int { buffer?.capacity ?? 0 }
 
     private func resumeReading(context: ChannelHandlerContext) {
         if readWanted {

@@ -3,6 +3,8 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOCore
+import NIOEmbedded
 import Testing
 import TrentAuth
 import TrentCore
@@ -77,6 +79,68 @@ import Glibc
             ])
             #expect(!exchange.closed)
         }
+    }
+
+    /// A client that always has the next call on its way never lets the buffer empty: the calls
+    /// taken from its front are dropped, so it stays small however many calls go through.
+    @Test func theBufferOfAConnectionThatNeverEmptiesStaysSmall() async throws {
+        let directory = NSTemporaryDirectory() + "trent-channel-test-\(UUID())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let service = KeyService(
+            store: try SQLiteKeyStore(path: directory + "/trent.sqlite"), clock: SystemClock(),
+            rootKey: RootKey(SymmetricKey(size: .bits256)), wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: 0))
+        )
+        let configuration = ServerConfiguration(
+            dataDirectory: directory, authenticator: Authenticator(mode: .acceptAnyCredentials(defaultAccount: "111122223333"), store: CredentialStore(.init(accounts: [:])))
+        )
+        let kms = KMSRequestHandler(service: service, configuration: configuration, logger: Logger(label: "test"), cloudTrail: CloudTrailLookupHandler(lookup: nil))
+        nonisolated(unsafe) let handler = KMSRawCallHandler(kms: kms, serverName: "Trent")
+        let channel = try await NIOAsyncTestingChannel(handler: handler)
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9))
+        let call = Array(Self.call("ListKeys").utf8)
+        let half = call.count / 2
+        try await channel.writeInbound(ByteBuffer(bytes: call[...] + call[..<half]))
+        for _ in 0..<400 {
+            let answer = try await channel.waitForOutboundWrite(as: IOData.self)
+            guard case .byteBuffer(let bytes) = answer else { Issue.record("not bytes"); return }
+            #expect(bytes.getString(at: bytes.readerIndex, length: 15) == "HTTP/1.1 200 OK")
+            // The rest of the call in progress and half of the next: the buffer never empties.
+            try await channel.writeInbound(ByteBuffer(bytes: call[half...] + call[..<half]))
+        }
+        let capacity = try await channel.testingEventLoop.executeInContext { handler.bufferedCapacity }
+        #expect(capacity < 64 * 1024, "\(capacity) bytes held for one call and a half")
+        _ = try await channel.finish(acceptAlreadyClosed: true)
+    }
+
+    /// Calls still waiting when the connection closes are not made.
+    @Test func callsWaitingWhenTheConnectionClosesAreNotMade() async throws {
+        let directory = NSTemporaryDirectory() + "trent-channel-test-\(UUID())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let service = KeyService(
+            store: try SQLiteKeyStore(path: directory + "/trent.sqlite"), clock: SystemClock(),
+            rootKey: RootKey(SymmetricKey(size: .bits256)), wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: 0))
+        )
+        let configuration = ServerConfiguration(
+            dataDirectory: directory, authenticator: Authenticator(mode: .acceptAnyCredentials(defaultAccount: "111122223333"), store: CredentialStore(.init(accounts: [:])))
+        )
+        let kms = KMSRequestHandler(service: service, configuration: configuration, logger: Logger(label: "test"), cloudTrail: CloudTrailLookupHandler(lookup: nil))
+        let channel = try await NIOAsyncTestingChannel(handler: KMSRawCallHandler(kms: kms, serverName: "Trent"))
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9))
+        try await channel.writeInbound(ByteBuffer(string: Self.call("CreateKey", body: #"{"Origin": "EXTERNAL"}"#)))
+        guard case .byteBuffer(var created) = try await channel.waitForOutboundWrite(as: IOData.self),
+              let text = created.readString(length: created.readableBytes), let json = text.range(of: "\r\n\r\n").map({ text[$0.upperBound...] }),
+              let keyID = ((try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any]).flatMap({ ($0["KeyMetadata"] as? [String: Any])?["KeyId"] as? String })
+        else { Issue.record("no key"); return }
+        // A call that takes a while (a wrapping key pair is made), then two that would add keys.
+        let slow = #"{"KeyId": "\#(keyID)", "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"}"#
+        try await channel.writeInbound(ByteBuffer(string: Self.call("GetParametersForImport", body: slow) + Self.call("CreateKey") + Self.call("CreateKey")))
+        _ = try await channel.finish(acceptAlreadyClosed: true)
+        try await Task.sleep(for: .seconds(2))
+        let call = CallContext(
+            account: "111122223333", region: "us-east-1", requestID: "r", sourceIPAddress: "127.0.0.1", userAgent: "", accessKeyID: nil,
+            eventName: "ListKeys", requestParameters: nil
+        )
+        #expect(try await service.listKeys(limit: nil, marker: nil, call: call).keys.map(\.id) == [keyID])
     }
 
     @Test func aCallWaitsForTheRoutersAnswerToTheRequestBeforeIt() async throws {

@@ -186,13 +186,7 @@ final class KMSRawCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func answer(_ request: SignableRequest, context: ChannelHandlerContext) {
-        let kms = kms
-        let remoteAddress = context.channel.remoteAddress
-        let promise = context.eventLoop.makePromise(of: KMSAnswer.self)
-        promise.completeWithTask { await kms.answer(request, remoteAddress: remoteAddress) }
-        promise.futureResult.assumeIsolated().whenSuccess { answer in
-            self.write(answer, context: context)
-        }
+        kms.answer(request, on: context) { answer in self.write(answer, context: context) }
     }
 
     private func write(_ answer: KMSAnswer, context: ChannelHandlerContext) {
@@ -419,13 +413,7 @@ final class KMSCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func answer(_ request: SignableRequest?, context: ChannelHandlerContext) {
-        let kms = kms
-        let remoteAddress = context.channel.remoteAddress
-        let promise = context.eventLoop.makePromise(of: KMSAnswer.self)
-        promise.completeWithTask { await kms.answer(request, remoteAddress: remoteAddress) }
-        promise.futureResult.assumeIsolated().whenSuccess { answer in
-            self.write(answer, context: context)
-        }
+        kms.answer(request, on: context) { answer in self.write(answer, context: context) }
     }
 
     private func write(_ answer: KMSAnswer, context: ChannelHandlerContext) {
@@ -449,6 +437,16 @@ final class KMSCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         state = .idle
         release(context: context)
+    }
+}
+
+extension KMSRequestHandler {
+    /// Answers the call in a task on the connection's event loop; `then` runs there, with the answer.
+    func answer(_ request: SignableRequest?, on context: ChannelHandlerContext, then: @escaping (KMSAnswer) -> Void) {
+        let remoteAddress = context.channel.remoteAddress
+        let promise = context.eventLoop.makePromise(of: KMSAnswer.self)
+        promise.completeWithTask { await self.answer(request, remoteAddress: remoteAddress) }
+        promise.futureResult.assumeIsolated().whenSuccess(then)
     }
 }
 

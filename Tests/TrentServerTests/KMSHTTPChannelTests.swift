@@ -19,16 +19,27 @@ import Glibc
 /// connections: the order of answers when calls and other requests share a connection, bodies in
 /// pieces and over the maximum, `Connection: close`, half-closed connections and parse errors.
 @Suite struct KMSHTTPChannelTests {
-    static func makeApp(maximumBodySize: Int = 1 << 20) throws -> some ApplicationProtocol {
+    /// A key service on a store of its own, for callers with any credentials.
+    static func makeService() throws -> (KeyService, ServerConfiguration) {
         let directory = NSTemporaryDirectory() + "trent-channel-test-\(UUID())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let service = KeyService(
             store: try SQLiteKeyStore(path: directory + "/trent.sqlite"), clock: SystemClock(),
             rootKey: RootKey(SymmetricKey(size: .bits256)), wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: 0))
         )
-        var configuration = ServerConfiguration(
+        let configuration = ServerConfiguration(
             dataDirectory: directory, authenticator: Authenticator(mode: .acceptAnyCredentials(defaultAccount: "111122223333"), store: CredentialStore(.init(accounts: [:])))
         )
+        return (service, configuration)
+    }
+
+    static func makeKMS() throws -> (KeyService, KMSRequestHandler) {
+        let (service, configuration) = try makeService()
+        return (service, KMSRequestHandler(service: service, configuration: configuration, logger: Logger(label: "test"), cloudTrail: CloudTrailLookupHandler(lookup: nil)))
+    }
+
+    static func makeApp(maximumBodySize: Int = 1 << 20) throws -> some ApplicationProtocol {
+        var (service, configuration) = try makeService()
         configuration.port = 0
         configuration.maximumBodySize = maximumBodySize
         return try buildApplication(configuration: configuration, service: service, logger: Logger(label: "test"))
@@ -84,16 +95,7 @@ import Glibc
     /// A client that always has the next call on its way never lets the buffer empty: the calls
     /// taken from its front are dropped, so it stays small however many calls go through.
     @Test func theBufferOfAConnectionThatNeverEmptiesStaysSmall() async throws {
-        let directory = NSTemporaryDirectory() + "trent-channel-test-\(UUID())"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let service = KeyService(
-            store: try SQLiteKeyStore(path: directory + "/trent.sqlite"), clock: SystemClock(),
-            rootKey: RootKey(SymmetricKey(size: .bits256)), wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: 0))
-        )
-        let configuration = ServerConfiguration(
-            dataDirectory: directory, authenticator: Authenticator(mode: .acceptAnyCredentials(defaultAccount: "111122223333"), store: CredentialStore(.init(accounts: [:])))
-        )
-        let kms = KMSRequestHandler(service: service, configuration: configuration, logger: Logger(label: "test"), cloudTrail: CloudTrailLookupHandler(lookup: nil))
+        let (_, kms) = try Self.makeKMS()
         nonisolated(unsafe) let handler = KMSRawCallHandler(kms: kms, serverName: "Trent")
         let channel = try await NIOAsyncTestingChannel(handler: handler)
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9))
@@ -114,16 +116,7 @@ import Glibc
 
     /// Calls still waiting when the connection closes are not made.
     @Test func callsWaitingWhenTheConnectionClosesAreNotMade() async throws {
-        let directory = NSTemporaryDirectory() + "trent-channel-test-\(UUID())"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let service = KeyService(
-            store: try SQLiteKeyStore(path: directory + "/trent.sqlite"), clock: SystemClock(),
-            rootKey: RootKey(SymmetricKey(size: .bits256)), wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: 0))
-        )
-        let configuration = ServerConfiguration(
-            dataDirectory: directory, authenticator: Authenticator(mode: .acceptAnyCredentials(defaultAccount: "111122223333"), store: CredentialStore(.init(accounts: [:])))
-        )
-        let kms = KMSRequestHandler(service: service, configuration: configuration, logger: Logger(label: "test"), cloudTrail: CloudTrailLookupHandler(lookup: nil))
+        let (service, kms) = try Self.makeKMS()
         let channel = try await NIOAsyncTestingChannel(handler: KMSRawCallHandler(kms: kms, serverName: "Trent"))
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9))
         try await channel.writeInbound(ByteBuffer(string: Self.call("CreateKey", body: #"{"Origin": "EXTERNAL"}"#)))
@@ -145,16 +138,7 @@ import Glibc
 
     @Test func aCallWaitsForTheRoutersAnswerToTheRequestBeforeIt() async throws {
         // A route slower than any call: the call's answer still comes second.
-        let directory = NSTemporaryDirectory() + "trent-channel-test-\(UUID())"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let service = KeyService(
-            store: try SQLiteKeyStore(path: directory + "/trent.sqlite"), clock: SystemClock(),
-            rootKey: RootKey(SymmetricKey(size: .bits256)), wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: 0))
-        )
-        let configuration = ServerConfiguration(
-            dataDirectory: directory, authenticator: Authenticator(mode: .acceptAnyCredentials(defaultAccount: "111122223333"), store: CredentialStore(.init(accounts: [:])))
-        )
-        let kms = KMSRequestHandler(service: service, configuration: configuration, logger: Logger(label: "test"), cloudTrail: CloudTrailLookupHandler(lookup: nil))
+        let (_, kms) = try Self.makeKMS()
         let router = Router()
         router.get("/slow") { _, _ -> String in
             try await Task.sleep(for: .milliseconds(300))

@@ -18,7 +18,8 @@ struct KMSRequestHandler: Sendable {
     static let targetPrefix = "TrentService."
     static let contentType = "application/x-amz-json-1.1"
 
-    /// The router's way in (in-process tests; `trent serve` answers calls in `KMSCallHandler`).
+    /// The router's way in (in-process tests; `trent serve` answers calls in its channel pipeline,
+    /// `KMSRawCallHandler` and `KMSCallHandler`).
     func handle(_ request: Request, context: TrentRequestContext) async -> Response {
         var request = request
         let body = try? await request.collectBody(upTo: configuration.maximumBodySize)

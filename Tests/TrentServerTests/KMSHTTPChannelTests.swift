@@ -227,6 +227,33 @@ import Glibc
         #expect(exchange.closed)
     }
 
+    /// Mangled requests, each on a connection of its own that the client then half-closes: every
+    /// one gets an answer or a closed connection, and the server goes on answering calls.
+    @Test func mangledRequestsNeverStopTheServer() async throws {
+        try await Self.makeApp().test(.live) { client in
+            let port = try #require(client.port)
+            let base = Array(Self.call("ListKeys", body: #"{"Limit": 5}"#).utf8)
+            let alphabet = Array(" :\r\n\t/?0123456789aAzZ{}\"".utf8) + [0, 0x7F, 0x80, 0xFF]
+            var generator = SystemRandomNumberGenerator()
+            for _ in 0..<150 {
+                var bytes = base
+                for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                    let position = Int.random(in: 0..<bytes.count, using: &generator)
+                    switch Int.random(in: 0..<3, using: &generator) {
+                    case 0: bytes[position] = alphabet.randomElement(using: &generator)!
+                    case 1: bytes.remove(at: position)
+                    default: bytes.insert(alphabet.randomElement(using: &generator)!, at: position)
+                    }
+                }
+                let exchange = try await RawHTTP.exchange(port: port, bytes: bytes, halfClose: true, responses: 1)
+                #expect(exchange.closed || exchange.responses.count == 1, "\(String(decoding: bytes, as: UTF8.self).debugDescription)")
+                if let status = exchange.responses.first?.status { #expect((200..<500).contains(status)) }
+            }
+            let after = try await RawHTTP.exchange(port: port, Self.call("ListKeys"), responses: 1)
+            #expect(after.responses.map(\.status) == [200])
+        }
+    }
+
     @Test func aParseErrorAfterACallIsAnsweredAfterIt() async throws {
         try await Self.makeApp().test(.live) { client in
             let port = try #require(client.port)
@@ -259,10 +286,14 @@ enum RawHTTP {
 
     /// `pieces`: send that many bytes at a time, a millisecond apart (else all at once).
     static func exchange(port: Int, _ request: String, pieces: Int? = nil, halfClose: Bool = false, responses count: Int) async throws -> Exchange {
+        try await exchange(port: port, bytes: Array(request.utf8), pieces: pieces, halfClose: halfClose, responses: count)
+    }
+
+    static func exchange(port: Int, bytes: [UInt8], pieces: Int? = nil, halfClose: Bool = false, responses count: Int) async throws -> Exchange {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
                 continuation.resume(with: Result {
-                    try blockingExchange(port: port, Array(request.utf8), pieces: pieces, halfClose: halfClose, responses: count)
+                    try blockingExchange(port: port, bytes, pieces: pieces, halfClose: halfClose, responses: count)
                 })
             }.start()
         }

@@ -16,11 +16,12 @@ import Glibc
 ///
 /// Hummingbird hands every request to an async loop per connection through `NIOAsyncChannel`:
 /// each part of a request and of its response crosses an async sequence, and that hand-over cost
-/// more per call than Trent's own work on the answer. Here a `KMSCallHandler` right after NIO's
-/// HTTP/1 decoder takes the KMS calls: it collects the body, runs the call in a task (on the
-/// connection's event loop) and writes the answer, with no conversion to `HTTPTypes` either way
-/// (SigV4 reads the headers as sent). Everything else (the console, the test-only endpoints, a
-/// malformed request) goes on to Hummingbird as before, and answers keep the order of the
+/// more per call than Trent's own work on the answer. Here `KMSRawCallHandler`, first in the
+/// pipeline, reads the plain calls the SDKs send straight from the bytes; once a connection carries
+/// anything else it goes over to NIO's HTTP/1 decoder, after which `KMSCallHandler` still takes the
+/// calls (from NIO's parts, with no conversion to `HTTPTypes`) and everything else (the console,
+/// the test-only endpoints, a malformed request) goes on to Hummingbird as before. Each handler
+/// runs a call in a task on the connection's event loop, and answers keep the order of the
 /// requests on a connection.
 struct KMSHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
@@ -195,19 +196,11 @@ final class KMSRawCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
         out.writeString(String(answer.status.code))
         out.writeStaticString(" ")
         out.writeString(answer.status.reasonPhrase)
-        out.writeStaticString("\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-RequestId: ")
-        out.writeString(answer.requestID)
-        if let errorType = answer.errorType {
-            out.writeStaticString("\r\nx-amzn-ErrorType: ")
-            out.writeString(errorType)
-        }
-        out.writeStaticString("\r\nContent-Length: ")
-        out.writeString(String(answer.body.count))
-        out.writeStaticString("\r\nDate: ")
-        out.writeString(date.now())
-        if let serverName {
-            out.writeStaticString("\r\nServer: ")
-            out.writeString(serverName)
+        for (name, value) in answer.headers + [("Date", date.now())] + (serverName.map { [("Server", $0)] } ?? []) {
+            out.writeStaticString("\r\n")
+            out.writeString(name)
+            out.writeStaticString(": ")
+            out.writeString(value)
         }
         out.writeStaticString("\r\n\r\n")
         out.writeBytes(answer.body)
@@ -417,14 +410,7 @@ final class KMSCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func write(_ answer: KMSAnswer, context: ChannelHandlerContext) {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(7)
-        headers.add(name: "Content-Type", value: KMSRequestHandler.contentType)
-        headers.add(name: "x-amzn-RequestId", value: answer.requestID)
-        if let errorType = answer.errorType { headers.add(name: "x-amzn-ErrorType", value: errorType) }
-        headers.add(name: "Content-Length", value: String(answer.body.count))
-        headers.add(name: "Date", value: date.now())
-        if let serverName { headers.add(name: "Server", value: serverName) }
+        let headers = HTTPHeaders(answer.headers + [("Date", date.now())] + (serverName.map { [("Server", $0)] } ?? []))
         let status = HTTPResponseStatus(statusCode: answer.status.code, reasonPhrase: answer.status.reasonPhrase)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: answer.body)))), promise: nil)

@@ -164,22 +164,23 @@ struct KMSAnswer: Sendable {
         self.init(status: status, body: body, requestID: requestID, errorType: type)
     }
 
-    /// Content type, request id, error type and length.
-    var headerFields: HTTPFields {
-        var headers = HTTPFields()
-        headers.reserveCapacity(6)
-        headers[.contentType] = KMSRequestHandler.contentType
-        headers[KMSRequestHandler.requestIDHeader] = requestID
-        if let errorType { headers[KMSAnswer.errorTypeHeader] = errorType }
-        headers[.contentLength] = String(body.count)
+    /// Content type, request id, error type and length, in the order written (every way out adds
+    /// `Date` and `Server` to them).
+    var headers: [(name: String, value: String)] {
+        var headers = [("Content-Type", KMSRequestHandler.contentType), ("x-amzn-RequestId", requestID)]
+        if let errorType { headers.append(("x-amzn-ErrorType", errorType)) }
+        headers.append(("Content-Length", String(body.count)))
         return headers
+    }
+
+    var headerFields: HTTPFields {
+        HTTPFields(headers.map { HTTPField(name: HTTPField.Name($0.name)!, value: $0.value) })
     }
 
     var response: Response {
         Response(status: status, headers: headerFields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    static let errorTypeHeader = HTTPField.Name("x-amzn-ErrorType")!
 }
 
 /// Every operation name of the KMS model, to tell "not yet implemented" from "unknown".

@@ -236,15 +236,7 @@ import Glibc
             let alphabet = Array(" :\r\n\t/?0123456789aAzZ{}\"".utf8) + [0, 0x7F, 0x80, 0xFF]
             var generator = SystemRandomNumberGenerator()
             for _ in 0..<150 {
-                var bytes = base
-                for _ in 0..<Int.random(in: 1...3, using: &generator) {
-                    let position = Int.random(in: 0..<bytes.count, using: &generator)
-                    switch Int.random(in: 0..<3, using: &generator) {
-                    case 0: bytes[position] = alphabet.randomElement(using: &generator)!
-                    case 1: bytes.remove(at: position)
-                    default: bytes.insert(alphabet.randomElement(using: &generator)!, at: position)
-                    }
-                }
+                let bytes = RawCallTests.mangled(base, edits: Int.random(in: 1...3, using: &generator), alphabet: alphabet, using: &generator)
                 let exchange = try await RawHTTP.exchange(port: port, bytes: bytes, halfClose: true, responses: 1)
                 #expect(exchange.closed || exchange.responses.count == 1, "\(String(decoding: bytes, as: UTF8.self).debugDescription)")
                 if let status = exchange.responses.first?.status { #expect((200..<500).contains(status)) }

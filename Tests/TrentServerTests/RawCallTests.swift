@@ -103,6 +103,20 @@ import TrentAuth
         #expect(Self.kind(String(decoding: long.utf8.prefix(RawCall.maximumHeaderBytes - 1), as: UTF8.self)) == .incomplete)
     }
 
+    /// `bytes` with `edits` random bytes replaced, removed or inserted (from `alphabet`).
+    static func mangled(_ bytes: [UInt8], edits: Int, alphabet: [UInt8], using generator: inout some RandomNumberGenerator) -> [UInt8] {
+        var bytes = bytes
+        for _ in 0..<edits {
+            let position = Int.random(in: 0..<bytes.count, using: &generator)
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0: bytes[position] = alphabet.randomElement(using: &generator)!
+            case 1: bytes.remove(at: position)
+            default: bytes.insert(alphabet.randomElement(using: &generator)!, at: position)
+            }
+        }
+        return bytes
+    }
+
     /// Mangled requests never trap, and whatever is read as a call is a prefix of the input whose
     /// head ends with an empty line.
     @Test func mangledBytesAreReadSafely() {
@@ -110,15 +124,7 @@ import TrentAuth
         let base = Array(Self.sdkRequest.utf8)
         let alphabet: [UInt8] = Array(" :\r\n\t/?0123456789aAzZ\u{7F}\u{0}".utf8) + [0x80, 0xFF]
         for _ in 0..<5000 {
-            var bytes = base
-            for _ in 0..<Int.random(in: 1...4, using: &generator) {
-                let position = Int.random(in: 0..<bytes.count, using: &generator)
-                switch Int.random(in: 0..<3, using: &generator) {
-                case 0: bytes[position] = alphabet.randomElement(using: &generator)!
-                case 1: bytes.remove(at: position)
-                default: bytes.insert(alphabet.randomElement(using: &generator)!, at: position)
-                }
-            }
+            let bytes = Self.mangled(base, edits: Int.random(in: 1...4, using: &generator), alphabet: alphabet, using: &generator)
             let outcome = bytes.withUnsafeBytes { RawCall.parse($0, maximumBodySize: 1 << 20) }
             if case .call(let call) = outcome {
                 #expect(call.length <= bytes.count)

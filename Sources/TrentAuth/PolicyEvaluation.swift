@@ -74,12 +74,21 @@ extension PolicyDocument.Statement {
             var best = PrincipalMatch.none
             for name in names {
                 if name == caller.arn || name == caller.policyARN { return .direct }
-                if name == caller.account || name == "arn:aws:iam::\(caller.account):root" {
+                if name == caller.account || isRootARN(name, of: caller.account) {
                     best = caller.kind == .root ? .direct : .account
                 }
             }
             return best
         }
+    }
+
+    /// Whether `name` is `arn:aws:iam::<account>:root`, without building that text.
+    private static func isRootARN(_ name: String, of account: String) -> Bool {
+        let prefix = "arn:aws:iam::", suffix = ":root"
+        guard name.utf8.count == prefix.utf8.count + account.utf8.count + suffix.utf8.count,
+              name.utf8.starts(with: prefix.utf8), name.utf8.reversed().starts(with: suffix.utf8.reversed())
+        else { return false }
+        return name.utf8.dropFirst(prefix.utf8.count).starts(with: account.utf8)
     }
 
     func matchesAction(_ action: String) -> Bool {
@@ -170,25 +179,35 @@ enum Wildcard {
     /// default key policy's `kms:*` on `*`), so the common cases skip building character arrays.
     static func matches(_ pattern: String, _ text: String, caseInsensitive: Bool) -> Bool {
         if pattern == "*" { return true }
-        if pattern.utf8.allSatisfy(isPlainASCII), text.utf8.allSatisfy(isPlainASCII) {
-            var p = Array(pattern.utf8), t = Array(text.utf8)
-            if caseInsensitive {
-                lowerASCII(&p)
-                lowerASCII(&t)
+        var (pattern, text) = (pattern, text)
+        // ASCII: over the strings' own bytes, folding case as it compares.
+        let ascii: Bool? = pattern.withUTF8 { p in
+            text.withUTF8 { t in
+                guard p.allSatisfy(isPlainASCII), t.allSatisfy(isPlainASCII) else { return nil }
+                return caseInsensitive ? matches(FoldedBytes(bytes: p), FoldedBytes(bytes: t), star: UInt8(ascii: "*"), one: UInt8(ascii: "?"))
+                    : matches(p, t, star: UInt8(ascii: "*"), one: UInt8(ascii: "?"))
             }
-            return matches(p, t, star: UInt8(ascii: "*"), one: UInt8(ascii: "?"))
         }
+        if let ascii { return ascii }
         return matches(Array(caseInsensitive ? pattern.lowercased() : pattern), Array(caseInsensitive ? text.lowercased() : text), star: Character("*"), one: Character("?"))
     }
 
     /// ASCII without CR (CR LF is one character, two bytes): a byte is a character.
     private static func isPlainASCII(_ byte: UInt8) -> Bool { byte < 0x80 && byte != 0x0D }
 
-    private static func lowerASCII(_ bytes: inout [UInt8]) {
-        for i in bytes.indices where bytes[i] >= UInt8(ascii: "A") && bytes[i] <= UInt8(ascii: "Z") { bytes[i] += 32 }
+    /// ASCII bytes read in lower case.
+    private struct FoldedBytes: RandomAccessCollection {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var startIndex: Int { 0 }
+        var endIndex: Int { bytes.count }
+        subscript(position: Int) -> UInt8 {
+            let byte = bytes[position]
+            return byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+        }
     }
 
-    private static func matches<Element: Equatable>(_ p: [Element], _ t: [Element], star wildcard: Element, one: Element) -> Bool {
+    private static func matches<Element: Equatable, Bytes: RandomAccessCollection<Element>>(_ p: Bytes, _ t: Bytes, star wildcard: Element, one: Element) -> Bool
+    where Bytes.Index == Int {
         var pi = 0, ti = 0, star = -1, mark = 0
         while ti < t.count {
             if pi < p.count, p[pi] == one || p[pi] == t[ti] { pi += 1; ti += 1 }

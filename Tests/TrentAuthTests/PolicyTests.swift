@@ -26,6 +26,29 @@ import TrentAuth
         #expect(AccessDecision.decide(request(alice), keyPolicy: policy, keyAccount: "111122223333", identityPolicies: [], grantAllows: true) == .allowed)
     }
 
+    /// The account's root ARN names the account (read without building it); near misses do not.
+    @Test func accountRootARNNamesTheAccount() throws {
+        var parsed = 0
+        for (name, names) in [
+            ("arn:aws:iam::111122223333:root", true), ("111122223333", true), ("arn:aws:iam::444455556666:root", false),
+            ("arn:aws:iam::11112222333:root", false), ("arn:aws:iam::1111222233334:root", false), ("arn:aws:iam::111122223333:rooty", false),
+            ("arn:aws:iam::111122223333:roo", false), ("arn:aws:iam:111122223333::root", false), ("arn:aws:iam::111122223333:Root", false),
+            ("xarn:aws:iam::111122223333:root", false), ("arn:aws:iam::111122223333:root ", false),
+        ] {
+            // Some near misses are not principals at all: the policy is refused before matching.
+            guard let policy = try? document(#"{"Effect":"Allow","Principal":{"AWS":"\#(name)"},"Action":"kms:*","Resource":"*"}"#) else {
+                #expect(!names, "\(name)")
+                continue
+            }
+            parsed += 1
+            let rootDecision = AccessDecision.decide(request(root), keyPolicy: policy, keyAccount: "111122223333", identityPolicies: [])
+            let aliceDecision = AccessDecision.decide(request(alice), keyPolicy: policy, keyAccount: "111122223333", identityPolicies: [])
+            #expect(rootDecision == (names ? .allowed : .notAllowed(byKeyPolicy: true)), "\(name)")
+            #expect(aliceDecision == .notAllowed(byKeyPolicy: !names), "\(name)")
+        }
+        #expect(parsed >= 6)
+    }
+
     @Test func principalsAndExplicitDeny() throws {
         let policy = try document("""
             {"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:role/deployer"]},"Action":"kms:Gen*","Resource":"*"},

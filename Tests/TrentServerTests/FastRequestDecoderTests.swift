@@ -132,36 +132,6 @@ import TrentModel
         }
     }
 
-    /// The blob reader gives Foundation's bytes for canonical base64 of every length, and leaves
-    /// everything else to Foundation: odd lengths, padding in the wrong place, left-over bits
-    /// that are not zero, characters outside the alphabet.
-    @Test func canonicalBase64IsFoundations() {
-        var generator = SplitMix(seed: 5649)
-        for length in 0..<200 {
-            let bytes = Data((0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
-            let text = bytes.base64EncodedString()
-            #expect(FastRequestDecoder.canonicalBase64(text) == bytes, "\(text)")
-        }
-        for text in ["QQ==", "QUE=", "QUFB", "/+/+", "", "AAAA"] {
-            #expect(FastRequestDecoder.canonicalBase64(text) == Data(base64Encoded: text), "\(text)")
-        }
-        // Left to Foundation (which reads some of these, refuses others).
-        for text in ["QR==", "QUF=", "Q===", "====", "QQ=", "QQ", "Q", "QQ==QQ==", "QQ=A", "Q=QA", "QUFB\n", " QUFB", "QU-B", "QU_B", "QUFBé", "QUFB\u{0}AAA"] {
-            #expect(FastRequestDecoder.canonicalBase64(text) == nil, "\(text)")
-        }
-        // Any one character replaced: the answer is Foundation's, or nil.
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ .\u{0}\u{7F}".utf8)
-        for round in 0..<3000 {
-            var text = Array(Data((0..<(round % 13)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }).base64EncodedString().utf8)
-            if !text.isEmpty { text[Int(generator.next() % UInt64(text.count))] = alphabet[Int(generator.next() % UInt64(alphabet.count))] }
-            let mangled = String(decoding: text, as: UTF8.self)
-            if let fast = FastRequestDecoder.canonicalBase64(mangled) {
-                #expect(fast == Data(base64Encoded: mangled), "\(mangled)")
-                #expect(fast.base64EncodedString() == mangled, "\(mangled)")
-            }
-        }
-    }
-
     /// Mangled bodies: bytes dropped, doubled or replaced by JSON's own tokens. Wherever the fast
     /// reading still gives a value, it is `JSONDecoder`'s.
     @Test func mangledBodiesNeverDisagree() {

@@ -52,8 +52,35 @@ public enum KeyReference: Sendable, Equatable {
 
 /// Builds the ARNs KMS shows.
 public enum ARN {
+    /// Written in one allocation of its exact length (three per call: authorization, answer and
+    /// audit record; interpolation took over 1 % of a Decrypt).
     public static func key(region: String, account: String, keyID: String) -> String {
-        "arn:aws:kms:\(region):\(account):key/\(keyID)"
+        var (region, account, keyID) = (region, account, keyID)
+        return region.withUTF8 { r in
+            account.withUTF8 { a in
+                keyID.withUTF8 { k in
+                    let prefix: StaticString = "arn:aws:kms:", middle: StaticString = ":key/"
+                    let length = prefix.utf8CodeUnitCount + r.count + 1 + a.count + middle.utf8CodeUnitCount + k.count
+                    return String(unsafeUninitializedCapacity: length) { out in
+                        var o = 0
+                        func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+                            for byte in bytes {
+                                out[o] = byte
+                                o += 1
+                            }
+                        }
+                        put(UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
+                        put(r)
+                        out[o] = UInt8(ascii: ":")
+                        o += 1
+                        put(a)
+                        put(UnsafeBufferPointer(start: middle.utf8Start, count: middle.utf8CodeUnitCount))
+                        put(k)
+                        return o
+                    }
+                }
+            }
+        }
     }
 
     public static func alias(region: String, account: String, aliasName: String) -> String {

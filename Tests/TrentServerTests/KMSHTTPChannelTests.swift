@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import NIOEmbedded
+import NIOPosix
 import Testing
 import TrentAuth
 import TrentCore
@@ -20,11 +21,11 @@ import Glibc
 /// pieces and over the maximum, `Connection: close`, half-closed connections and parse errors.
 @Suite struct KMSHTTPChannelTests {
     /// A key service on a store of its own, for callers with any credentials.
-    static func makeService() throws -> (KeyService, ServerConfiguration) {
+    static func makeService(clock: any Clock = SystemClock()) throws -> (KeyService, ServerConfiguration) {
         let directory = NSTemporaryDirectory() + "trent-channel-test-\(UUID())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let service = KeyService(
-            store: try SQLiteKeyStore(path: directory + "/trent.sqlite"), clock: SystemClock(),
+            store: try SQLiteKeyStore(path: directory + "/trent.sqlite"), clock: clock,
             rootKey: RootKey(SymmetricKey(size: .bits256)), wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: 0))
         )
         let configuration = ServerConfiguration(
@@ -38,8 +39,8 @@ import Glibc
         return (service, KMSRequestHandler(service: service, configuration: configuration, logger: Logger(label: "test"), cloudTrail: CloudTrailLookupHandler(lookup: nil)))
     }
 
-    static func makeApp(maximumBodySize: Int = 1 << 20) throws -> some ApplicationProtocol {
-        var (service, configuration) = try makeService()
+    static func makeApp(maximumBodySize: Int = 1 << 20, clock: any Clock = SystemClock()) throws -> some ApplicationProtocol {
+        var (service, configuration) = try makeService(clock: clock)
         configuration.port = 0
         configuration.maximumBodySize = maximumBodySize
         return try buildApplication(configuration: configuration, service: service, logger: Logger(label: "test"))
@@ -53,6 +54,24 @@ import Glibc
 
     static func get(_ path: String) -> String {
         "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    }
+
+    /// A call runs isolated to its connection's loop (`EventLoopIsolation`), and the key service's
+    /// nonisolated async functions run there too (`NonisolatedNonsendingByDefault` in the source
+    /// targets): the clock, read first thing in DescribeKey, is read on an event loop. Without the
+    /// isolation, or with nonisolated async functions on the global executor, the key service runs
+    /// in Swift's own pool here (in `trent serve`: with a trip through the loop's task queue at
+    /// every async function, about 15 per call).
+    @Test func theKeyServiceRunsOnTheConnectionsLoop() async throws {
+        let clock = LoopRecordingClock()
+        try await Self.makeApp(clock: clock).test(.live) { client in
+            let port = try #require(client.port)
+            let exchange = try await RawHTTP.exchange(port: port, Self.call("DescribeKey", body: #"{"KeyId":"alias/none"}"#), responses: 1)
+            #expect(exchange.responses.map(\.status) == [400])
+        }
+        // Background work (the audit roller, the sweeper) reads the clock in Swift's pool: only
+        // the call's own readings are on a loop.
+        #expect(clock.reads.contains(true), "\(clock.reads)")
     }
 
     @Test func callsAndOtherRequestsAreAnsweredInTheirOrderOnOneConnection() async throws {
@@ -359,5 +378,19 @@ enum RawHTTP {
         let bodyStart = end + 4
         guard bytes.count >= bodyStart + length else { return nil }
         return (Response(status: status, headers: headers, body: Array(bytes[bodyStart..<(bodyStart + length)])), bodyStart + length)
+    }
+}
+
+/// The system's time, noting for each reading whether it was taken on an event loop.
+final class LoopRecordingClock: TrentCore.Clock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var onLoop: [Bool] = []
+
+    var reads: [Bool] { lock.withLock { onLoop } }
+
+    func now() -> Date {
+        let here = MultiThreadedEventLoopGroup.currentEventLoop != nil
+        lock.withLock { onLoop.append(here) }
+        return Date()
     }
 }

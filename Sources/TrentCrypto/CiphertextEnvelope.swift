@@ -19,13 +19,21 @@ public struct CiphertextEnvelope: Sendable, Equatable {
     public static let headerSize = 2 + 16 + 32
     public static let overhead = headerSize + 12 + 16
 
-    /// The 16 bytes of the key id: a UUID, or the hex part of a multi-Region key id.
-    public let keyIDBytes: [UInt8]
+    /// The envelope as parsed: its fields are read from it where they are (Decrypt opens it
+    /// without copying the ciphertext or rebuilding the header).
+    private let data: Data
     public let isMultiRegion: Bool
-    public let keyMaterialID: [UInt8]
-    public let nonce: [UInt8]
-    public let sealed: [UInt8]
-    public let tag: [UInt8]
+
+    /// The 16 bytes of the key id: a UUID, or the hex part of a multi-Region key id.
+    public var keyIDBytes: [UInt8] { field(2..<18) }
+    public var keyMaterialID: [UInt8] { field(18..<Self.headerSize) }
+    public var nonce: [UInt8] { field(Self.headerSize..<(Self.headerSize + 12)) }
+    public var sealed: [UInt8] { field((Self.headerSize + 12)..<(data.count - 16)) }
+    public var tag: [UInt8] { field((data.count - 16)..<data.count) }
+
+    private func field(_ range: Range<Int>) -> [UInt8] {
+        data.withUnsafeBytes { Array($0[range]) }
+    }
 
     public static func seal(
         _ plaintext: some DataProtocol,
@@ -68,24 +76,19 @@ public struct CiphertextEnvelope: Sendable, Equatable {
     /// Parses the framing only; `open` checks the tag.
     public init(parsing data: Data) throws {
         guard data.count >= Self.overhead else { throw CryptoFailure.malformedInput("not a Trent ciphertext") }
-        let parsed: (keyID: [UInt8], materialID: [UInt8], nonce: [UInt8], sealed: [UInt8], tag: [UInt8], version: UInt8)? = data.withUnsafeBytes { bytes in
-            guard bytes[0] == Self.magic, bytes[1] == Self.version || bytes[1] == Self.multiRegionVersion else { return nil }
-            return (Array(bytes[2..<18]), Array(bytes[18..<50]), Array(bytes[50..<62]), Array(bytes[62..<(bytes.count - 16)]),
-                    Array(bytes[(bytes.count - 16)...]), bytes[1])
+        let start = data.startIndex
+        let version = data[start + 1]
+        guard data[start] == Self.magic, version == Self.version || version == Self.multiRegionVersion else {
+            throw CryptoFailure.malformedInput("not a Trent ciphertext")
         }
-        guard let parsed else { throw CryptoFailure.malformedInput("not a Trent ciphertext") }
-        isMultiRegion = parsed.version == Self.multiRegionVersion
-        keyIDBytes = parsed.keyID
-        keyMaterialID = parsed.materialID
-        nonce = parsed.nonce
-        sealed = parsed.sealed
-        tag = parsed.tag
+        self.data = data
+        isMultiRegion = version == Self.multiRegionVersion
     }
 
     public func open(material: SymmetricKey, encryptionContext: [String: String]) throws -> Data {
-        let aad = Self.headerBytes(keyIDBytes: keyIDBytes, isMultiRegion: isMultiRegion, keyMaterialID: keyMaterialID)
-            + Self.canonicalContext(encryptionContext)
+        let context = Self.canonicalContext(encryptionContext)
         guard material.bitCount == 256 else {
+            let aad = Self.headerBytes(keyIDBytes: keyIDBytes, isMultiRegion: isMultiRegion, keyMaterialID: keyMaterialID) + context
             do {
                 let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: nonce), ciphertext: sealed, tag: tag)
                 return try AES.GCM.open(box, using: material, authenticating: aad)
@@ -93,17 +96,21 @@ public struct CiphertextEnvelope: Sendable, Equatable {
                 throw CryptoFailure.authenticationFailed("ciphertext authentication failed")
             }
         }
-        var plaintext = Data(count: sealed.count)
+        // The header as it stands in the envelope is the header the AAD begins with (the parse
+        // checked its magic and version).
+        var plaintext = Data(count: data.count - Self.overhead)
         let opened = plaintext.withUnsafeMutableBytes { out in
             material.withUnsafeBytes { key in
-                nonce.withUnsafeBytes { nonce in
-                    aad.withUnsafeBytes { aad in
-                        sealed.withUnsafeBytes { sealed in
-                            tag.withUnsafeBytes { tag in
-                                OpenSSLAESGCM.open(key: key, nonce: nonce, aad: aad, ciphertext: sealed, tag: tag, plaintext: out)
-                            }
-                        }
+                data.withUnsafeBytes { envelope in
+                    let header = UnsafeRawBufferPointer(rebasing: envelope[0..<Self.headerSize])
+                    let nonce = UnsafeRawBufferPointer(rebasing: envelope[Self.headerSize..<(Self.headerSize + 12)])
+                    let sealed = UnsafeRawBufferPointer(rebasing: envelope[(Self.headerSize + 12)..<(envelope.count - 16)])
+                    let tag = UnsafeRawBufferPointer(rebasing: envelope[(envelope.count - 16)...])
+                    func open(aad: UnsafeRawBufferPointer) -> Bool {
+                        OpenSSLAESGCM.open(key: key, nonce: nonce, aad: aad, ciphertext: sealed, tag: tag, plaintext: out)
                     }
+                    if context.isEmpty { return open(aad: header) }
+                    return (Array(header) + context).withUnsafeBytes(open(aad:))
                 }
             }
         }

@@ -56,6 +56,19 @@ import Testing
         #expect(throws: CryptoFailure.authenticationFailed("")) { try envelope.open(material: key, encryptionContext: [:]) }
     }
 
+    /// An envelope read from the middle of a larger buffer (a `Data` slice, as the envelope now
+    /// keeps what it parsed) reads its fields and its header from the slice.
+    @Test func opensFromASlice() throws {
+        let data = try CiphertextEnvelope.seal(Data("hello".utf8), keyIDBytes: keyID, keyMaterialID: materialID, material: key, encryptionContext: ["a": "b"])
+        let buffer = Data([0x54, 0x01, 0xFD]) + data + Data([0x01])
+        let envelope = try CiphertextEnvelope(parsing: buffer[3..<(3 + data.count)])
+        #expect(envelope.keyIDBytes == keyID && envelope.keyMaterialID == materialID)
+        #expect(envelope.nonce == Array(data[CiphertextEnvelope.headerSize..<(CiphertextEnvelope.headerSize + 12)]))
+        #expect(envelope.tag == Array(data.suffix(16)))
+        #expect(try envelope.open(material: key, encryptionContext: ["a": "b"]) == Data("hello".utf8))
+        #expect(throws: CryptoFailure.malformedInput("")) { try CiphertextEnvelope(parsing: buffer[1..<(1 + data.count)]) }
+    }
+
     @Test func rejectsGarbage() {
         #expect(throws: CryptoFailure.malformedInput("")) { try CiphertextEnvelope(parsing: Data(repeating: 0x54, count: 40)) }
         #expect(throws: CryptoFailure.malformedInput("")) { try CiphertextEnvelope(parsing: Data(repeating: 0, count: 200)) }

@@ -155,7 +155,10 @@ public enum SigV4 {
     }
 
     public static func hexSHA256(_ data: some DataProtocol) -> String {
-        hex(SHA256.hash(data: data))
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        appendHex(digest: SHA256.hash(data: data), to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Lower-case hex of bytes.
@@ -164,6 +167,11 @@ public enum SigV4 {
         out.reserveCapacity(64)
         appendHex(bytes, to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A digest's bytes in hex, read in place (iterating a digest copies it into an array first).
+    static func appendHex(digest: some ContiguousBytes, to out: inout [UInt8]) {
+        digest.withUnsafeBytes { appendHex($0, to: &out) }
     }
 
     static func appendHex(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
@@ -223,18 +231,20 @@ public enum SigV4 {
         text.append(newline)
         text.append(contentsOf: amzDate.utf8)
         text.append(newline)
-        for part in [date, region, service] {
-            text.append(contentsOf: part.utf8)
-            text.append(slash)
-        }
+        text.append(contentsOf: date.utf8)
+        text.append(slash)
+        text.append(contentsOf: region.utf8)
+        text.append(slash)
+        text.append(contentsOf: service.utf8)
+        text.append(slash)
         text.append(contentsOf: terminator.utf8)
         text.append(newline)
-        appendHex(SHA256.hash(data: canonicalRequest), to: &text)
+        appendHex(digest: SHA256.hash(data: canonicalRequest), to: &text)
         var mac = signingHMAC(secret: secret, date: date, region: region, service: service)
         mac.update(data: text)
         var out: [UInt8] = []
         out.reserveCapacity(64)
-        appendHex(mac.finalize(), to: &out)
+        appendHex(digest: mac.finalize(), to: &out)
         return out
     }
 
@@ -299,6 +309,10 @@ public enum SigV4 {
     }
 
     static func constantTimeEquals(_ x: [UInt8], _ y: [UInt8]) -> Bool {
+        y.withUnsafeBufferPointer { constantTimeEquals(x, $0) }
+    }
+
+    static func constantTimeEquals(_ x: [UInt8], _ y: UnsafeBufferPointer<UInt8>) -> Bool {
         guard x.count == y.count else { return false }
         var difference: UInt8 = 0
         for i in 0..<x.count { difference |= x[i] ^ y[i] }

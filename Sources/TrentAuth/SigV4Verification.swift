@@ -301,7 +301,9 @@ public enum SigV4Verifier {
         let expected = SigV4.signature(
             canonicalRequest: canonical, amzDate: claim.amzDate, date: claim.scopeDate, region: claim.region, service: claim.service, secret: secret
         )
-        guard SigV4.constantTimeEquals(expected, Array(claim.signature.utf8)) else { throw .signatureMismatch }
+        let matches = claim.signature.utf8.withContiguousStorageIfAvailable { SigV4.constantTimeEquals(expected, $0) }
+            ?? SigV4.constantTimeEquals(expected, Array(claim.signature.utf8))
+        guard matches else { throw .signatureMismatch }
     }
 
     /// RFC 1123 (`Sun, 29 Nov 2026 02:25:57 GMT`), the `Date` header's form.

@@ -45,7 +45,8 @@ public struct CiphertextEnvelope: Sendable, Equatable {
     ) throws -> Data {
         precondition(keyMaterialID.count == 32 && keyIDBytes.count == 16)
         let header = headerBytes(keyIDBytes: keyIDBytes, isMultiRegion: isMultiRegion, keyMaterialID: keyMaterialID)
-        let aad = header + canonicalContext(encryptionContext)
+        let context = canonicalContext(encryptionContext)
+        let aad = context.isEmpty ? header : header + context
         let nonce = SecureRandom.bytes(12)
         guard material.bitCount == 256 else {
             let box = try AES.GCM.seal(plaintext, using: material, nonce: AES.GCM.Nonce(data: nonce), authenticating: aad)
@@ -123,7 +124,13 @@ public struct CiphertextEnvelope: Sendable, Equatable {
     }
 
     static func headerBytes(keyIDBytes: [UInt8], isMultiRegion: Bool, keyMaterialID: [UInt8]) -> [UInt8] {
-        [magic, isMultiRegion ? multiRegionVersion : version] + keyIDBytes + keyMaterialID
+        var header: [UInt8] = []
+        header.reserveCapacity(2 + keyIDBytes.count + keyMaterialID.count)
+        header.append(magic)
+        header.append(isMultiRegion ? multiRegionVersion : version)
+        header.append(contentsOf: keyIDBytes)
+        header.append(contentsOf: keyMaterialID)
+        return header
     }
 
     /// Pairs sorted by key bytes, each string as a 4-byte big-endian length and UTF-8 bytes.

@@ -130,7 +130,8 @@ enum FastRequestDecoder {
             defer { depth -= 1 }
             guard depth <= 32 else { return nil }
             index += 1
-            var members: [String: Node] = [:]
+            // Room for a typical request's members at once: growing from empty resizes twice.
+            var members = [String: Node](minimumCapacity: 8)
             skipSpace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1

@@ -196,12 +196,15 @@ final class KMSRawCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
         out.writeString(String(answer.status.code))
         out.writeStaticString(" ")
         out.writeString(answer.status.reasonPhrase)
-        for (name, value) in answer.headers + [("Date", date.now())] + (serverName.map { [("Server", $0)] } ?? []) {
+        func header(_ name: String, _ value: String) {
             out.writeStaticString("\r\n")
             out.writeString(name)
             out.writeStaticString(": ")
             out.writeString(value)
         }
+        answer.forEachHeader(header)
+        header("Date", date.now())
+        if let serverName { header("Server", serverName) }
         out.writeStaticString("\r\n\r\n")
         out.writeBytes(answer.body)
         answering = false

@@ -167,10 +167,17 @@ struct KMSAnswer: Sendable {
     /// Content type, request id, error type and length, in the order written (every way out adds
     /// `Date` and `Server` to them).
     var headers: [(name: String, value: String)] {
-        var headers = [("Content-Type", KMSRequestHandler.contentType), ("x-amzn-RequestId", requestID)]
-        if let errorType { headers.append(("x-amzn-ErrorType", errorType)) }
-        headers.append(("Content-Length", String(body.count)))
+        var headers: [(name: String, value: String)] = []
+        forEachHeader { headers.append(($0, $1)) }
         return headers
+    }
+
+    /// `headers` one by one, with no list made (the raw handler writes them straight out).
+    func forEachHeader(_ header: (_ name: String, _ value: String) -> Void) {
+        header("Content-Type", KMSRequestHandler.contentType)
+        header("x-amzn-RequestId", requestID)
+        if let errorType { header("x-amzn-ErrorType", errorType) }
+        header("Content-Length", String(body.count))
     }
 
     var headerFields: HTTPFields {

@@ -110,8 +110,13 @@ enum UnsupportedOperations {
 
 /// Builders for audit `requestParameters`: members AWS records, nils left out.
 enum AuditParameters {
+    /// The members that have a value (filled at their final size: `compactMapValues` grows as it goes).
     static func object(_ members: [String: JSONValue?]) -> JSONValue {
-        .object(members.compactMapValues { $0 })
+        var object = [String: JSONValue](minimumCapacity: members.count)
+        for (name, value) in members {
+            if let value { object[name] = value }
+        }
+        return .object(object)
     }
 
     static func string(_ value: String?) -> JSONValue? { value.map(JSONValue.string) }

@@ -1,6 +1,13 @@
 """`make bench`'s summary: ratios are the median of per-round ratios, as kms-compare takes them."""
 import importlib.util
 import os
+import re
+import shutil
+import types
+
+import pytest
+
+from conftest import raw_call
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -40,3 +47,20 @@ rsa 2048 bits 0.000665s 0.000038s   1503.5  26528.6
 """
     assert bench.openssl_rsa_rate(text) == 1503.5
     assert bench.openssl_rsa_rate("no such line") is None
+
+
+def test_the_floor_is_the_unsigned_call_trent_refuses_before_any_signature_work(server, tmp_path):
+    """`make bench`'s floor line: wrk sends the script's request, Trent answers every one with
+    MissingAuthenticationTokenException (no signature read, nothing audited), and the CPU per call
+    comes from the server's own counters."""
+    if not shutil.which("wrk"):
+        pytest.skip("wrk is not installed")
+    bench = load_bench()
+    body = re.search(r"wrk.body = '(.*)'", bench.FLOOR_LUA).group(1).encode()
+    target = re.search(r'"X-Amz-Target"\] = "(.*)"', bench.FLOOR_LUA).group(1)
+    status, _, answer = raw_call(server, target, body, sign=False)
+    assert (status, answer["__type"]) == (400, "MissingAuthenticationTokenException")
+    args = types.SimpleNamespace(rounds=2, duration=1.0, concurrency=2, pause=0)
+    floor = bench.floor_phase(args, types.SimpleNamespace(tmp=str(tmp_path)), [("trent", server.proc.pid, server.endpoint)])
+    assert floor["trent"]["throughput"] > 100
+    assert 0 < floor["trent"]["cpu_us_per_call"] < 10_000

@@ -20,6 +20,7 @@ import argparse
 import copy
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -270,6 +271,44 @@ def wait_until_idle(pid, limit_s=900):
     return None
 
 
+FLOOR_LUA = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-amz-json-1.1"
+wrk.headers["X-Amz-Target"] = "TrentService.DescribeKey"
+wrk.body = '{"KeyId":"alias/floor"}'
+"""
+
+
+def floor_phase(args, servers, targets):
+    """What a call costs below any KMS work: the same unsigned DescribeKey (no Authorization
+    header) sent to Trent, which answers MissingAuthenticationTokenException before reading a
+    signature (nothing is audited), and to the yardstick. targets: [(name, pid, url)];
+    returns {name: {"cpu_us_per_call", "throughput"}} (medians of the rounds), or None without wrk."""
+    wrk = shutil.which("wrk")
+    if not wrk:
+        return None
+    script = os.path.join(servers.tmp, "floor.lua")
+    with open(script, "w") as f:
+        f.write(FLOOR_LUA)
+    hz = os.sysconf("SC_CLK_TCK")
+    threads = str(max(1, min(os.cpu_count() or 1, args.concurrency)))
+    runs = {name: [] for name, _, _ in targets}
+    for _ in range(args.rounds):
+        for name, pid, url in targets:
+            if args.pause:
+                time.sleep(args.pause)
+            before = cpu_ticks(pid)
+            out = subprocess.run([wrk, "-t", threads, "-c", str(args.concurrency), "-d", f"{args.duration:g}s", "-s", script, url + "/"],
+                                 capture_output=True, text=True).stdout
+            ticks = cpu_ticks(pid) - before
+            done = re.search(r"(\d+) requests in ([0-9.]+)s", out)
+            if not done or int(done.group(1)) == 0:
+                continue
+            calls, seconds = int(done.group(1)), float(done.group(2))
+            runs[name].append((ticks / hz * 1e6 / calls, calls / seconds))
+            log(f"  floor {name:<10} {calls / seconds:>10.1f} req/s  srv {ticks / hz * 1e6 / calls:.1f} us/call")
+    return {name: {"cpu_us_per_call": median([r[0] for r in rs]), "throughput": median([r[1] for r in rs])} for name, rs in runs.items()}
+
+
 def byok_phase(args, servers, main_pid, main_url, main_access_key, main_secret_key):
     """BYOK cycles per second (the harness's import scenario) against a server of its own with a
     stock of --byok-stock RSA_2048 pairs, waited for until full; then GetParametersForImport
@@ -483,6 +522,7 @@ def main():
 
         results = load_phase(args, targets)
         summary = summarize(results, names)
+        floor = floor_phase(args, servers, [("trent", trent_proc.pid, trent_url), ("yardstick", yard_proc.pid, yard_url)])
         rsa = None if args.no_rsa else rsa_phase(args, trent_proc.pid, trent_url, access_key, secret_key)
         byok = None if args.no_byok else byok_phase(args, servers, trent_proc.pid, trent_url, access_key, secret_key)
         memory = {"idle_rss_kib": idle_rss, "peak_rss_under_load_kib": max(
@@ -500,6 +540,11 @@ def main():
     targets_line = [f"x moto >= {TARGETS['moto']:g}", f"x LocalStack >= {TARGETS['localstack']:g} (sign {SIGN_TARGET_LOCALSTACK:g})",
                     f"yardstick >= {TARGETS['yardstick'] * 100:g}%"]
     print("targets: " + ", ".join(targets_line))
+    if floor:
+        print(f"floor (c={args.concurrency}, the same unsigned DescribeKey; Trent refuses it before any signature work, "
+              f"audits nothing): Trent {fmt(floor['trent']['cpu_us_per_call'])} us CPU/call "
+              f"({fmt(floor['trent']['throughput'])} req/s), yardstick {fmt(floor['yardstick']['cpu_us_per_call'])} us CPU/call "
+              f"({fmt(floor['yardstick']['throughput'])} req/s)")
     if rsa:
         calls = ", ".join(f"{name} {fmt(rsa[name]['throughput'], 0)} req/s ({fmt(rsa[name]['server_cpu_us_per_call'], 0)} us CPU/call, "
                           f"{fmt((rsa[name]['share_of_openssl'] or 0) * 100, 0)}% of OpenSSL alone)" for name in ("Sign", "Decrypt"))
@@ -521,7 +566,7 @@ def main():
                   f"RSS {fmt((n['rss_kib'] or 0) / 1024)} MiB"
                   + (f", peak under load {fmt(under_load / 1024)} MiB" if under_load else ""))
     result = {"tool": "trent-bench", "date": time.strftime("%Y-%m-%d"), "machine": machine, "rounds": args.rounds,
-              "duration_s": args.duration, "concurrency": args.concurrency, "summary": summary, "rsa": rsa, "byok": byok,
+              "duration_s": args.duration, "concurrency": args.concurrency, "summary": summary, "floor": floor, "rsa": rsa, "byok": byok,
               "memory": memory, "growth": growth, "notes": notes}
     if args.json:
         with open(args.json, "w") as f:

@@ -253,7 +253,16 @@ enum FastRequestDecoder {
         }
 
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-            try FastRequestDecoder.value(type, of: node(key), codingPath: codingPath + [key])
+            try member(type, node(key), key)
+        }
+
+        /// A member's value; the longer coding path is built only for what decodes through the
+        /// containers (a blob, the most common generic member, does not).
+        private func member<T: Decodable>(_ type: T.Type, _ node: Node, _ key: Key) throws -> T {
+            switch node {
+            case .array, .object: try FastRequestDecoder.value(type, of: node, codingPath: codingPath + [key])
+            default: try FastRequestDecoder.value(type, of: node, codingPath: codingPath)
+            }
         }
 
         // Optional members (most of every request) in one lookup each: the protocol's own
@@ -265,7 +274,7 @@ enum FastRequestDecoder {
         }
 
         func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-            try present(key).map { try FastRequestDecoder.value(type, of: $0, codingPath: codingPath + [key]) }
+            try present(key).map { try member(type, $0, key) }
         }
 
         func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {

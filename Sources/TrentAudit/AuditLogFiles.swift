@@ -19,6 +19,9 @@ public struct AuditLogFiles: Sendable {
     let signingKeyPath: String
     /// This process, as a holder of the delivery lease.
     let nodeID = UUID().uuidString
+    /// One roll at a time in this process (the roller and the test-only roll endpoint): the lease
+    /// keeps other nodes out, not this one.
+    private let rolls = SerialGate()
     static let signingKeyContext = "trent/audit-signing-key/v1"
 
     /// Opens the audit directory; the signing key is created on first use, sealed under the root key.
@@ -64,9 +67,14 @@ public struct AuditLogFiles: Sendable {
     /// while another node is delivering).
     @discardableResult
     public func roll(now: Date) async throws -> Int {
+        try await rolls.run { try await rollAlone(now: now) }
+    }
+
+    private func rollAlone(now: Date) async throws -> Int {
         let holder = nodeID
         guard try await holdLease() else { return 0 }
         do {
+            try await recoverStaged()
             // In parts, so a backlog never sits in memory at once.
             var written = 0
             while true {
@@ -119,6 +127,10 @@ public struct AuditLogFiles: Sendable {
                 try tx.insert(digest)
                 try tx.markDelivered(auditSequences: items.map(\.sequence))
             }
+            // Committed: the files go into place (a crash before this leaves them to `recoverStaged`).
+            try await BlockingWork.run {
+                for name in [log.name, digest.name, digest.name + ".sig"] { try publish(name) }
+            }
             written += 2
         }
         return (written, written == 2 * order.count ? pending.count : 0)
@@ -136,7 +148,7 @@ public struct AuditLogFiles: Sendable {
         let day = Self.format(now, "yyyy/MM/dd")
         let random = (0..<16).map { _ in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".randomElement()! }
         let name = "AWSLogs/\(account)/CloudTrail/\(region)/\(day)/\(account)_CloudTrail_\(region)_\(Self.format(now, "yyyyMMdd'T'HHmm'Z'"))_\(String(random)).json.gz"
-        try Self.writeDurably(bytes, to: "\(directory)/\(name)")
+        try stage(bytes, as: name)
         return AuditFile(
             name: name, kind: .log, account: account, region: region, firstSequence: items.first!.sequence,
             lastSequence: items.last!.sequence, sha256: KeyMaterialID.hex(Array(SHA256.hash(data: bytes))), signature: nil, createdAt: now
@@ -174,12 +186,59 @@ public struct AuditLogFiles: Sendable {
         let sha = KeyMaterialID.hex(Array(SHA256.hash(data: bytes)))
         let signingString = Self.signingString(endTime: AuditDates.iso8601(now), object: name, digestSHA256: sha, previousSignature: previous?.signature)
         let signature = KeyMaterialID.hex(Array(try signingKey.sign(Data(signingString.utf8), type: .raw, algorithm: .rsassaPKCS1SHA256)))
-        try Self.writeDurably(bytes, to: "\(directory)/\(name)")
-        try Self.writeDurably(Data(signature.utf8), to: "\(directory)/\(name).sig")
+        try stage(bytes, as: name)
+        try stage(Data(signature.utf8), as: name + ".sig")
         return AuditFile(
             name: name, kind: .digest, account: account, region: region, firstSequence: log.firstSequence,
             lastSequence: log.lastSequence, sha256: sha, signature: signature, createdAt: now
         )
+    }
+
+    // MARK: Staging
+
+    /// A delivery's files wait here until the store has committed the delivery, then move into
+    /// place. So a delivery cut short (a crash, a failed commit) never leaves a log file whose
+    /// records the next delivery writes again: before its commit its files stay here and the next
+    /// roll deletes them; after it, the next roll moves them into place. Names are the files' own
+    /// with `/` written as `!`.
+    var stagingDirectory: String { "\(directory)/.staging" }
+
+    private func stagedPath(_ name: String) -> String {
+        "\(stagingDirectory)/\(name.replacingOccurrences(of: "/", with: "!"))"
+    }
+
+    private func stage(_ data: Data, as name: String) throws {
+        try Self.writeDurably(data, to: stagedPath(name))
+    }
+
+    /// Moves a staged file into place (rename(2): a crash leaves it staged or placed, never neither).
+    private func publish(_ name: String) throws {
+        let path = "\(directory)/\(name)"
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        guard rename(stagedPath(name), path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    /// What a delivery cut short left staged (run with the lease held, before delivering): the
+    /// files of a committed delivery — the last the store lists for their account and region —
+    /// go into place, the others (and half-written temporaries) are deleted.
+    func recoverStaged() async throws {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: stagingDirectory)) ?? []
+        for entry in entries.sorted() {
+            let name = entry.replacingOccurrences(of: "!", with: "/")
+            let file = name.hasSuffix(".sig") ? String(name.dropLast(4)) : name
+            let parts = file.split(separator: "/", omittingEmptySubsequences: false)
+            var committed = false
+            if !name.hasSuffix(".tmp"), parts.count > 4, parts[0] == "AWSLogs", parts[2] == "CloudTrail" || parts[2] == "CloudTrail-Digest" {
+                let kind: AuditFile.Kind = parts[2] == "CloudTrail" ? .log : .digest
+                let (account, region) = (String(parts[1]), String(parts[3]))
+                committed = try await store.read { try $0.lastAuditFile(kind: kind, account: account, region: region) }?.name == file
+            }
+            if committed {
+                try publish(name)
+            } else {
+                unlink("\(stagingDirectory)/\(entry)")
+            }
+        }
     }
 
     /// CloudTrail's data signing string.
@@ -207,5 +266,50 @@ public struct AuditLogFiles: Sendable {
         try handle.close()
         // rename(2) replaces the old file atomically: a crash leaves the old or the new, never neither.
         guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+}
+
+/// Runs one body at a time, in the order they arrive (an async lock: a body may suspend).
+final class SerialGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func run<T>(_ body: () async throws -> T) async throws -> T {
+        await enter()
+        defer { leave() }
+        return try await body()
+    }
+
+    private func enter() async {
+        let entered = lock.withLock {
+            if busy { return false }
+            busy = true
+            return true
+        }
+        if entered { return }
+        await withCheckedContinuation { continuation in
+            // Free again since the check above: go ahead; else wait for `leave` to pass the turn.
+            let enter = lock.withLock {
+                if busy {
+                    waiting.append(continuation)
+                    return false
+                }
+                busy = true
+                return true
+            }
+            if enter { continuation.resume() }
+        }
+    }
+
+    private func leave() {
+        let next: CheckedContinuation<Void, Never>? = lock.withLock {
+            if waiting.isEmpty {
+                busy = false
+                return nil
+            }
+            return waiting.removeFirst()
+        }
+        next?.resume()  // still busy: the turn passes to the next body
     }
 }

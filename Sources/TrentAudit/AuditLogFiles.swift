@@ -219,19 +219,16 @@ public struct AuditLogFiles: Sendable {
     }
 
     /// What a delivery cut short left staged (run with the lease held, before delivering): the
-    /// files of a committed delivery — the last the store lists for their account and region —
-    /// go into place, the others (and half-written temporaries) are deleted.
+    /// files of a committed delivery — those the store lists — go into place, the others (and
+    /// half-written temporaries) are deleted.
     func recoverStaged() async throws {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: stagingDirectory)) ?? []
         for entry in entries.sorted() {
             let name = entry.replacingOccurrences(of: "!", with: "/")
             let file = name.hasSuffix(".sig") ? String(name.dropLast(4)) : name
-            let parts = file.split(separator: "/", omittingEmptySubsequences: false)
             var committed = false
-            if !name.hasSuffix(".tmp"), parts.count > 4, parts[0] == "AWSLogs", parts[2] == "CloudTrail" || parts[2] == "CloudTrail-Digest" {
-                let kind: AuditFile.Kind = parts[2] == "CloudTrail" ? .log : .digest
-                let (account, region) = (String(parts[1]), String(parts[3]))
-                committed = try await store.read { try $0.lastAuditFile(kind: kind, account: account, region: region) }?.name == file
+            if !name.hasSuffix(".tmp"), name.hasPrefix("AWSLogs/") {
+                committed = try await store.read { try $0.auditFile(named: file) } != nil
             }
             if committed {
                 try publish(name)

@@ -224,6 +224,7 @@ struct CacheOnlyReader: KeyStoreReader {
     func auditEvents(afterSequence: Int64, limit: Int) throws -> [SequencedAuditEvent] { throw KeyCache.Miss() }
     func auditFiles() throws -> [AuditFile] { throw KeyCache.Miss() }
     func lastAuditFile(kind: AuditFile.Kind, account: String, region: String) throws -> AuditFile? { throw KeyCache.Miss() }
+    func auditFile(named name: String) throws -> AuditFile? { throw KeyCache.Miss() }
     func latestSuccessfulEvent(keyID: String, region: String, eventNames: [String]) throws -> AuditEvent? { throw KeyCache.Miss() }
 }
 
@@ -393,6 +394,7 @@ extension ForwardingReader {
     func lastAuditFile(kind: AuditFile.Kind, account: String, region: String) throws -> AuditFile? {
         try readerBase.lastAuditFile(kind: kind, account: account, region: region)
     }
+    func auditFile(named name: String) throws -> AuditFile? { try readerBase.auditFile(named: name) }
     func latestSuccessfulEvent(keyID: String, region: String, eventNames: [String]) throws -> AuditEvent? {
         try readerBase.latestSuccessfulEvent(keyID: keyID, region: region, eventNames: eventNames)
     }

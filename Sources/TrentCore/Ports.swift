@@ -86,6 +86,8 @@ public protocol KeyStoreReader {
     func auditFiles() throws -> [AuditFile]
     /// The audit log or digest file last recorded for an account and region.
     func lastAuditFile(kind: AuditFile.Kind, account: String, region: String) throws -> AuditFile?
+    /// The audit file recorded under this name, if any.
+    func auditFile(named name: String) throws -> AuditFile?
     /// The newest successful event of one of `eventNames` about a key in `region` (the replicas
     /// of a multi-Region key share its id, not their use).
     func latestSuccessfulEvent(keyID: String, region: String, eventNames: [String]) throws -> AuditEvent?

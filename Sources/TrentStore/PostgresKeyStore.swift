@@ -804,6 +804,10 @@ final class PostgresTransaction: KeyStoreTransaction, @unchecked Sendable {
         try rows("SELECT * FROM audit_files ORDER BY ord").map(Self.auditFile(from:))
     }
 
+    func auditFile(named name: String) throws -> AuditFile? {
+        try rows("SELECT * FROM audit_files WHERE name = $1", name).first.map(Self.auditFile(from:))
+    }
+
     private static func auditFile(from row: PostgresRandomAccessRow) throws -> AuditFile {
         AuditFile(
             name: try row.decode("name", as: String.self), kind: AuditFile.Kind(rawValue: try row.decode("kind", as: String.self)) ?? .log,

@@ -607,6 +607,10 @@ struct SQLiteTransaction: KeyStoreTransaction {
         try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit_files ORDER BY rowid")).map(Self.auditFile(from:))
     }
 
+    func auditFile(named name: String) throws -> AuditFile? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM audit_files WHERE name = ?"), arguments: [name]).map(Self.auditFile(from:))
+    }
+
     private static func auditFile(from row: Row) -> AuditFile {
         AuditFile(
             name: row["name"], kind: AuditFile.Kind(rawValue: row["kind"]) ?? .log, account: row["account"], region: row["region"],

@@ -29,6 +29,20 @@ import TrentStore
             policy: "{}", tags: [Tag(key: "k", value: "v")])
     }
 
+    /// Audit files are found by name (what a delivery cut short left staged is placed or deleted by it).
+    @Test(arguments: 0..<stores.count)
+    func auditFilesAreFoundByName(store index: Int) async throws {
+        let store = try await Self.stores[index]()
+        let file = AuditFile(
+            name: "AWSLogs/111122223333/CloudTrail/us-east-1/2026/12/05/l.json.gz", kind: .log, account: "111122223333",
+            region: "us-east-1", firstSequence: 1, lastSequence: 9, sha256: "00", signature: nil,
+            createdAt: Date(timeIntervalSince1970: 1_800_000_000)
+        )
+        try await store.write { tx in try tx.insert(file) }
+        #expect(try await store.read { try $0.auditFile(named: file.name) } == file)
+        #expect(try await store.read { try $0.auditFile(named: file.name + "x") } == nil)
+    }
+
     @Test(arguments: 0..<stores.count)
     func keysRoundTripAndUpdate(store index: Int) async throws {
         let store = try await Self.stores[index]()

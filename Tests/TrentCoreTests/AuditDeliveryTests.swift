@@ -78,6 +78,13 @@ import TrentStore
         (try? FileManager.default.contentsOfDirectory(atPath: setup.files.stagingDirectory)) ?? []
     }
 
+    /// Each event's record in exactly one log file, nothing left staged, and the files valid.
+    static func expectDeliveredOnce(_ setup: Setup, _ events: [AuditEvent]) throws {
+        #expect(try delivered(setup.directory).sorted() == events.compactMap(\.requestID).sorted())
+        #expect(staged(setup).isEmpty)
+        #expect(AuditValidator(directory: setup.directory).validate().problems == [])
+    }
+
     @Test func filesOfADeliveryThatWasNotCommittedAreDeletedAndDeliveredOnce() async throws {
         let setup = try Self.setup()
         let events = (0..<5).map { _ in Self.event() }
@@ -90,9 +97,7 @@ import TrentStore
 
         setup.store.fail(false)
         #expect(try await setup.files.roll(now: Date()) == 2)
-        #expect(try Self.delivered(setup.directory).sorted() == events.compactMap(\.requestID).sorted())
-        #expect(Self.staged(setup).isEmpty)
-        #expect(AuditValidator(directory: setup.directory).validate().problems == [])
+        try Self.expectDeliveredOnce(setup, events)
     }
 
     @Test func filesOfACommittedDeliveryGoIntoPlaceAtTheNextRoll() async throws {
@@ -115,9 +120,7 @@ import TrentStore
         let second = (0..<2).map { _ in Self.event() }
         try await setup.store.appendAuditEvents(second)
         #expect(try await setup.files.roll(now: Date()) == 2)
-        #expect(try Self.delivered(setup.directory).sorted() == (first + second).compactMap(\.requestID).sorted())
-        #expect(Self.staged(setup).isEmpty)
-        #expect(AuditValidator(directory: setup.directory).validate().problems == [])
+        try Self.expectDeliveredOnce(setup, first + second)
     }
 
     /// Rolls asked for at once in one process (the roller and the test-only endpoint) take turns:
@@ -132,6 +135,6 @@ import TrentStore
             for try await files in group { written += files }
             #expect(written == 2)
         }
-        #expect(try Self.delivered(setup.directory).sorted() == events.compactMap(\.requestID).sorted())
+        try Self.expectDeliveredOnce(setup, events)
     }
 }

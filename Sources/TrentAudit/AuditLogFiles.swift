@@ -221,7 +221,7 @@ public struct AuditLogFiles: Sendable {
     /// What a delivery cut short left staged (run with the lease held, before delivering): the
     /// files of a committed delivery — those the store lists — go into place, the others (and
     /// half-written temporaries) are deleted.
-    func recoverStaged() async throws {
+    private func recoverStaged() async throws {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: stagingDirectory)) ?? []
         for entry in entries.sorted() {
             let name = entry.replacingOccurrences(of: "!", with: "/")

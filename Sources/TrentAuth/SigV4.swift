@@ -154,11 +154,9 @@ public enum SigV4 {
         }
     }
 
+    /// The digest's bytes read in place (iterating a digest copies it into an array first).
     public static func hexSHA256(_ data: some DataProtocol) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        appendHex(digest: SHA256.hash(data: data), to: &out)
-        return String(decoding: out, as: UTF8.self)
+        SHA256.hash(data: data).withUnsafeBytes { hex($0) }
     }
 
     /// Lower-case hex of bytes.

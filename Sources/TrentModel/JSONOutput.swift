@@ -90,10 +90,14 @@ public struct JSONOutput {
         }
     }
 
+    /// Reads the string's bytes where they are: a copy to call `withUTF8` on cost a retain and a
+    /// release per string, and a record has dozens of strings.
     private mutating func quoted(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { Self.escape($0, into: &bytes) }
+        if value.utf8.withContiguousStorageIfAvailable({ Self.escape($0, into: &bytes) }) == nil {
+            var copy = value
+            copy.withUTF8 { Self.escape($0, into: &bytes) }
+        }
         bytes.append(UInt8(ascii: "\""))
     }
 

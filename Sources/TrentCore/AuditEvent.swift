@@ -71,33 +71,134 @@ public final class RequestKeys: Sendable {
 }
 
 /// One audit record in domain terms; TrentAudit renders it in CloudTrail's format.
+///
+/// A record is copied several times on its way (into the journal, the store, the audit roll), so
+/// its fields live in one shared, unchanging object: a copy is one reference count, not one per
+/// string. Setting a field gives the record a fresh object.
 public struct AuditEvent: Sendable, Equatable, Codable {
     public enum EventType: String, Sendable, Codable {
         case apiCall = "AwsApiCall"
         case serviceEvent = "AwsServiceEvent"
     }
 
-    public var eventID: String
-    public var eventTime: Date
-    public var eventName: String
-    public var eventType: EventType
-    public var account: String
-    public var region: String
-    public var requestID: String?
-    public var sourceIPAddress: String?
-    public var userAgent: String?
-    public var accessKeyID: String?
-    public var readOnly: Bool
-    public var requestParameters: JSONValue?
-    public var responseElements: JSONValue?
-    public var additionalEventData: JSONValue?
-    public var resourceARNs: [String]
-    public var errorCode: String?
-    public var errorMessage: String?
+    /// The record's fields, stored and coded (`Codable`) as they are.
+    private struct Fields: Sendable, Equatable, Codable {
+        var eventID: String
+        var eventTime: Date
+        var eventName: String
+        var eventType: EventType
+        var account: String
+        var region: String
+        var requestID: String?
+        var sourceIPAddress: String?
+        var userAgent: String?
+        var accessKeyID: String?
+        var readOnly: Bool
+        var requestParameters: JSONValue?
+        var responseElements: JSONValue?
+        var additionalEventData: JSONValue?
+        var resourceARNs: [String]
+        var errorCode: String?
+        var errorMessage: String?
+        /// The key the event concerns, for lookup by key.
+        var keyID: String?
+        /// Who called (API calls); records written before authentication existed have none (root).
+        var principal: Principal?
+    }
+
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    private var fields: Fields {
+        get { box.fields }
+        set { box = Box(newValue) }
+    }
+
+    /// This value and `other` read the same fields object (a copy does, until a field is set).
+    func sharesFields(with other: AuditEvent) -> Bool { box === other.box }
+
+    public var eventID: String {
+        get { box.fields.eventID }
+        set { fields.eventID = newValue }
+    }
+    public var eventTime: Date {
+        get { box.fields.eventTime }
+        set { fields.eventTime = newValue }
+    }
+    public var eventName: String {
+        get { box.fields.eventName }
+        set { fields.eventName = newValue }
+    }
+    public var eventType: EventType {
+        get { box.fields.eventType }
+        set { fields.eventType = newValue }
+    }
+    public var account: String {
+        get { box.fields.account }
+        set { fields.account = newValue }
+    }
+    public var region: String {
+        get { box.fields.region }
+        set { fields.region = newValue }
+    }
+    public var requestID: String? {
+        get { box.fields.requestID }
+        set { fields.requestID = newValue }
+    }
+    public var sourceIPAddress: String? {
+        get { box.fields.sourceIPAddress }
+        set { fields.sourceIPAddress = newValue }
+    }
+    public var userAgent: String? {
+        get { box.fields.userAgent }
+        set { fields.userAgent = newValue }
+    }
+    public var accessKeyID: String? {
+        get { box.fields.accessKeyID }
+        set { fields.accessKeyID = newValue }
+    }
+    public var readOnly: Bool {
+        get { box.fields.readOnly }
+        set { fields.readOnly = newValue }
+    }
+    public var requestParameters: JSONValue? {
+        get { box.fields.requestParameters }
+        set { fields.requestParameters = newValue }
+    }
+    public var responseElements: JSONValue? {
+        get { box.fields.responseElements }
+        set { fields.responseElements = newValue }
+    }
+    public var additionalEventData: JSONValue? {
+        get { box.fields.additionalEventData }
+        set { fields.additionalEventData = newValue }
+    }
+    public var resourceARNs: [String] {
+        get { box.fields.resourceARNs }
+        set { fields.resourceARNs = newValue }
+    }
+    public var errorCode: String? {
+        get { box.fields.errorCode }
+        set { fields.errorCode = newValue }
+    }
+    public var errorMessage: String? {
+        get { box.fields.errorMessage }
+        set { fields.errorMessage = newValue }
+    }
     /// The key the event concerns, for lookup by key.
-    public var keyID: String?
+    public var keyID: String? {
+        get { box.fields.keyID }
+        set { fields.keyID = newValue }
+    }
     /// Who called (API calls); records written before authentication existed have none (root).
-    public var principal: Principal?
+    public var principal: Principal? {
+        get { box.fields.principal }
+        set { fields.principal = newValue }
+    }
 
     public init(
         eventID: String, eventTime: Date, eventName: String, eventType: EventType, account: String, region: String,
@@ -105,25 +206,24 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         requestParameters: JSONValue?, responseElements: JSONValue?, additionalEventData: JSONValue? = nil,
         resourceARNs: [String], errorCode: String?, errorMessage: String?, keyID: String?, principal: Principal? = nil
     ) {
-        self.principal = principal
-        self.eventID = eventID
-        self.eventTime = eventTime
-        self.eventName = eventName
-        self.eventType = eventType
-        self.account = account
-        self.region = region
-        self.requestID = requestID
-        self.sourceIPAddress = sourceIPAddress
-        self.userAgent = userAgent
-        self.accessKeyID = accessKeyID
-        self.readOnly = readOnly
-        self.requestParameters = requestParameters
-        self.responseElements = responseElements
-        self.additionalEventData = additionalEventData
-        self.resourceARNs = resourceARNs
-        self.errorCode = errorCode
-        self.errorMessage = errorMessage
-        self.keyID = keyID
+        box = Box(Fields(
+            eventID: eventID, eventTime: eventTime, eventName: eventName, eventType: eventType, account: account, region: region,
+            requestID: requestID, sourceIPAddress: sourceIPAddress, userAgent: userAgent, accessKeyID: accessKeyID, readOnly: readOnly,
+            requestParameters: requestParameters, responseElements: responseElements, additionalEventData: additionalEventData,
+            resourceARNs: resourceARNs, errorCode: errorCode, errorMessage: errorMessage, keyID: keyID, principal: principal
+        ))
+    }
+
+    public init(from decoder: any Decoder) throws {
+        box = Box(try Fields(from: decoder))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try box.fields.encode(to: encoder)
+    }
+
+    public static func == (lhs: AuditEvent, rhs: AuditEvent) -> Bool {
+        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
     }
 
     /// Operations that change nothing, as CloudTrail marks them `readOnly`.

@@ -109,28 +109,97 @@ public struct Tag: Sendable, Equatable, Codable {
 }
 
 /// A KMS key: the AWS resource. Its secret bytes are `KeyMaterial` versions, stored apart.
+///
+/// Every call copies its key several times (out of the cache, into the result, into the audit
+/// record's ARN), so the fields live in one shared, unchanging object: a copy is one reference
+/// count, not one per string. Setting a field gives the key a fresh object.
 public struct Key: Sendable, Equatable {
-    public let id: String
-    public let account: String
-    public let region: String
-    public let createdAt: Date
-    public var description: String
-    public let keySpec: KeySpec
-    public let keyUsage: KeyUsage
-    public let origin: KeyOrigin
+    private struct Fields: Equatable {
+        var id: String
+        var account: String
+        var region: String
+        var createdAt: Date
+        var description: String
+        var keySpec: KeySpec
+        var keyUsage: KeyUsage
+        var origin: KeyOrigin
+        var state: KeyState
+        var deletionDate: Date?
+        var pendingWindowInDays: Int?
+        var policy: String
+        var tags: [Tag]
+        var currentMaterialID: String?
+        var rotationPeriodInDays: Int?
+        var nextRotationDate: Date?
+        var primaryRegion: String?
+    }
+
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    private var fields: Fields {
+        get { box.fields }
+        set { box = Box(newValue) }
+    }
+
+    /// This value and `other` read the same fields object (a copy does, until a field is set).
+    func sharesFields(with other: Key) -> Bool { box === other.box }
+
+    public var id: String { box.fields.id }
+    public var account: String { box.fields.account }
+    public var region: String { box.fields.region }
+    public var createdAt: Date { box.fields.createdAt }
+    public var description: String {
+        get { box.fields.description }
+        set { fields.description = newValue }
+    }
+    public var keySpec: KeySpec { box.fields.keySpec }
+    public var keyUsage: KeyUsage { box.fields.keyUsage }
+    public var origin: KeyOrigin { box.fields.origin }
     /// The stored state. Expiry of imported material is judged at use: see `effectiveState`.
-    public var state: KeyState
-    public var deletionDate: Date?
-    public var pendingWindowInDays: Int?
-    public var policy: String
-    public var tags: [Tag]
+    public var state: KeyState {
+        get { box.fields.state }
+        set { fields.state = newValue }
+    }
+    public var deletionDate: Date? {
+        get { box.fields.deletionDate }
+        set { fields.deletionDate = newValue }
+    }
+    public var pendingWindowInDays: Int? {
+        get { box.fields.pendingWindowInDays }
+        set { fields.pendingWindowInDays = newValue }
+    }
+    public var policy: String {
+        get { box.fields.policy }
+        set { fields.policy = newValue }
+    }
+    public var tags: [Tag] {
+        get { box.fields.tags }
+        set { fields.tags = newValue }
+    }
     /// The material that encrypts now (`nil` before the first import).
-    public var currentMaterialID: String?
+    public var currentMaterialID: String? {
+        get { box.fields.currentMaterialID }
+        set { fields.currentMaterialID = newValue }
+    }
     /// Automatic rotation: the period when enabled (`nil` when disabled) and the next date.
-    public var rotationPeriodInDays: Int?
-    public var nextRotationDate: Date?
+    public var rotationPeriodInDays: Int? {
+        get { box.fields.rotationPeriodInDays }
+        set { fields.rotationPeriodInDays = newValue }
+    }
+    public var nextRotationDate: Date? {
+        get { box.fields.nextRotationDate }
+        set { fields.nextRotationDate = newValue }
+    }
     /// For multi-Region keys (`mrk-` ids): the region of the primary key of the set.
-    public var primaryRegion: String?
+    public var primaryRegion: String? {
+        get { box.fields.primaryRegion }
+        set { fields.primaryRegion = newValue }
+    }
 
     public init(
         id: String, account: String, region: String, createdAt: Date, description: String,
@@ -139,23 +208,16 @@ public struct Key: Sendable, Equatable {
         currentMaterialID: String? = nil, rotationPeriodInDays: Int? = nil, nextRotationDate: Date? = nil,
         primaryRegion: String? = nil
     ) {
-        self.primaryRegion = primaryRegion
-        self.id = id
-        self.account = account
-        self.region = region
-        self.createdAt = createdAt
-        self.description = description
-        self.keySpec = keySpec
-        self.keyUsage = keyUsage
-        self.origin = origin
-        self.state = state
-        self.deletionDate = deletionDate
-        self.pendingWindowInDays = pendingWindowInDays
-        self.policy = policy
-        self.tags = tags
-        self.currentMaterialID = currentMaterialID
-        self.rotationPeriodInDays = rotationPeriodInDays
-        self.nextRotationDate = nextRotationDate
+        box = Box(Fields(
+            id: id, account: account, region: region, createdAt: createdAt, description: description, keySpec: keySpec, keyUsage: keyUsage,
+            origin: origin, state: state, deletionDate: deletionDate, pendingWindowInDays: pendingWindowInDays, policy: policy, tags: tags,
+            currentMaterialID: currentMaterialID, rotationPeriodInDays: rotationPeriodInDays, nextRotationDate: nextRotationDate,
+            primaryRegion: primaryRegion
+        ))
+    }
+
+    public static func == (lhs: Key, rhs: Key) -> Bool {
+        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
     }
 
     public var arn: String { ARN.key(region: region, account: account, keyID: id) }

@@ -17,12 +17,21 @@ import Foundation
 /// grew since the cache last saw it (`validate`). A call that starts after another node answered a
 /// change therefore never uses what was read before that change.
 public final class KeyCache: Sendable {
-    /// A key and everything authorization and cryptography read about it.
-    struct Snapshot: Sendable {
+    /// A key and everything authorization and cryptography read about it. A class: a call takes
+    /// the snapshot out of the cache several times, and a reference is one count to copy where
+    /// the key and its lists are one per string.
+    final class Snapshot: Sendable {
         let key: Key
         let materials: [KeyMaterial]
         let aliases: [Alias]
         let grants: [Grant]
+
+        init(key: Key, materials: [KeyMaterial], aliases: [Alias], grants: [Grant]) {
+            self.key = key
+            self.materials = materials
+            self.aliases = aliases
+            self.grants = grants
+        }
     }
 
     private final class Entry {

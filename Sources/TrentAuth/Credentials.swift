@@ -2,6 +2,10 @@ public import Foundation
 import Crypto
 
 /// Who signed a request, as CloudTrail's `userIdentity` and key policies name it.
+///
+/// Its names (`arn`, `policyARN`, `principalID`) are worked out when it is made, through a shared
+/// cache (a handful of identities make every call), and kept with its fields in one object that
+/// copies share: every call's authorization and audit record read them several times.
 public struct Principal: Sendable, Equatable, Hashable, Codable {
     public enum Kind: String, Sendable, Codable {
         case root = "Root"
@@ -9,33 +13,87 @@ public struct Principal: Sendable, Equatable, Hashable, Codable {
         case assumedRole = "AssumedRole"
     }
 
-    public var kind: Kind
-    public var account: String
+    fileprivate struct Fields: Sendable, Hashable, Codable {
+        var kind: Kind
+        var account: String
+        var name: String?
+        var sessionName: String?
+    }
+
+    private final class Box: Sendable {
+        let fields: Fields
+        let names: PrincipalNames.Names
+
+        init(_ fields: Fields) {
+            self.fields = fields
+            names = PrincipalNames.shared.names(of: fields)
+        }
+    }
+
+    private var box: Box
+
+    private var fields: Fields {
+        get { box.fields }
+        set { box = Box(newValue) }
+    }
+
+    public var kind: Kind {
+        get { box.fields.kind }
+        set { fields.kind = newValue }
+    }
+    public var account: String {
+        get { box.fields.account }
+        set { fields.account = newValue }
+    }
     /// The user's or role's name (nil for the account root).
-    public var name: String?
+    public var name: String? {
+        get { box.fields.name }
+        set { fields.name = newValue }
+    }
     /// The role session's name.
-    public var sessionName: String?
+    public var sessionName: String? {
+        get { box.fields.sessionName }
+        set { fields.sessionName = newValue }
+    }
 
     public init(kind: Kind, account: String, name: String? = nil, sessionName: String? = nil) {
-        self.kind = kind
-        self.account = account
-        self.name = name
-        self.sessionName = sessionName
+        box = Box(Fields(kind: kind, account: account, name: name, sessionName: sessionName))
     }
+
+    public init(from decoder: any Decoder) throws {
+        box = Box(try Fields(from: decoder))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try box.fields.encode(to: encoder)
+    }
+
+    public static func == (lhs: Principal, rhs: Principal) -> Bool {
+        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        box.fields.hash(into: &hasher)
+    }
+
+    /// This value and `other` read the same object (a copy does, until a field is set).
+    func sharesNames(with other: Principal) -> Bool { box === other.box }
 
     public static func root(_ account: String) -> Principal { Principal(kind: .root, account: account) }
 
     /// `arn:aws:iam::A:root`, `arn:aws:iam::A:user/N`, `arn:aws:sts::A:assumed-role/R/S`.
-    public var arn: String { PrincipalNames.shared.names(of: self).arn }
+    public var arn: String { box.names.arn }
 
     /// The ARN a policy's `Principal` names for this caller: the role's ARN for a role session.
-    public var policyARN: String { PrincipalNames.shared.names(of: self).policyARN }
+    public var policyARN: String { box.names.policyARN }
 
     /// A stable id in the shape of IAM's (`AIDA…` users, `AROA…:session` roles, the account for root).
-    public var principalID: String { PrincipalNames.shared.names(of: self).principalID }
+    public var principalID: String { box.names.principalID }
+}
 
-    /// The three names, worked out (every call's authorization and audit record use them).
-    fileprivate var names: PrincipalNames.Names {
+extension Principal.Fields {
+    /// The three names, worked out.
+    var names: PrincipalNames.Names {
         let arn = switch kind {
         case .root: "arn:aws:iam::\(account):root"
         case .user: "arn:aws:iam::\(account):user/\(name ?? "")"
@@ -68,16 +126,16 @@ public struct Principal: Sendable, Equatable, Hashable, Codable {
 /// Principals' names by principal, worked out once (a handful of identities make every call);
 /// emptied when it holds `limit`.
 final class PrincipalNames: @unchecked Sendable {
-    struct Names {
+    struct Names: Sendable {
         let arn: String, policyARN: String, principalID: String
     }
 
     static let shared = PrincipalNames()
     static let limit = 4096
     private let lock = NSLock()
-    private var known: [Principal: Names] = [:]
+    private var known: [Principal.Fields: Names] = [:]
 
-    func names(of principal: Principal) -> Names {
+    fileprivate func names(of principal: Principal.Fields) -> Names {
         if let names = lock.withLock({ known[principal] }) { return names }
         let names = principal.names
         lock.withLock {

@@ -72,9 +72,9 @@ extension PolicyDocument.Statement {
         case .other: return .none
         case .aws(let names):
             var best = PrincipalMatch.none
-            let callerNames = PrincipalNames.shared.names(of: caller)  // one lookup, not two per name
+            let arn = caller.arn, policyARN = caller.policyARN
             for name in names {
-                if name == callerNames.arn || name == callerNames.policyARN { return .direct }
+                if name == arn || name == policyARN { return .direct }
                 if name == caller.account || isRootARN(name, of: caller.account) {
                     best = caller.kind == .root ? .direct : .account
                 }

@@ -1,5 +1,6 @@
+import Foundation
 import Testing
-import TrentAuth
+@testable import TrentAuth
 
 @Suite struct PrincipalNamesTests {
     /// Names are remembered per principal: more principals than the memory holds still get their
@@ -28,5 +29,26 @@ import TrentAuth
             }
         }
         #expect(Set(first.map(\.2)).count == principals.count)
+    }
+
+    /// A principal carries its names: copies share them, and setting a field works them out again.
+    @Test func copiesShareTheirNamesAndAChangedFieldRenamesThem() throws {
+        let user = Principal(kind: .user, account: "111122223333", name: "alice")
+        var renamed = user
+        #expect(renamed.sharesNames(with: user))
+        renamed.name = "bob"
+        #expect(!renamed.sharesNames(with: user))
+        #expect(user.arn == "arn:aws:iam::111122223333:user/alice")
+        #expect(renamed.arn == "arn:aws:iam::111122223333:user/bob" && renamed.principalID != user.principalID)
+        renamed.kind = .assumedRole
+        renamed.sessionName = "s"
+        #expect(renamed.arn == "arn:aws:sts::111122223333:assumed-role/bob/s" && renamed.policyARN == "arn:aws:iam::111122223333:role/bob")
+        #expect(renamed == Principal(kind: .assumedRole, account: "111122223333", name: "bob", sessionName: "s"))
+        #expect(Set([renamed, Principal(kind: .assumedRole, account: "111122223333", name: "bob", sessionName: "s")]).count == 1)
+        // Stored and read back as the four fields, as before.
+        let json = try JSONEncoder().encode(renamed)
+        let object = try JSONSerialization.jsonObject(with: json) as? [String: String]
+        #expect(object == ["kind": "AssumedRole", "account": "111122223333", "name": "bob", "sessionName": "s"])
+        #expect(try JSONDecoder().decode(Principal.self, from: json).arn == renamed.arn)
     }
 }

@@ -136,10 +136,12 @@ public enum SigV4Verifier {
     private static func headerClaim(_ header: String, request: SignableRequest) throws(AuthError) -> SignatureClaim {
         let parsed = header.utf8.withContiguousStorageIfAvailable(headerFields) ?? Array(header.utf8).withUnsafeBufferPointer(headerFields)
         let fields = try parsed.get()
+        // Each field checked by itself: a list of the three, built to look for the missing ones,
+        // cost an allocation on every call.
         var missing: [String] = []
-        for (name, value) in [("Credential", fields.credential), ("Signature", fields.signature), ("SignedHeaders", fields.signedHeaders)] where value == nil {
-            missing.append("Authorization header requires '\(name)' parameter.")
-        }
+        if fields.credential == nil { missing.append("Authorization header requires 'Credential' parameter.") }
+        if fields.signature == nil { missing.append("Authorization header requires 'Signature' parameter.") }
+        if fields.signedHeaders == nil { missing.append("Authorization header requires 'SignedHeaders' parameter.") }
         let amzDate = request.firstValue(of: "x-amz-date")
         let httpDate = request.firstValue(of: "date")
         if amzDate == nil, httpDate == nil {

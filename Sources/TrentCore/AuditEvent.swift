@@ -106,97 +106,87 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         var principal: Principal?
     }
 
-    private final class Box: Sendable {
-        let fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
-    }
-
-    private var box: Box
-
-    private var fields: Fields {
-        get { box.fields }
-        set { box = Box(newValue) }
-    }
+    @SharedFields private var fields: Fields
 
     /// This value and `other` read the same fields object (a copy does, until a field is set).
-    func sharesFields(with other: AuditEvent) -> Bool { box === other.box }
+    func sharesFields(with other: AuditEvent) -> Bool { _fields.isShared(with: other._fields) }
 
     public var eventID: String {
-        get { box.fields.eventID }
+        get { fields.eventID }
         set { fields.eventID = newValue }
     }
     public var eventTime: Date {
-        get { box.fields.eventTime }
+        get { fields.eventTime }
         set { fields.eventTime = newValue }
     }
     public var eventName: String {
-        get { box.fields.eventName }
+        get { fields.eventName }
         set { fields.eventName = newValue }
     }
     public var eventType: EventType {
-        get { box.fields.eventType }
+        get { fields.eventType }
         set { fields.eventType = newValue }
     }
     public var account: String {
-        get { box.fields.account }
+        get { fields.account }
         set { fields.account = newValue }
     }
     public var region: String {
-        get { box.fields.region }
+        get { fields.region }
         set { fields.region = newValue }
     }
     public var requestID: String? {
-        get { box.fields.requestID }
+        get { fields.requestID }
         set { fields.requestID = newValue }
     }
     public var sourceIPAddress: String? {
-        get { box.fields.sourceIPAddress }
+        get { fields.sourceIPAddress }
         set { fields.sourceIPAddress = newValue }
     }
     public var userAgent: String? {
-        get { box.fields.userAgent }
+        get { fields.userAgent }
         set { fields.userAgent = newValue }
     }
     public var accessKeyID: String? {
-        get { box.fields.accessKeyID }
+        get { fields.accessKeyID }
         set { fields.accessKeyID = newValue }
     }
     public var readOnly: Bool {
-        get { box.fields.readOnly }
+        get { fields.readOnly }
         set { fields.readOnly = newValue }
     }
     public var requestParameters: JSONValue? {
-        get { box.fields.requestParameters }
+        get { fields.requestParameters }
         set { fields.requestParameters = newValue }
     }
     public var responseElements: JSONValue? {
-        get { box.fields.responseElements }
+        get { fields.responseElements }
         set { fields.responseElements = newValue }
     }
     public var additionalEventData: JSONValue? {
-        get { box.fields.additionalEventData }
+        get { fields.additionalEventData }
         set { fields.additionalEventData = newValue }
     }
     public var resourceARNs: [String] {
-        get { box.fields.resourceARNs }
+        get { fields.resourceARNs }
         set { fields.resourceARNs = newValue }
     }
     public var errorCode: String? {
-        get { box.fields.errorCode }
+        get { fields.errorCode }
         set { fields.errorCode = newValue }
     }
     public var errorMessage: String? {
-        get { box.fields.errorMessage }
+        get { fields.errorMessage }
         set { fields.errorMessage = newValue }
     }
     /// The key the event concerns, for lookup by key.
     public var keyID: String? {
-        get { box.fields.keyID }
+        get { fields.keyID }
         set { fields.keyID = newValue }
     }
     /// Who called (API calls); records written before authentication existed have none (root).
     public var principal: Principal? {
-        get { box.fields.principal }
+        get { fields.principal }
         set { fields.principal = newValue }
     }
 
@@ -206,24 +196,24 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         requestParameters: JSONValue?, responseElements: JSONValue?, additionalEventData: JSONValue? = nil,
         resourceARNs: [String], errorCode: String?, errorMessage: String?, keyID: String?, principal: Principal? = nil
     ) {
-        box = Box(Fields(
+        fields = Fields(
             eventID: eventID, eventTime: eventTime, eventName: eventName, eventType: eventType, account: account, region: region,
             requestID: requestID, sourceIPAddress: sourceIPAddress, userAgent: userAgent, accessKeyID: accessKeyID, readOnly: readOnly,
             requestParameters: requestParameters, responseElements: responseElements, additionalEventData: additionalEventData,
             resourceARNs: resourceARNs, errorCode: errorCode, errorMessage: errorMessage, keyID: keyID, principal: principal
-        ))
+        )
     }
 
     public init(from decoder: any Decoder) throws {
-        box = Box(try Fields(from: decoder))
+        fields = try Fields(from: decoder)
     }
 
     public func encode(to encoder: any Encoder) throws {
-        try box.fields.encode(to: encoder)
+        try fields.encode(to: encoder)
     }
 
     public static func == (lhs: AuditEvent, rhs: AuditEvent) -> Bool {
-        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
+        lhs.sharesFields(with: rhs) || lhs.fields == rhs.fields
     }
 
     /// Operations that change nothing, as CloudTrail marks them `readOnly`.

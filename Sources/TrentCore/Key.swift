@@ -134,70 +134,60 @@ public struct Key: Sendable, Equatable {
         var primaryRegion: String?
     }
 
-    private final class Box: Sendable {
-        let fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
-    }
-
-    private var box: Box
-
-    private var fields: Fields {
-        get { box.fields }
-        set { box = Box(newValue) }
-    }
+    @SharedFields private var fields: Fields
 
     /// This value and `other` read the same fields object (a copy does, until a field is set).
-    func sharesFields(with other: Key) -> Bool { box === other.box }
+    func sharesFields(with other: Key) -> Bool { _fields.isShared(with: other._fields) }
 
-    public var id: String { box.fields.id }
-    public var account: String { box.fields.account }
-    public var region: String { box.fields.region }
-    public var createdAt: Date { box.fields.createdAt }
+    public var id: String { fields.id }
+    public var account: String { fields.account }
+    public var region: String { fields.region }
+    public var createdAt: Date { fields.createdAt }
     public var description: String {
-        get { box.fields.description }
+        get { fields.description }
         set { fields.description = newValue }
     }
-    public var keySpec: KeySpec { box.fields.keySpec }
-    public var keyUsage: KeyUsage { box.fields.keyUsage }
-    public var origin: KeyOrigin { box.fields.origin }
+    public var keySpec: KeySpec { fields.keySpec }
+    public var keyUsage: KeyUsage { fields.keyUsage }
+    public var origin: KeyOrigin { fields.origin }
     /// The stored state. Expiry of imported material is judged at use: see `effectiveState`.
     public var state: KeyState {
-        get { box.fields.state }
+        get { fields.state }
         set { fields.state = newValue }
     }
     public var deletionDate: Date? {
-        get { box.fields.deletionDate }
+        get { fields.deletionDate }
         set { fields.deletionDate = newValue }
     }
     public var pendingWindowInDays: Int? {
-        get { box.fields.pendingWindowInDays }
+        get { fields.pendingWindowInDays }
         set { fields.pendingWindowInDays = newValue }
     }
     public var policy: String {
-        get { box.fields.policy }
+        get { fields.policy }
         set { fields.policy = newValue }
     }
     public var tags: [Tag] {
-        get { box.fields.tags }
+        get { fields.tags }
         set { fields.tags = newValue }
     }
     /// The material that encrypts now (`nil` before the first import).
     public var currentMaterialID: String? {
-        get { box.fields.currentMaterialID }
+        get { fields.currentMaterialID }
         set { fields.currentMaterialID = newValue }
     }
     /// Automatic rotation: the period when enabled (`nil` when disabled) and the next date.
     public var rotationPeriodInDays: Int? {
-        get { box.fields.rotationPeriodInDays }
+        get { fields.rotationPeriodInDays }
         set { fields.rotationPeriodInDays = newValue }
     }
     public var nextRotationDate: Date? {
-        get { box.fields.nextRotationDate }
+        get { fields.nextRotationDate }
         set { fields.nextRotationDate = newValue }
     }
     /// For multi-Region keys (`mrk-` ids): the region of the primary key of the set.
     public var primaryRegion: String? {
-        get { box.fields.primaryRegion }
+        get { fields.primaryRegion }
         set { fields.primaryRegion = newValue }
     }
 
@@ -208,16 +198,16 @@ public struct Key: Sendable, Equatable {
         currentMaterialID: String? = nil, rotationPeriodInDays: Int? = nil, nextRotationDate: Date? = nil,
         primaryRegion: String? = nil
     ) {
-        box = Box(Fields(
+        fields = Fields(
             id: id, account: account, region: region, createdAt: createdAt, description: description, keySpec: keySpec, keyUsage: keyUsage,
             origin: origin, state: state, deletionDate: deletionDate, pendingWindowInDays: pendingWindowInDays, policy: policy, tags: tags,
             currentMaterialID: currentMaterialID, rotationPeriodInDays: rotationPeriodInDays, nextRotationDate: nextRotationDate,
             primaryRegion: primaryRegion
-        ))
+        )
     }
 
     public static func == (lhs: Key, rhs: Key) -> Bool {
-        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
+        lhs.sharesFields(with: rhs) || lhs.fields == rhs.fields
     }
 
     public var arn: String { ARN.key(region: region, account: account, keyID: id) }

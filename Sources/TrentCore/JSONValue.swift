@@ -67,9 +67,29 @@ extension JSONValue {
             output.endArray()
         case .object(let o):
             output.beginObject()
-            for (key, value) in o.sorted(by: { $0.key < $1.key }) {
-                output.key(key)
-                value.write(to: &output)
+            // Members in sorted order. An object of one or two members (most calls' request
+            // parameters) is put in order by one comparison, without a sorted copy of it.
+            func member(_ index: [String: JSONValue].Index) {
+                output.key(o[index].key)
+                o[index].value.write(to: &output)
+            }
+            switch o.count {
+            case 0: break
+            case 1: member(o.startIndex)
+            case 2:
+                let a = o.startIndex, b = o.index(after: o.startIndex)
+                if o[a].key < o[b].key {
+                    member(a)
+                    member(b)
+                } else {
+                    member(b)
+                    member(a)
+                }
+            default:
+                for (key, value) in o.sorted(by: { $0.key < $1.key }) {
+                    output.key(key)
+                    value.write(to: &output)
+                }
             }
             output.endObject()
         }

@@ -32,6 +32,20 @@ import TrentCore
         }
     }
 
+    /// Objects of one or two members are ordered without sorting a copy: every pair of keys, in
+    /// whichever order the dictionary holds them, comes out sorted.
+    @Test func smallObjectsAreWrittenInKeyOrder() {
+        let keys = ["keyId", "encryptionAlgorithm", "KeyId", "", "é", "a/b"]
+        for first in keys {
+            #expect(String(decoding: JSONValue.object([first: .null]).serialized(), as: UTF8.self) == "{\(JSONValue.string(first).serializedText):null}")
+            for second in keys where second != first {
+                let text = String(decoding: JSONValue.object([first: .number(1), second: .number(2)]).serialized(), as: UTF8.self)
+                let (low, high) = first < second ? ((first, 1), (second, 2)) : ((second, 2), (first, 1))
+                #expect(text == "{\(JSONValue.string(low.0).serializedText):\(low.1),\(JSONValue.string(high.0).serializedText):\(high.1)}")
+            }
+        }
+    }
+
     @Test func parsesWhatItWritesAndWhatJSONEncoderWrites() throws {
         let encoder = JSONEncoder()
         var g = SystemRandomNumberGenerator()
@@ -52,4 +66,8 @@ import TrentCore
             #expect(throws: JSONValue.ParseError.self, "\(text)") { try JSONValue.parse(Data(text.utf8)) }
         }
     }
+}
+
+private extension JSONValue {
+    var serializedText: String { String(decoding: serialized(), as: UTF8.self) }
 }

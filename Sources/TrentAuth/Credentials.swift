@@ -38,21 +38,21 @@ public struct Principal: Sendable, Equatable, Hashable, Codable {
     }
 
     public var kind: Kind {
-        get { box.fields.kind }
+        get { fields.kind }
         set { fields.kind = newValue }
     }
     public var account: String {
-        get { box.fields.account }
+        get { fields.account }
         set { fields.account = newValue }
     }
     /// The user's or role's name (nil for the account root).
     public var name: String? {
-        get { box.fields.name }
+        get { fields.name }
         set { fields.name = newValue }
     }
     /// The role session's name.
     public var sessionName: String? {
-        get { box.fields.sessionName }
+        get { fields.sessionName }
         set { fields.sessionName = newValue }
     }
 
@@ -65,15 +65,15 @@ public struct Principal: Sendable, Equatable, Hashable, Codable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        try box.fields.encode(to: encoder)
+        try fields.encode(to: encoder)
     }
 
     public static func == (lhs: Principal, rhs: Principal) -> Bool {
-        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
+        lhs.sharesNames(with: rhs) || lhs.fields == rhs.fields
     }
 
     public func hash(into hasher: inout Hasher) {
-        box.fields.hash(into: &hasher)
+        fields.hash(into: &hasher)
     }
 
     /// This value and `other` read the same object (a copy does, until a field is set).

@@ -121,6 +121,19 @@ import TrentStore
         #expect(raw.joinedValue(of: "x-amz-target") == "A, B")
     }
 
+    /// An error body is `__type` then `message`, escaped where JSON needs it and nowhere else
+    /// (a slash as it is, as AWS writes ARNs in messages), and parses back to what was given.
+    @Test func errorBodies() throws {
+        let message = "Key 'arn:aws:kms:eu-west-1:111122223333:key/1234' is \"pending\"\\\n\u{1}ü"
+        let answer = KMSAnswer(error: "KMSInvalidStateException", message, status: .badRequest, requestID: "r")
+        let text = String(decoding: answer.body, as: UTF8.self)
+        #expect(text == #"{"__type":"KMSInvalidStateException","message":"Key 'arn:aws:kms:eu-west-1:111122223333:key/1234' is \"pending\"\\\n\u0001ü"}"#)
+        let parsed = try JSONSerialization.jsonObject(with: Data(answer.body)) as! [String: String]
+        #expect(parsed == ["__type": "KMSInvalidStateException", "message": message])
+        #expect(answer.errorType == "KMSInvalidStateException" && answer.status == .badRequest)
+        #expect(answer.headers.first { $0.name == "Content-Length" }?.value == String(answer.body.count))
+    }
+
     @Test func developmentModeReadsTheScopeLeniently() {
         let request = { (auth: String) in
             SignableRequest(method: "POST", path: "/", query: "", headers: [("Authorization", auth)], body: Data())

@@ -140,11 +140,35 @@ public enum SigV4 {
         }
     }
 
-    /// The value trimmed of spaces and tabs, inner runs of them one space.
+    /// The value trimmed of spaces and tabs, inner runs of them one space. Read in place; a value
+    /// with nothing to trim or collapse (the usual one) is copied whole.
     static func appendCollapsingSpaces(_ value: String, to out: inout [UInt8]) {
+        if value.utf8.withContiguousStorageIfAvailable({ appendCollapsingSpaces($0, to: &out) }) == nil {
+            Array(value.utf8).withUnsafeBufferPointer { appendCollapsingSpaces($0, to: &out) }
+        }
+    }
+
+    private static func appendCollapsingSpaces(_ value: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var clean = value.first.map { !isSpace($0) } ?? true
+        if clean, let last = value.last, isSpace(last) { clean = false }
+        if clean {
+            var previousSpace = false
+            for byte in value {
+                if byte == UInt8(ascii: "\t") || (byte == UInt8(ascii: " ") && previousSpace) {
+                    clean = false
+                    break
+                }
+                previousSpace = byte == UInt8(ascii: " ")
+            }
+        }
+        if clean {
+            out.append(contentsOf: value)
+            return
+        }
         var started = false, pendingSpace = false
-        for byte in value.utf8 {
-            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") {
+        for byte in value {
+            if isSpace(byte) {
                 pendingSpace = started
             } else {
                 if pendingSpace { out.append(UInt8(ascii: " ")); pendingSpace = false }
@@ -152,6 +176,24 @@ public enum SigV4 {
                 started = true
             }
         }
+    }
+
+    /// Whether every UTF-8 byte of `text` passes `test`, read in place (iterating `utf8` goes
+    /// index by index).
+    static func allBytes(of text: some StringProtocol, _ test: (UInt8) -> Bool) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { $0.allSatisfy(test) } ?? text.utf8.allSatisfy(test)
+    }
+
+    /// Whether two texts are the same bytes (not merely canonically equivalent), read in place.
+    static func sameBytes(_ a: some StringProtocol, _ b: some StringProtocol) -> Bool {
+        let inPlace = a.utf8.withContiguousStorageIfAvailable { x in b.utf8.withContiguousStorageIfAvailable { y in sameBytes(x, y) } }
+        return (inPlace ?? nil) ?? a.utf8.elementsEqual(b.utf8)
+    }
+
+    static func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let x = a.baseAddress, let y = b.baseAddress else { return true }
+        return memcmp(x, y, a.count) == 0
     }
 
     /// The digest's bytes read in place (iterating a digest copies it into an array first).
@@ -169,7 +211,19 @@ public enum SigV4 {
 
     /// A digest's bytes in hex, read in place (iterating a digest copies it into an array first).
     static func appendHex(digest: some ContiguousBytes, to out: inout [UInt8]) {
-        digest.withUnsafeBytes { appendHex($0, to: &out) }
+        digest.withUnsafeBytes { bytes in
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: bytes.count * 2))
+            let digits: StaticString = "0123456789abcdef"
+            digits.withUTF8Buffer { digits in
+                out.withUnsafeMutableBufferPointer { target in
+                    for (index, byte) in bytes.enumerated() {
+                        target[start + 2 * index] = digits[Int(byte >> 4)]
+                        target[start + 2 * index + 1] = digits[Int(byte & 0x0F)]
+                    }
+                }
+            }
+        }
     }
 
     static func appendHex(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {

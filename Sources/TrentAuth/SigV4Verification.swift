@@ -86,7 +86,9 @@ public enum SigV4Verifier {
 
     /// The Authorization header's fields, read in place: a repeated field counts with its last value.
     private struct HeaderFields {
-        var credential: String?, signature: String?, signedHeaders: String?
+        var credential: String?, signature: String?
+        /// Split at every `;`, empty names kept (for the checks to refuse).
+        var signedHeaders: [String]?
     }
 
     /// Byte by byte over the header's own storage: every request passes here, and the header is
@@ -100,7 +102,19 @@ public enum SigV4Verifier {
             return lower..<upper
         }
         func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: header[range]), as: UTF8.self) }
-        func equals(_ range: Range<Int>, _ name: String) -> Bool { UnsafeBufferPointer(rebasing: header[range]).elementsEqual(name.utf8) }
+        func equals(_ range: Range<Int>, _ name: String) -> Bool {
+            let field = UnsafeBufferPointer(rebasing: header[range])
+            return name.utf8.withContiguousStorageIfAvailable { SigV4.sameBytes(field, $0) } ?? field.elementsEqual(name.utf8)
+        }
+        func names(_ range: Range<Int>) -> [String] {
+            var names: [String] = [], start = range.lowerBound
+            for index in range where header[index] == UInt8(ascii: ";") {
+                names.append(text(start..<index))
+                start = index + 1
+            }
+            names.append(text(start..<range.upperBound))
+            return names
+        }
 
         let whole = trimmed(0..<header.count)
         guard let space = whole.first(where: { header[$0] == UInt8(ascii: " ") }) else {
@@ -127,7 +141,7 @@ public enum SigV4Verifier {
             } else if equals(name, "Signature") {
                 fields.signature = text(value)
             } else if equals(name, "SignedHeaders") {
-                fields.signedHeaders = text(value)
+                fields.signedHeaders = names(value)
             }
         }
         return .success(fields)
@@ -162,10 +176,9 @@ public enum SigV4Verifier {
             }
             (requestTime, dateText) = (time, SigV4.amzDate(time))
         }
-        let signed = signedHeaders.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         let dateHeader = amzDate != nil ? "x-amz-date" : "date"
         return try makeClaim(
-            credential: credential, signedHeaders: signed, signature: signature, requestTime: requestTime, amzDate: dateText,
+            credential: credential, signedHeaders: signedHeaders, signature: signature, requestTime: requestTime, amzDate: dateText,
             securityToken: request.firstValue(of: "x-amz-security-token"), expires: nil, dateHeader: dateHeader
         )
     }
@@ -206,14 +219,14 @@ public enum SigV4Verifier {
             throw .incomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '\(credential.prefix(200))'")
         }
         // Byte comparisons: the terminator and the request's date (checked digits) are ASCII.
-        guard parts[4].utf8.elementsEqual(SigV4.terminator.utf8) else {
+        guard SigV4.sameBytes(parts[4], SigV4.terminator) else {
             throw .invalid("Credential should be scoped with a valid terminator: 'aws4_request', not '\(parts[4].prefix(32))'.")
         }
-        guard parts[1].utf8.elementsEqual(amzDate.utf8.prefix(8)) else {
+        guard SigV4.sameBytes(parts[1], amzDate.prefix(8)) else {
             throw .invalid("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(parts[1].prefix(16))' != '\(amzDate.prefix(8))', from '\(amzDate)'.")
         }
         let region = String(parts[2])
-        guard !region.isEmpty, region.utf8.count <= 32, region.utf8.allSatisfy({ Self.isRegionByte($0) }) else {
+        guard !region.isEmpty, region.utf8.count <= 32, SigV4.allBytes(of: region, Self.isRegionByte) else {
             throw .invalid("Credential should be scoped to a valid region, not '\(region.prefix(32))'.")
         }
         // Sorted without repeats is strictly increasing.
@@ -228,8 +241,8 @@ public enum SigV4Verifier {
         if let dateHeader, !signedHeaders.contains(dateHeader) {
             throw .invalid("'\(dateHeader == "date" ? "Date" : "X-Amz-Date")' must be a signed header.")
         }
-        guard signature.utf8.count == 64, signature.utf8.allSatisfy({ Self.isHexByte($0) }) else { throw .signatureMismatch }
-        let hasUpperCase = signature.utf8.contains { (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) }
+        guard signature.utf8.count == 64, SigV4.allBytes(of: signature, Self.isHexByte) else { throw .signatureMismatch }
+        let hasUpperCase = !SigV4.allBytes(of: signature) { !(UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) }
         return SignatureClaim(
             accessKeyID: String(parts[0]), scopeDate: String(parts[1]), region: region, service: String(parts[3]), signedHeaders: signedHeaders,
             signature: hasUpperCase ? signature.lowercased() : signature, requestTime: requestTime, amzDate: amzDate,
@@ -242,26 +255,25 @@ public enum SigV4Verifier {
         var parts: [Substring] = []
         parts.reserveCapacity(5)
         let utf8 = credential.utf8
-        var start = utf8.startIndex, index = utf8.startIndex
-        while index < utf8.endIndex {
-            if utf8[index] == UInt8(ascii: "/") {
-                parts.append(credential[start..<index])
-                start = utf8.index(after: index)
+        func split(_ bytes: some Collection<UInt8>) {
+            // Offsets into UTF-8 text index it directly (stepping `utf8`'s indices one by one is slower).
+            func index(_ offset: Int) -> String.Index { utf8.index(utf8.startIndex, offsetBy: offset) }
+            var start = 0
+            for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "/") {
+                parts.append(credential[index(start)..<index(offset)])
+                start = offset + 1
             }
-            index = utf8.index(after: index)
+            parts.append(credential[index(start)..<utf8.endIndex])
         }
-        parts.append(credential[start..<utf8.endIndex])
+        if utf8.withContiguousStorageIfAvailable(split) == nil { split(utf8) }
         return parts
     }
 
     /// Whether lower-casing would leave `name` as it is (without making a lower-cased copy when ASCII).
     static func isLowerCase(_ name: String) -> Bool {
-        var ascii = true
-        for byte in name.utf8 {
-            if (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) { return false }
-            if byte >= 0x80 { ascii = false }
-        }
-        return ascii || name == name.lowercased()
+        func isUpper(_ byte: UInt8) -> Bool { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) }
+        if SigV4.allBytes(of: name, { $0 < 0x80 && !isUpper($0) }) { return true }
+        return SigV4.allBytes(of: name) { !isUpper($0) } && name == name.lowercased()
     }
 
     /// ASCII letters, digits and `-` (a region name).

@@ -108,6 +108,19 @@ let botocoreVectors: [Vector] = [
         for headers in ["x-amz-date;host", "host;Host;x-amz-date", "host;host;x-amz-date", "host;;x-amz-date", "Host;x-amz-date"] {
             #expect(claim(good.replacingOccurrences(of: "host;x-amz-date", with: headers))?.type == "IncompleteSignatureException", "\(headers)")
         }
+        // A name beyond ASCII is lower case when lower-casing leaves it as it is.
+        #expect(claim(good.replacingOccurrences(of: "host;x-amz-date", with: "host;x-amz-date;x-é")) == nil)
+        #expect(claim(good.replacingOccurrences(of: "host;x-amz-date", with: "host;x-amz-date;x-É"))?.type == "IncompleteSignatureException")
+        // The signature: 64 hex digits, upper case read as lower; the region and terminator byte for byte.
+        let upper = String(repeating: "A", count: 64)
+        let parsed = try SigV4Verifier.claim(of: SignableRequest(method: "POST", path: "/", query: "", headers: [
+            ("Host", "h"), ("Authorization", good.replacingOccurrences(of: String(repeating: "a", count: 64), with: upper)), ("X-Amz-Date", "20261129T023629Z"),
+        ], body: Data()))
+        #expect(parsed?.signature == String(repeating: "a", count: 64))
+        #expect(claim(good.replacingOccurrences(of: "Signature=a", with: "Signature=g")) == .signatureMismatch)
+        #expect(claim(good + "a") == .signatureMismatch)
+        #expect(claim(good.replacingOccurrences(of: "us-east-1", with: "us_east-1"))?.message.hasPrefix("Credential should be scoped to a valid region") == true)
+        #expect(claim(good.replacingOccurrences(of: "aws4_request", with: "aws4_requesT"))?.message.hasPrefix("Credential should be scoped with a valid terminator") == true)
         #expect(claim(good.replacingOccurrences(of: ", Signature=", with: ", Signature"))?.message
             == "'Signature" + String(repeating: "a", count: 55) + "' not a valid key=value pair (missing equal-sign) in Authorization header.")
         #expect(claim("  \t" + good.replacingOccurrences(of: ", ", with: " ,\t ") + " \t") == nil)  // optional whitespace around fields
@@ -149,8 +162,11 @@ let botocoreVectors: [Vector] = [
     @Test func canonicalHeaderValuesAreTrimmedAndCollapsed() {
         let request = SignableRequest(method: "POST", path: "/", query: "", headers: [
             ("Host", "h"), ("X-A", "  a \t b  c "), ("x-a", "d"), ("X-B", "plain value"), ("X-C", ""), ("X-D", "\tx"),
+            ("X-E", "a\tb"), ("X-F", "x "), ("X-G", "a  b"), ("X-H", " "), ("X-I", "é  ü"),
         ], body: Data())
         #expect(SigV4.canonicalHeaders(request, signed: ["host", "x-a", "x-b", "x-c", "x-d"]) == "host:h\nx-a:a b c,d\nx-b:plain value\nx-c:\nx-d:x\n")
+        // Each way a value can need trimming or collapsing, alone (a value that needs neither is copied whole).
+        #expect(SigV4.canonicalHeaders(request, signed: ["x-e", "x-f", "x-g", "x-h", "x-i"]) == "x-e:a b\nx-f:x\nx-g:a b\nx-h:\nx-i:é ü\n")
     }
 
     @Test func constantTimeEquality() {

@@ -301,6 +301,11 @@ public final class SQLiteKeyStore: KeyStore {
                 END;
                 """)
         }
+        // No query reads events by name (LookupEvents by EventName walks the table newest first,
+        // as it did with the index): the index cost every audited call an insert.
+        migrator.registerMigration("0009_drop_audit_events_by_name") { db in
+            try db.execute(sql: "DROP INDEX audit_events_by_name")
+        }
         return migrator
     }
 }
@@ -699,22 +704,31 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     func auditEvents(_ query: AuditQuery) throws -> [AuditEvent] {
-        let order = query.newestFirst ? "DESC" : "ASC"
-        let cursor = query.newestFirst ? "<" : ">"
-        let bodies = try String.fetchAll(db, sql: """
-            SELECT body FROM audit_events
-            WHERE (? IS NULL OR event_name = ?) AND (? IS NULL OR key_id = ?)
-              AND (? IS NULL OR event_time >= ?) AND (? IS NULL OR event_time <= ?)
-              AND (? IS NULL OR event_id = ?) AND (? IS NULL OR json_extract(body, '$.region') = ?)
-              AND (? IS NULL OR seq \(cursor) (SELECT seq FROM audit_events WHERE event_id = ?))
-            ORDER BY seq \(order) LIMIT ?
-            """, arguments: [
-                query.eventName, query.eventName, query.keyID, query.keyID,
-                query.from?.timeIntervalSince1970, query.from?.timeIntervalSince1970,
-                query.to?.timeIntervalSince1970, query.to?.timeIntervalSince1970,
-                query.eventID, query.eventID, query.region, query.region, query.afterEventID, query.afterEventID, query.limit,
-            ])
-        return try bodies.map { try StoreCoding.decode(AuditEvent.self, $0) }
+        let (sql, arguments) = Self.auditEventsSQL(query)
+        return try String.fetchAll(db, sql: sql, arguments: arguments).map { try StoreCoding.decode(AuditEvent.self, $0) }
+    }
+
+    /// The lookup's statement with only the conditions the query has, so that SQLite sees them
+    /// when it plans: a key's events are read through `audit_events_by_key` and an event id
+    /// through its unique index, instead of walking the table (`? IS NULL OR key_id = ?` hid both).
+    static func auditEventsSQL(_ query: AuditQuery) -> (sql: String, arguments: StatementArguments) {
+        var conditions: [String] = []
+        var arguments = StatementArguments()
+        func condition(_ sql: String, _ value: (any DatabaseValueConvertible)?) {
+            guard let value else { return }
+            conditions.append(sql)
+            arguments += [value]
+        }
+        condition("event_name = ?", query.eventName)
+        condition("key_id = ?", query.keyID)
+        condition("event_time >= ?", query.from?.timeIntervalSince1970)
+        condition("event_time <= ?", query.to?.timeIntervalSince1970)
+        condition("event_id = ?", query.eventID)
+        condition("json_extract(body, '$.region') = ?", query.region)
+        condition("seq \(query.newestFirst ? "<" : ">") (SELECT seq FROM audit_events WHERE event_id = ?)", query.afterEventID)
+        arguments += [query.limit]
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return ("SELECT body FROM audit_events\(filter) ORDER BY seq \(query.newestFirst ? "DESC" : "ASC") LIMIT ?", arguments)
     }
 }
 

@@ -60,4 +60,47 @@ import TrentCore
         #expect(try await store.read { try $0.undeliveredAuditEvents(limit: 100) }.map(\.event.eventID) == ["d0", "d4"])
         #expect(try await store.read { try $0.auditEvents(afterSequence: 0, limit: 100) }.map(\.delivered) == [false, true, true, true, false, true])
     }
+
+    /// A store from before migration 0009 loses the index of events by name, which nothing read,
+    /// and keeps every event, found by name, key and id as before.
+    @Test func theIndexOfEventsByNameIsDropped() async throws {
+        let path = try await Self.store(upTo: "0008_audit_undelivered_table") { db in
+            for n in 0..<4 {
+                let body = try StoreCoding.encode(KeyStoreDeliveryTests.event(n))
+                try db.execute(sql: "INSERT INTO audit_events (event_id, event_time, event_name, key_id, body) VALUES (?, ?, ?, ?, ?)",
+                               arguments: ["d\(n)", Double(n), n == 2 ? "Decrypt" : "Encrypt", "k\(n % 2)", body])
+            }
+        }
+        func indexes() async throws -> [String] {
+            let pool = try DatabasePool(path: path)
+            return try await pool.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_events' ORDER BY name") }
+        }
+        #expect(try await indexes().contains("audit_events_by_name"))
+        let store = try SQLiteKeyStore(path: path)
+        #expect(try await !indexes().contains("audit_events_by_name"))
+        #expect(try await indexes().contains("audit_events_by_key"))
+        #expect(try await store.read { try $0.auditEvents(afterSequence: 0, limit: 100) }.count == 4)
+        #expect(try await store.read { try $0.undeliveredAuditEvents(limit: 100) }.count == 4)
+        #expect(try await store.read { try $0.auditEvents(AuditQuery(eventName: "Decrypt")) }.map(\.eventID) == ["d2"])
+        #expect(try await store.read { try $0.auditEvents(AuditQuery(keyID: "k1", newestFirst: true)) }.map(\.eventID) == ["d3", "d1"])
+        try await store.write { tx in try tx.append(KeyStoreDeliveryTests.event(4), delivered: false) }
+        #expect(try await store.read { try $0.undeliveredAuditEventCount() } == 5)
+    }
+
+    /// The lookup's statement names only the conditions asked for, so SQLite reads a key's
+    /// events and an event id through their indexes instead of walking the table.
+    @Test func lookupsUseTheIndexes() async throws {
+        let path = try await Self.store(upTo: "0008_audit_undelivered_table") { _ in }
+        _ = try SQLiteKeyStore(path: path)
+        let pool = try DatabasePool(path: path)
+        func plan(_ query: AuditQuery) async throws -> String {
+            let (sql, arguments) = SQLiteTransaction.auditEventsSQL(query)
+            return try await pool.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }.joined(separator: "; ")
+            }
+        }
+        #expect(try await plan(AuditQuery(keyID: "k", limit: 50, newestFirst: true, region: "us-east-1")).contains("USING INDEX audit_events_by_key"))
+        #expect(try await plan(AuditQuery(limit: 50, newestFirst: true, region: "us-east-1", eventID: "e")).contains("USING INDEX sqlite_autoindex_audit_events_1"))
+        #expect(try await plan(AuditQuery(keyID: "k", limit: 50, newestFirst: true, afterEventID: "e")).contains("USING INDEX audit_events_by_key"))
+    }
 }

@@ -9,6 +9,9 @@ public import Foundation
 /// array gets its comma first.
 public struct JSONOutput {
     public private(set) var bytes: [UInt8] = []
+    /// A value was just written, so the next value or member name gets its comma first (rather
+    /// than reading the last byte back each time).
+    private var afterValue = false
 
     public init(capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
@@ -17,22 +20,31 @@ public struct JSONOutput {
     public mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
+        afterValue = false
     }
 
-    public mutating func endObject() { bytes.append(UInt8(ascii: "}")) }
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        afterValue = true
+    }
 
     public mutating func beginArray() {
         separate()
         bytes.append(UInt8(ascii: "["))
+        afterValue = false
     }
 
-    public mutating func endArray() { bytes.append(UInt8(ascii: "]")) }
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        afterValue = true
+    }
 
     /// An object member's name; its value is written next.
     public mutating func key(_ name: String) {
         separate()
         quoted(name)
         bytes.append(UInt8(ascii: ":"))
+        afterValue = false
     }
 
     public mutating func string(_ value: String) {
@@ -83,11 +95,10 @@ public struct JSONOutput {
         bytes.append(contentsOf: json)
     }
 
+    /// The comma before a value or member name that follows another; every value sets `afterValue` after it.
     private mutating func separate() {
-        guard let last = bytes.last else { return }
-        if last != UInt8(ascii: "{") && last != UInt8(ascii: "[") && last != UInt8(ascii: ":") {
-            bytes.append(UInt8(ascii: ","))
-        }
+        if afterValue { bytes.append(UInt8(ascii: ",")) }
+        afterValue = true
     }
 
     /// Reads the string's bytes where they are: a copy to call `withUTF8` on cost a retain and a

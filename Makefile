@@ -4,7 +4,7 @@ VENV ?= .venv
 LOCALSTACK_VENV ?= .venv-localstack
 PYTHON := $(VENV)/bin/python
 
-.PHONY: all build test swift-test interop interop-postgres venv generate clean bench
+.PHONY: all build test swift-test interop interop-postgres venv generate clean bench microbench
 
 # A PostgreSQL for the tests: TRENT_TEST_POSTGRES_URL if set, else a throwaway server on loopback
 # started by scripts/start-test-postgres.sh (Debian's `postgresql`; .ci/run installs it). Without
@@ -50,6 +50,12 @@ bench: venv
 	@$(VENV)/bin/moto_server --help >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "moto[server]" || echo "WARNING: moto[server] not installed: compared without moto"
 	@$(LOCALSTACK_VENV)/bin/python -c "import localstack.aws.components" >/dev/null 2>&1 || scripts/install-localstack.sh $(LOCALSTACK_VENV) || echo "WARNING: LocalStack not installed: compared without LocalStack"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" LOCALSTACK_PYTHON="$(CURDIR)/$(LOCALSTACK_VENV)/bin/python" $(PYTHON) scripts/bench.py $(BENCH_ARGS)
+
+## Pieces of a call's CPU measured alone, in-process (SigV4, audit records, the SQLite audit store,
+## KeyService.decrypt): steadier than `make bench` on a shared machine. MICROBENCH_ARGS names pieces.
+microbench:
+	$(SWIFT) build -c release --product trent-microbench
+	.build/release/trent-microbench $(MICROBENCH_ARGS)
 
 ## Regenerates Sources/TrentModel/Generated from botocore's KMS model.
 generate:

@@ -114,6 +114,12 @@ let package = Package(
         ),
         // The bare Hummingbird endpoint that `make bench` measures Trent against.
         .executableTarget(name: "trent-yardstick", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
+        // Pieces of a call's CPU measured alone (`make microbench`).
+        .executableTarget(
+            name: "trent-microbench",
+            dependencies: ["TrentAudit", "TrentAuth", "TrentCore", "TrentCrypto", "TrentModel", "TrentStore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "TrentModelTests", dependencies: ["TrentModel"], swiftSettings: strict),
         .testTarget(name: "TrentAuthTests", dependencies: ["TrentAuth"], swiftSettings: strict),
         .testTarget(name: "TrentCryptoTests", dependencies: ["TrentCrypto", "TrentOpenSSL", "TrentSodium", "CSodium", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),

@@ -1,0 +1,149 @@
+import Crypto
+import Foundation
+import TrentAudit
+import TrentAuth
+import TrentCore
+import TrentCrypto
+import TrentModel
+import TrentStore
+
+// Pieces of a call's CPU measured alone, in-process, without HTTP or a load generator: steadier
+// than `make bench` on a shared machine, for telling whether a change to one piece helps.
+//
+//   trent-microbench sigv4       authenticating a signed 4 KiB Decrypt (SigV4 verification)
+//   trent-microbench records     rendering a Decrypt's CloudTrail record and its stored form
+//   trent-microbench flush       moving journaled audit records into the SQLite store
+//   trent-microbench decrypt     KeyService.decrypt of 4 KiB with its audit record (journal, store)
+//
+// Loops report the best of several rounds (ns per call); `flush` and `decrypt` report the
+// process's CPU time per call, background threads included, as the median of their rounds.
+
+/// Nanoseconds per call of `body`, best of `rounds` rounds of `count` calls.
+func best(_ count: Int, rounds: Int = 7, _ body: () throws -> Void) rethrows -> Double {
+    var best = Double.infinity
+    for _ in 0..<rounds {
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<count { try body() }
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / Double(count))
+    }
+    return best
+}
+
+/// Microseconds of CPU this process has used (all threads).
+func processCPU() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
+}
+
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+func temporaryStore() throws -> String {
+    let directory = NSTemporaryDirectory() + "trent-microbench-\(UUID())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    return directory + "/trent.sqlite"
+}
+
+let keyID = "8e2789ab-2198-4601-9800-d7f1802b8cc6"
+
+/// A Decrypt's audit record as the server makes it.
+func decryptEvent() -> AuditEvent {
+    AuditEvent(
+        eventID: UUIDText.timeOrdered(now: Date()), eventTime: Date(), eventName: "Decrypt", eventType: .apiCall,
+        account: "111122223333", region: "us-east-1", requestID: UUIDText.random(), sourceIPAddress: "127.0.0.1",
+        userAgent: "aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64.debian.12 prompt/off command/kms.decrypt",
+        accessKeyID: "AKIANJQM3CKCA7CQCNXU", readOnly: true,
+        requestParameters: .object(["keyId": .string(keyID), "encryptionAlgorithm": .string("SYMMETRIC_DEFAULT")]), responseElements: nil,
+        resourceARNs: ["arn:aws:kms:us-east-1:111122223333:key/" + keyID], errorCode: nil, errorMessage: nil, keyID: keyID
+    )
+}
+
+func sigv4() throws {
+    let credentials = AWSCredentials(accessKeyID: "AKIATESTADMIN0000001", secretAccessKey: "test-secret-of-the-administrator-key")
+    let file = CredentialsFile(accounts: ["111122223333": .init(users: ["admin": .init(
+        accessKeys: [.init(accessKeyId: credentials.accessKeyID, secretAccessKey: credentials.secretAccessKey)],
+        policies: [#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}"#]
+    )])])
+    let authenticator = Authenticator(mode: .verify, store: CredentialStore(file))
+    let body = Data(("{\"CiphertextBlob\":\"" + String(repeating: "A", count: 5600) + "\"}").utf8)
+    var request = SignableRequest(method: "POST", path: "/", query: "", headers: [
+        ("Host", "127.0.0.1:4566"), ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "TrentService.Decrypt"),
+        ("User-Agent", "aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64.debian.12 prompt/off command/kms.decrypt"),
+        ("Content-Length", "\(body.count)"),
+    ], body: body)
+    let now = Date()
+    SigV4Signer.sign(&request, credentials: credentials, region: "us-east-1", service: "kms", now: now)
+    let ns = try best(100_000) { _ = try authenticator.authenticate(request, service: "kms", now: now) }
+    print(String(format: "sigv4: %.0f ns per authentication of a signed 4 KiB Decrypt (best of 7 rounds)", ns))
+}
+
+func records() {
+    let event = decryptEvent()
+    var size = 0
+    let record = best(200_000) {
+        var output = JSONOutput(capacity: 2048)
+        CloudTrailRecord.write(event, to: &output)
+        size = output.bytes.count
+    }
+    let stored = best(200_000) { size = max(size, event.storageJSON.count) }
+    print(String(format: "records: %.0f ns per CloudTrail record (%d bytes), %.0f ns per stored record (best of 7 rounds)", record, size, stored))
+}
+
+func flush() async throws {
+    let store = try SQLiteKeyStore(path: try temporaryStore(), journaled: true, journalFlushInterval: .seconds(3600), recentAuditEvents: 0)
+    let batch = 200
+    var rounds: [Double] = []
+    for round in 0..<12 {
+        var cpu = 0.0
+        for _ in 0..<50 {
+            for _ in 0..<batch { try await store.appendAuditEvents([decryptEvent()]) }
+            let start = processCPU()
+            try await store.flushJournal()
+            cpu += processCPU() - start
+        }
+        if round >= 2 { rounds.append(cpu / Double(50 * batch)) }
+    }
+    print(String(format: "flush: %.2f us of CPU per record moved from the journal into SQLite, %d at a time (median of %d rounds; %.2f–%.2f)",
+                 median(rounds), batch, rounds.count, rounds.min()!, rounds.max()!))
+}
+
+func decrypt() async throws {
+    let store = try SQLiteKeyStore(path: try temporaryStore(), journaled: true)
+    let service = KeyService(store: store, clock: SystemClock(), rootKey: RootKey(SymmetricKey(size: .bits256)),
+                             wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: 0)))
+    func call(_ name: String) -> CallContext {
+        CallContext(account: "111122223333", region: "us-east-1", requestID: UUIDText.random(), sourceIPAddress: "127.0.0.1",
+                    userAgent: "aws-cli/2.15.0", accessKeyID: "AKIANJQM3CKCA7CQCNXU", eventName: name, requestParameters: nil)
+    }
+    let key = try await service.createKey(
+        CreateKeyInput(description: "", keySpec: .symmetricDefault, keyUsage: .encryptDecrypt, origin: .awsKMS, policy: nil, tags: []), call: call("CreateKey")
+    ).key.id
+    let blob = try await service.encrypt(key, plaintext: Data(repeating: 1, count: 4096), encryptionContext: [:], algorithm: nil, dryRun: false, call: call("Encrypt")).ciphertext
+    let count = 20_000
+    var rounds: [Double] = []
+    for _ in 0..<7 {
+        let start = processCPU()
+        for _ in 0..<count {
+            _ = try await service.decrypt(blob, encryptionContext: [:], keyID: nil, algorithm: nil, dryRun: false, call: call("Decrypt"))
+        }
+        try await store.flushJournal()
+        rounds.append((processCPU() - start) / Double(count))
+    }
+    print(String(format: "decrypt: %.2f us of CPU per 4 KiB KeyService.decrypt with its audit record in the store (median of 7 rounds; %.2f–%.2f)",
+                 median(rounds), rounds.min()!, rounds.max()!))
+}
+
+let pieces = ["sigv4", "records", "flush", "decrypt"]
+let asked = Array(CommandLine.arguments.dropFirst())
+guard asked.allSatisfy(pieces.contains) else {
+    print("usage: trent-microbench [\(pieces.joined(separator: "|"))]...  (all of them when none is named)")
+    exit(2)
+}
+for piece in asked.isEmpty ? pieces : asked {
+    switch piece {
+    case "sigv4": try sigv4()
+    case "records": records()
+    case "flush": try await flush()
+    default: try await decrypt()
+    }
+}

@@ -187,6 +187,26 @@ import TrentStore
         let west = try await store.read { try $0.auditEvents(AuditQuery(limit: 1000, region: "eu-west-1")) }
         #expect(west == events.filter { $0.region == "eu-west-1" })
     }
+
+    /// Every condition of a lookup, alone and together: time range, event id, the cursor both
+    /// ways, order and limit.
+    @Test(arguments: 0..<stores.count)
+    func lookupConditions(store index: Int) async throws {
+        let store = try await Self.stores[index]()
+        let events = (0..<40).map(Self.batchEvent)
+        try await store.appendAuditEvents(events)
+        func lookup(_ query: AuditQuery) async throws -> [String] { try await store.read { try $0.auditEvents(query) }.map(\.eventID) }
+        let from = events[10].eventTime, to = events[20].eventTime
+        #expect(try await lookup(AuditQuery(from: from, to: to)) == events[10...20].map(\.eventID))
+        #expect(try await lookup(AuditQuery(from: from, to: to, limit: 3, newestFirst: true)) == ["b1020", "b1019", "b1018"])
+        #expect(try await lookup(AuditQuery(eventID: "b1007")) == ["b1007"])
+        #expect(try await lookup(AuditQuery(keyID: "k1", eventID: "b1007")).isEmpty)
+        #expect(try await lookup(AuditQuery(limit: 2, newestFirst: true, afterEventID: "b1005")) == ["b1004", "b1003"])
+        #expect(try await lookup(AuditQuery(limit: 2, afterEventID: "b1005")) == ["b1006", "b1007"])
+        #expect(try await lookup(AuditQuery(afterEventID: "nothing")).isEmpty)
+        let expected = events.filter { $0.keyID == "k2" && $0.region == "us-east-1" && $0.eventTime >= from }.map(\.eventID).reversed()
+        #expect(try await lookup(AuditQuery(keyID: "k2", from: from, newestFirst: true, region: "us-east-1")) == Array(expected))
+    }
 }
 
 /// Concurrent transactions on one key end as if they ran one after another.

@@ -71,6 +71,24 @@ def click(browser, by, value):
     screenshot(browser)
 
 
+def download_parameters(browser, timeout=20):
+    """Clicks the download button on the upload page and returns the path of the finished zip.
+    Chromium creates the file under its final name, empty, as soon as a download starts, and
+    writes the bytes to a `.crdownload` file it renames over it at the end: the zip is only
+    taken once no partial download is left and it reads as a whole archive."""
+    for old in glob.glob(os.path.join(DOWNLOADS, "*")):
+        os.remove(old)
+    browser.find_element(By.XPATH, "//button[text()='Download wrapping public key and import token']").click()
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        zips = glob.glob(os.path.join(DOWNLOADS, "*.zip"))
+        partial = glob.glob(os.path.join(DOWNLOADS, "*.crdownload"))
+        if len(zips) == 1 and not partial and zipfile.is_zipfile(zips[0]):
+            return zips[0]
+        time.sleep(0.1)
+    raise AssertionError(f"no complete zip downloaded within {timeout} s: {os.listdir(DOWNLOADS)}")
+
+
 def sign_in(browser, server, identity="admin"):
     i = IDENTITIES[identity]
     browser.delete_all_cookies()
@@ -203,15 +221,9 @@ def test_byok_in_the_browser(own_server, browser, tmp_path):
     key_id = re.search(r"/console/keys/([0-9a-f-]{36})", browser.current_url).group(1)
     click(browser, By.LINK_TEXT, "Upload key material")
 
-    for old in glob.glob(os.path.join(DOWNLOADS, "*")):
-        os.remove(old)
     Select(browser.find_element(By.ID, "wrappingKeySpec")).select_by_value("RSA_3072")
     Select(browser.find_element(By.ID, "wrappingAlgorithm")).select_by_value("RSAES_OAEP_SHA_256")
-    browser.find_element(By.XPATH, "//button[text()='Download wrapping public key and import token']").click()
-    deadline = time.time() + 20
-    while time.time() < deadline and not glob.glob(os.path.join(DOWNLOADS, "*.zip")):
-        time.sleep(0.2)
-    archive = zipfile.ZipFile(glob.glob(os.path.join(DOWNLOADS, "*.zip"))[0])
+    archive = zipfile.ZipFile(download_parameters(browser))
     assert sorted(archive.namelist()) == ["ImportToken.bin", "README.txt", "WrappingPublicKey.bin"]
     readme = archive.read("README.txt").decode()
     assert "RSAES_OAEP_SHA_256" in readme and "Valid until" in readme and "openssl pkeyutl" in readme and "trent byok wrap" in readme
@@ -259,12 +271,7 @@ def test_byok_in_the_browser(own_server, browser, tmp_path):
     click(browser, By.XPATH, "//button[text()='Delete key material']")
     assert "PendingImport" in browser.find_element(By.TAG_NAME, "main").text
     click(browser, By.LINK_TEXT, "Upload key material")
-    browser.find_element(By.XPATH, "//button[text()='Download wrapping public key and import token']").click()  # fresh token, same material
-    deadline = time.time() + 20
-    while time.time() < deadline and len(glob.glob(os.path.join(DOWNLOADS, "*.zip"))) < 2:
-        time.sleep(0.2)
-    newest = max(glob.glob(os.path.join(DOWNLOADS, "*.zip")), key=os.path.getmtime)
-    zipfile.ZipFile(newest).extractall(tmp_path)
+    zipfile.ZipFile(download_parameters(browser)).extractall(tmp_path)  # fresh token, same material
     subprocess.run(["openssl", "pkeyutl", "-encrypt", "-in", "PlaintextKeyMaterial.bin", "-out", "EncryptedKeyMaterial.bin",
                     "-inkey", "WrappingPublicKey.bin", "-keyform", "DER", "-pubin", "-pkeyopt", "rsa_padding_mode:oaep",
                     "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256"], cwd=tmp_path, check=True)

@@ -23,7 +23,8 @@ final class AuditJournal: @unchecked Sendable {
 
     struct Record {
         let event: AuditEvent
-        let body: String
+        /// The stored form: UTF-8 JSON (`AuditEvent.storageJSON`), as written to the journal.
+        let body: [UInt8]
     }
     /// Rotated files whose records failed to reach the database (still pending).
     private var unmovedFiles: [String] = []
@@ -70,7 +71,7 @@ final class AuditJournal: @unchecked Sendable {
     static func records(in file: String) -> [Record] {
         guard let data = FileManager.default.contents(atPath: file) else { return [] }
         return data.split(separator: UInt8(ascii: "\n")).compactMap { line in
-            (try? JSONValue.parse(line)).flatMap { try? AuditEvent(storageValue: $0) }.map { Record(event: $0, body: String(decoding: line, as: UTF8.self)) }
+            (try? JSONValue.parse(line)).flatMap { try? AuditEvent(storageValue: $0) }.map { Record(event: $0, body: Array(String(decoding: line, as: UTF8.self).utf8)) }
         }
     }
 
@@ -83,7 +84,7 @@ final class AuditJournal: @unchecked Sendable {
             let json = event.storageJSON
             bytes.append(contentsOf: json)
             bytes.append(UInt8(ascii: "\n"))
-            records.append(Record(event: event, body: String(decoding: json, as: UTF8.self)))
+            records.append(Record(event: event, body: json))
         }
         lock.lock()
         defer { lock.unlock() }

@@ -2,6 +2,7 @@ import Foundation
 public import TrentCore
 import TrentCrypto
 import GRDB
+import GRDBSQLite
 
 /// The embedded default store: SQLite in WAL mode through GRDB, one file in the data directory.
 /// Every commit is synced (`synchronous = FULL`), so an acknowledged change survives a crash.
@@ -137,12 +138,59 @@ public final class SQLiteKeyStore: KeyStore {
             """)
         var inserted: [SequencedAuditEvent] = []
         inserted.reserveCapacity(records.count)
+        // Bound and stepped through SQLite's own calls: GRDB's `StatementArguments` boxed each
+        // value and copied each string (about a fifth of the move, measured with `trent-microbench
+        // flush`). The statement is left reset and unbound, as GRDB expects a cached one.
+        let handle = statement.sqliteStatement
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
         for record in records {
             let event = record.event
-            try statement.execute(arguments: [event.eventID, event.eventTime.timeIntervalSince1970, event.eventName, event.keyID, record.body])
-            if db.changesCount > 0 { inserted.append(SequencedAuditEvent(sequence: db.lastInsertedRowID, event: event)) }
+            sqlite3_reset(handle)
+            let code = Self.bindText(event.eventID, to: 1, of: handle) { _ in
+                sqlite3_bind_double(handle, 2, event.eventTime.timeIntervalSince1970)
+                return Self.bindText(event.eventName, to: 3, of: handle) { _ in
+                    Self.bindText(event.keyID, to: 4, of: handle) { _ in
+                        record.body.withUnsafeBufferPointer { body in
+                            let code = sqlite3_bind_text(handle, 5, Self.text(body), Int32(body.count), nil)
+                            return code == SQLITE_OK ? sqlite3_step(handle) : code
+                        }
+                    }
+                }
+            }
+            guard code == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+            }
+            if sqlite3_changes(db.sqliteConnection) > 0 { inserted.append(SequencedAuditEvent(sequence: sqlite3_last_insert_rowid(db.sqliteConnection), event: event)) }
         }
         return inserted
+    }
+
+    /// UTF-8 bytes as SQLite takes text (an empty buffer may have no address: an empty string's).
+    private static func text(_ utf8: UnsafeBufferPointer<UInt8>) -> UnsafePointer<CChar> {
+        guard let address = utf8.baseAddress else { return emptyText }
+        return UnsafeRawPointer(address).assumingMemoryBound(to: CChar.self)
+    }
+    private nonisolated(unsafe) static let emptyText: UnsafePointer<CChar> = {
+        let byte = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
+        byte.initialize(to: 0)
+        return UnsafePointer(byte)
+    }()
+
+    /// Binds `text` (NULL when nil) to parameter `index` without copying it, for the length of
+    /// `body`, which steps the statement (or binds more); returns `body`'s result code, or the
+    /// binding's when it failed.
+    private static func bindText(_ text: String?, to index: Int32, of handle: SQLiteStatement, _ body: (Int32) -> Int32) -> Int32 {
+        guard var text else {
+            let code = sqlite3_bind_null(handle, index)
+            return code == SQLITE_OK ? body(code) : code
+        }
+        return text.withUTF8 { utf8 in
+            let code = sqlite3_bind_text(handle, index, Self.text(utf8), Int32(utf8.count), nil)
+            return code == SQLITE_OK ? body(code) : code
+        }
     }
 
     /// Numbered migrations; each runs once, in order, at start-up.

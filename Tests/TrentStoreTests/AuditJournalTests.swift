@@ -127,6 +127,32 @@ import TrentCore
         #expect(SQLiteTransaction.consecutiveRuns(Array(1...1000)) == [1...1000])
     }
 
+    /// Records moved from the journal land in every column lookups read (name, key, time, event
+    /// id), a record without a key with a NULL key, and the stored body whole, whatever its
+    /// characters (bound by length, not copied).
+    @Test func movedRecordsAreFoundByEveryLookupCondition() async throws {
+        let path = try Self.path()
+        var keyless = Self.event("ListKeys")
+        keyless.keyID = nil
+        keyless.userAgent = "agent/1.0 (ünïcødé — 鍵)"
+        var later = Self.event("Decrypt")
+        later.eventTime = Date(timeIntervalSince1970: 1_800_000_100)
+        let events = [Self.event(), keyless, later]
+        do {
+            let store = try SQLiteKeyStore(path: path, journaled: true)
+            try await store.appendAuditEvents(events)
+            try await store.flushJournal()
+        }
+        let store = try SQLiteKeyStore(path: path)  // the rows alone, read back from the file
+        func ids(_ query: AuditQuery) async throws -> [String] { try await store.read { try $0.auditEvents(query) }.map(\.eventID) }
+        #expect(try await Self.all(store).map(\.event) == events)
+        #expect(try await ids(AuditQuery(eventName: "ListKeys")) == [keyless.eventID])
+        #expect(try await ids(AuditQuery(keyID: "k")) == [events[0].eventID, later.eventID])
+        #expect(try await ids(AuditQuery(from: Date(timeIntervalSince1970: 1_800_000_050))) == [later.eventID])
+        #expect(try await ids(AuditQuery(eventID: keyless.eventID)) == [keyless.eventID])
+        #expect(try await ids(AuditQuery(afterEventID: events[0].eventID)) == [keyless.eventID, later.eventID])
+    }
+
     /// A state change's own record, written in its transaction, waits for delivery like the
     /// journaled ones and is delivered once, in sequence order, with them.
     @Test func stateChangeRecordsAreDeliveredWithJournaledOnes() async throws {

@@ -144,7 +144,7 @@ public struct AuditLogFiles: Sendable {
         for item in items { CloudTrailRecord.write(item.event, to: &records) }
         records.endArray()
         records.endObject()
-        let bytes = try Gzip.compress(records.bytes)
+        let bytes = try Gzip.compress(records.finished())
         let day = Self.format(now, "yyyy/MM/dd")
         let random = (0..<16).map { _ in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".randomElement()! }
         let name = "AWSLogs/\(account)/CloudTrail/\(region)/\(day)/\(account)_CloudTrail_\(region)_\(Self.format(now, "yyyyMMdd'T'HHmm'Z'"))_\(String(random)).json.gz"

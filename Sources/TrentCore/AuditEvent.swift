@@ -289,7 +289,7 @@ extension AuditEvent {
     public var storageJSON: [UInt8] {
         var w = JSONOutput(capacity: 768)
         writeStorage(to: &w)
-        return w.bytes
+        return w.finished()
     }
 
     /// Reads the stored form (`writeStorage`, or what `JSONEncoder` wrote before it).

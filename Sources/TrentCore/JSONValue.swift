@@ -51,7 +51,7 @@ extension JSONValue {
     public func serialized() -> Data {
         var output = JSONOutput(capacity: 512)
         write(to: &output)
-        return Data(output.bytes)
+        return Data(output.finished())
     }
 
     /// Writes the value into a document being written (object keys sorted).

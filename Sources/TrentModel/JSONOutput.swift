@@ -8,73 +8,60 @@ public import Foundation
 /// Separators are implied: a value or member name that follows another one in the same object or
 /// array gets its comma first.
 public struct JSONOutput {
-    public private(set) var bytes: [UInt8] = []
+    /// The written bytes are `storage[..<count]`; the rest is room, so that each piece is
+    /// written through one pointer after one check of room (appending byte by byte checked the
+    /// array's uniqueness and capacity for every byte: half the time of rendering a record).
+    private var storage: [UInt8]
+    private var count = 0
     /// A value was just written, so the next value or member name gets its comma first (rather
     /// than reading the last byte back each time).
     private var afterValue = false
 
     public init(capacity: Int = 256) {
-        bytes.reserveCapacity(capacity)
+        storage = [UInt8](repeating: 0, count: max(capacity, 16))
     }
 
-    public mutating func beginObject() {
-        separate()
-        bytes.append(UInt8(ascii: "{"))
-        afterValue = false
+    /// The JSON text written so far (a copy).
+    public var bytes: [UInt8] { Array(storage[..<count]) }
+
+    /// The JSON text written, without a copy: for when the output is done with.
+    public consuming func finished() -> [UInt8] {
+        storage.removeSubrange(count...)
+        return storage
     }
 
-    public mutating func endObject() {
-        bytes.append(UInt8(ascii: "}"))
-        afterValue = true
-    }
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
 
-    public mutating func beginArray() {
-        separate()
-        bytes.append(UInt8(ascii: "["))
-        afterValue = false
-    }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
 
-    public mutating func endArray() {
-        bytes.append(UInt8(ascii: "]"))
-        afterValue = true
-    }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
 
     /// An object member's name; its value is written next.
     public mutating func key(_ name: String) {
-        separate()
-        quoted(name)
-        bytes.append(UInt8(ascii: ":"))
+        quoted(name, then: UInt8(ascii: ":"))
         afterValue = false
     }
 
     public mutating func string(_ value: String) {
-        separate()
-        quoted(value)
+        quoted(value, then: nil)
+        afterValue = true
     }
 
-    public mutating func bool(_ value: Bool) {
-        separate()
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
-    }
+    public mutating func bool(_ value: Bool) { plain(value ? "true" : "false") }
 
-    public mutating func null() {
-        separate()
-        bytes.append(contentsOf: "null".utf8)
-    }
+    public mutating func null() { plain("null") }
 
-    public mutating func number(_ value: Int) {
-        separate()
-        bytes.append(contentsOf: String(value).utf8)
-    }
+    public mutating func number(_ value: Int) { plain(String(value)) }
 
     /// Whole numbers without a fraction (as `JSONEncoder` writes them), others in Swift's
     /// shortest round-tripping form.
     public mutating func number(_ value: Double) {
-        separate()
         if value == value.rounded(), abs(value) < 1e15 {
-            bytes.append(contentsOf: String(Int64(value)).utf8)
+            plain(String(Int64(value)))
         } else {
-            bytes.append(contentsOf: "\(value)".utf8)
+            plain("\(value)")
         }
     }
 
@@ -83,60 +70,151 @@ public struct JSONOutput {
 
     /// A blob, base64 (standard alphabet, padded): never needs an escape.
     public mutating func data(_ value: Data) {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        value.withUnsafeBytes { Self.base64(UnsafeRawBufferPointer($0), into: &bytes) }
-        bytes.append(UInt8(ascii: "\""))
+        let encoded = (value.count + 2) / 3 * 4
+        let comma = afterValue
+        write(upTo: encoded + 3) { target in
+            var at = 0
+            if comma { target[0] = UInt8(ascii: ","); at = 1 }
+            target[at] = UInt8(ascii: "\"")
+            at += 1
+            value.withUnsafeBytes { Self.base64(UnsafeRawBufferPointer($0), to: target + at) }
+            at += encoded
+            target[at] = UInt8(ascii: "\"")
+            return at + 1
+        }
+        afterValue = true
     }
 
     /// JSON text already written (a nested document).
     public mutating func raw(_ json: some Collection<UInt8>) {
-        separate()
-        bytes.append(contentsOf: json)
-    }
-
-    /// The comma before a value or member name that follows another; every value sets `afterValue` after it.
-    private mutating func separate() {
-        if afterValue { bytes.append(UInt8(ascii: ",")) }
+        if json.withContiguousStorageIfAvailable({ copy($0, comma: afterValue) }) == nil {
+            Array(json).withUnsafeBufferPointer { copy($0, comma: afterValue) }
+        }
         afterValue = true
     }
 
-    /// Reads the string's bytes where they are: a copy to call `withUTF8` on cost a retain and a
-    /// release per string, and a record has dozens of strings.
-    private mutating func quoted(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        if value.utf8.withContiguousStorageIfAvailable({ Self.escape($0, into: &bytes) }) == nil {
-            var copy = value
-            copy.withUTF8 { Self.escape($0, into: &bytes) }
-        }
-        bytes.append(UInt8(ascii: "\""))
+    /// Makes room for at least `needed` more bytes, then lets `body` write at the end through a
+    /// pointer; `body` returns how many bytes it wrote.
+    @inline(__always)
+    private mutating func write(upTo needed: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        if count + needed > storage.count { grow(to: count + needed) }
+        let start = count
+        count += storage.withUnsafeMutableBufferPointer { body($0.baseAddress! + start) }
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private mutating func grow(to size: Int) {
+        storage.append(contentsOf: repeatElement(0, count: max(size, storage.count * 2) - storage.count))
+    }
 
-    /// The JSON string escapes of `utf8` (quote, backslash, control characters; `/` as it is).
-    static func escape(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+    /// `[` or `{`, after a comma when a value came before.
+    private mutating func open(_ bracket: UInt8) {
+        let comma = afterValue
+        write(upTo: 2) { target in
+            guard comma else { target[0] = bracket; return 1 }
+            target[0] = UInt8(ascii: ",")
+            target[1] = bracket
+            return 2
+        }
+        afterValue = false
+    }
+
+    private mutating func close(_ bracket: UInt8) {
+        write(upTo: 1) { target in
+            target[0] = bracket
+            return 1
+        }
+        afterValue = true
+    }
+
+    /// A literal or number written as it is.
+    private mutating func plain(_ text: String) {
+        var text = text
+        text.withUTF8 { copy($0, comma: afterValue) }
+        afterValue = true
+    }
+
+    private mutating func copy(_ bytes: UnsafeBufferPointer<UInt8>, comma: Bool) {
+        write(upTo: bytes.count + 1) { target in
+            var at = 0
+            if comma { target[0] = UInt8(ascii: ","); at = 1 }
+            if let source = bytes.baseAddress { target.advanced(by: at).update(from: source, count: bytes.count) }
+            return at + bytes.count
+        }
+    }
+
+    /// A quoted string, after a comma when a value came before, and `suffix` after it. Reads the
+    /// string's bytes where they are: a copy to call `withUTF8` on cost a retain and a release
+    /// per string, and a record has dozens of strings.
+    private mutating func quoted(_ value: String, then suffix: UInt8?) {
+        if value.utf8.withContiguousStorageIfAvailable({ quoted($0, then: suffix) }) == nil {
+            var copy = value
+            copy.withUTF8 { quoted($0, then: suffix) }
+        }
+    }
+
+    private mutating func quoted(_ utf8: UnsafeBufferPointer<UInt8>, then suffix: UInt8?) {
+        let comma = afterValue
+        // Plain text is copied as it is; each byte to escape takes at most six.
+        let plain = Self.nextToEscape(utf8, from: 0) == utf8.count
+        write(upTo: (plain ? utf8.count : 6 * utf8.count) + 4) { target in
+            var at = 0
+            if comma { target[0] = UInt8(ascii: ","); at = 1 }
+            target[at] = UInt8(ascii: "\"")
+            at += 1
+            if plain {
+                if let source = utf8.baseAddress { target.advanced(by: at).update(from: source, count: utf8.count) }
+                at += utf8.count
+            } else {
+                at += Self.escape(utf8, to: target + at)
+            }
+            target[at] = UInt8(ascii: "\"")
+            at += 1
+            if let suffix {
+                target[at] = suffix
+                at += 1
+            }
+            return at
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Writes `utf8` with JSON's string escapes (quote, backslash, control characters; `/` as it
+    /// is) at `out`, which has room for six bytes per byte; returns how many it wrote.
+    static func escape(_ utf8: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var written = 0
+        func put(_ byte: UInt8) {
+            out[written] = byte
+            written += 1
+        }
         var start = 0
         var i = 0
         while true {
             i = nextToEscape(utf8, from: i)
-            guard i < utf8.count else { break }
+            if i > start, let source = utf8.baseAddress {
+                (out + written).update(from: source + start, count: i - start)
+                written += i - start
+            }
+            guard i < utf8.count else { return written }
             let byte = utf8[i]
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
             i += 1
             start = i
-            out.append(UInt8(ascii: "\\"))
+            put(UInt8(ascii: "\\"))
             switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
-            case 0x0A: out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "t"))
-            case 0x08: out.append(UInt8(ascii: "b"))
-            case 0x0C: out.append(UInt8(ascii: "f"))
-            default: out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): put(byte)
+            case 0x0A: put(UInt8(ascii: "n"))
+            case 0x0D: put(UInt8(ascii: "r"))
+            case 0x09: put(UInt8(ascii: "t"))
+            case 0x08: put(UInt8(ascii: "b"))
+            case 0x0C: put(UInt8(ascii: "f"))
+            default:
+                put(UInt8(ascii: "u"))
+                put(UInt8(ascii: "0"))
+                put(UInt8(ascii: "0"))
+                put(hexDigits[Int(byte >> 4)])
+                put(hexDigits[Int(byte & 0x0F)])
             }
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
     }
 
     /// The index of the first byte from `start` on that JSON must escape (`"`, `\`, below 0x20),
@@ -170,33 +248,29 @@ public struct JSONOutput {
     /// input bytes are two lookups and two stores (a 4 KiB blob is most of an Encrypt answer).
     private static let base64Pairs: [UInt16] = (0..<4096).map { (UInt16(base64Alphabet[$0 >> 6]) | UInt16(base64Alphabet[$0 & 0x3F]) << 8).littleEndian }
 
-    static func base64(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+    /// Writes the base64 of `input` (padded: `(count + 2) / 3 * 4` bytes) at `target`.
+    static func base64(_ input: UnsafeRawBufferPointer, to target: UnsafeMutablePointer<UInt8>) {
         let count = input.count
-        let start = out.count
-        let encoded = (count + 2) / 3 * 4
-        out.reserveCapacity(start + encoded + 64)
-        out.append(contentsOf: repeatElement(UInt8(ascii: "="), count: encoded))
         guard count > 0, let source = input.baseAddress else { return }
+        let out = UnsafeMutableRawPointer(target)
         base64Pairs.withUnsafeBufferPointer { pairs in
-            out.withUnsafeMutableBytes { output in
-                let target = output.baseAddress! + start
-                var o = 0, i = 0
-                while i + 3 <= count {
-                    let n = Int(source.load(fromByteOffset: i, as: UInt8.self)) << 16 | Int(source.load(fromByteOffset: i + 1, as: UInt8.self)) << 8
-                        | Int(source.load(fromByteOffset: i + 2, as: UInt8.self))
-                    target.storeBytes(of: pairs[n >> 12], toByteOffset: o, as: UInt16.self)
-                    target.storeBytes(of: pairs[n & 0xFFF], toByteOffset: o + 2, as: UInt16.self)
-                    i += 3
-                    o += 4
-                }
-                let rest = count - i
-                guard rest > 0 else { return }
-                // One or two bytes left: two or three characters, the padding already in place.
-                let n = Int(source.load(fromByteOffset: i, as: UInt8.self)) << 16
-                    | (rest == 2 ? Int(source.load(fromByteOffset: i + 1, as: UInt8.self)) << 8 : 0)
-                target.storeBytes(of: pairs[n >> 12], toByteOffset: o, as: UInt16.self)
-                if rest == 2 { target.storeBytes(of: base64Alphabet[n >> 6 & 0x3F], toByteOffset: o + 2, as: UInt8.self) }
+            var o = 0, i = 0
+            while i + 3 <= count {
+                let n = Int(source.load(fromByteOffset: i, as: UInt8.self)) << 16 | Int(source.load(fromByteOffset: i + 1, as: UInt8.self)) << 8
+                    | Int(source.load(fromByteOffset: i + 2, as: UInt8.self))
+                out.storeBytes(of: pairs[n >> 12], toByteOffset: o, as: UInt16.self)
+                out.storeBytes(of: pairs[n & 0xFFF], toByteOffset: o + 2, as: UInt16.self)
+                i += 3
+                o += 4
             }
+            let rest = count - i
+            guard rest > 0 else { return }
+            // One or two bytes left: two or three characters, then the padding.
+            let n = Int(source.load(fromByteOffset: i, as: UInt8.self)) << 16
+                | (rest == 2 ? Int(source.load(fromByteOffset: i + 1, as: UInt8.self)) << 8 : 0)
+            out.storeBytes(of: pairs[n >> 12], toByteOffset: o, as: UInt16.self)
+            out.storeBytes(of: rest == 2 ? base64Alphabet[n >> 6 & 0x3F] : UInt8(ascii: "="), toByteOffset: o + 2, as: UInt8.self)
+            out.storeBytes(of: UInt8(ascii: "="), toByteOffset: o + 3, as: UInt8.self)
         }
     }
 }

@@ -168,7 +168,7 @@ struct KMSAnswer: Sendable {
         body.key("message")
         body.string(message)
         body.endObject()
-        self.init(status: status, body: body.bytes, requestID: requestID, errorType: type)
+        self.init(status: status, body: body.finished(), requestID: requestID, errorType: type)
     }
 
     /// Content type, request id, error type and length, in the order written (every way out adds

@@ -36,7 +36,7 @@ struct Operation: Sendable {
                 let response = try await handler(decoded, call, service)
                 var output = JSONOutput(capacity: 512)
                 response.writeJSON(to: &output)
-                return output.bytes
+                return output.finished()
             }
         }
     }

@@ -83,7 +83,7 @@ func records() {
     let record = best(200_000) {
         var output = JSONOutput(capacity: 2048)
         CloudTrailRecord.write(event, to: &output)
-        size = output.bytes.count
+        size = output.finished().count
     }
     let stored = best(200_000) { size = max(size, event.storageJSON.count) }
     print(String(format: "records: %.0f ns per CloudTrail record (%d bytes), %.0f ns per stored record (best of 7 rounds)", record, size, stored))

@@ -119,6 +119,27 @@ import Testing
         #expect(String(decoding: output.bytes, as: UTF8.self) == "\"" + groups.base64EncodedString() + "\"")
     }
 
+    /// Output grows past any starting capacity, and what `finished()` hands over without a copy
+    /// is what `bytes` copies.
+    @Test func outputGrowsAndFinishes() throws {
+        for capacity in [0, 1, 16, 100] {
+            var output = JSONOutput(capacity: capacity)
+            output.beginArray()
+            for i in 0..<200 {
+                output.string(String(repeating: "é\"", count: i))
+                output.data(Data(repeating: UInt8(i), count: i))
+                output.raw(Array("{\"n\":\(i)}".utf8))
+            }
+            output.endArray()
+            let copied = output.bytes
+            #expect(output.finished() == copied)
+            let parsed = try #require(try JSONSerialization.jsonObject(with: Data(copied)) as? [Any])
+            #expect(parsed.count == 600)
+            #expect(parsed[597] as? String == String(repeating: "é\"", count: 199))
+            #expect(parsed[598] as? String == Data(repeating: 199, count: 199).base64EncodedString())
+        }
+    }
+
     @Test func separatorsAndNumbers() {
         var output = JSONOutput()
         output.beginObject()

@@ -110,9 +110,13 @@ enum UnsupportedOperations {
 
 /// Builders for audit `requestParameters`: members AWS records, nils left out.
 enum AuditParameters {
-    /// The members that have a value (filled at their final size: `compactMapValues` grows as it goes).
-    static func object(_ members: [String: JSONValue?]) -> JSONValue {
-        var object = [String: JSONValue](minimumCapacity: members.count)
+    /// The members that have a value. Taken as written (`KeyValuePairs`, not a dictionary of
+    /// every member: most are absent, and hashing their names only to drop them cost a table
+    /// and a hash per member, per call).
+    static func object(_ members: KeyValuePairs<String, JSONValue?>) -> JSONValue {
+        var present = 0
+        for (_, value) in members where value != nil { present += 1 }
+        var object = [String: JSONValue](minimumCapacity: present)
         for (name, value) in members {
             if let value { object[name] = value }
         }

@@ -24,7 +24,35 @@ enum FastRequestDecoder {
         case bool(Bool)
         case null
         case array([Node])
-        case object([String: Node])
+        case object(Members)
+    }
+
+    /// An object's members in the order read, found by a linear search: a request has a handful,
+    /// and a dictionary cost a table and a hash of every name on the way in and on every lookup.
+    /// An object of more than `Members.limit` is left to `JSONDecoder` (so that neither the search
+    /// nor the check for a repeated name grows with the square of a huge one).
+    struct Members {
+        static let limit = 64
+        private(set) var names: [String] = []
+        private var nodes: [Node] = []
+
+        init() {
+            names.reserveCapacity(8)
+            nodes.reserveCapacity(8)
+        }
+
+        subscript(name: String) -> Node? {
+            guard let index = names.firstIndex(of: name) else { return nil }
+            return nodes[index]
+        }
+
+        /// Adds a member; false when the name is already there or the object is too large.
+        mutating func add(_ name: String, _ node: Node) -> Bool {
+            guard names.count < Self.limit, !names.contains(name) else { return false }
+            names.append(name)
+            nodes.append(node)
+            return true
+        }
     }
 
     /// Strict JSON over the body's bytes; nil for anything outside the plain subset.
@@ -130,8 +158,7 @@ enum FastRequestDecoder {
             defer { depth -= 1 }
             guard depth <= 32 else { return nil }
             index += 1
-            // Room for a typical request's members at once: growing from empty resizes twice.
-            var members = [String: Node](minimumCapacity: 8)
+            var members = Members()
             skipSpace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -143,7 +170,7 @@ enum FastRequestDecoder {
                 skipSpace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
                 index += 1
-                guard let member = value(), members.updateValue(member, forKey: name) == nil else { return nil }
+                guard let member = value(), members.add(name, member) else { return nil }
                 skipSpace()
                 guard index < bytes.count else { return nil }
                 if bytes[index] == UInt8(ascii: ",") {
@@ -236,10 +263,10 @@ enum FastRequestDecoder {
     }
 
     struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
-        let members: [String: Node]
+        let members: Members
         let codingPath: [any CodingKey]
 
-        var allKeys: [Key] { members.keys.compactMap { Key(stringValue: $0) } }
+        var allKeys: [Key] { members.names.compactMap { Key(stringValue: $0) } }
         func contains(_ key: Key) -> Bool { members[key.stringValue] != nil }
 
         private func node(_ key: Key) throws -> Node {

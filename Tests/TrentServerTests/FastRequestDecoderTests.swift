@@ -84,6 +84,21 @@ import TrentModel
         #expect(Self.both(KMS.EncryptRequest.self, #"{"DryRun":"true"}"#).fast == nil)
     }
 
+    /// Members are found by a linear search, so an object of more than 64 members (an
+    /// encryption context, say) is left to `JSONDecoder`; up to 64 are read, in any order.
+    @Test func objectsOfManyMembersAreLeftToJSONDecoder() {
+        func context(_ count: Int) -> String {
+            let pairs = (0..<count).reversed().map { #""k\#($0)":"v\#($0)""# }.joined(separator: ",")
+            return #"{"KeyId":"k","Plaintext":"AA==","EncryptionContext":{"# + pairs + "}}"
+        }
+        let most = Self.both(KMS.EncryptRequest.self, context(64))
+        #expect(most.fast != nil && most.fast == most.foundation)
+        #expect(most.fast?.encryptionContext?["k0"] == "v0" && most.fast?.encryptionContext?.count == 64)
+        let over = Self.both(KMS.EncryptRequest.self, context(65))
+        #expect(over.fast == nil)
+        #expect(over.foundation?.encryptionContext?.count == 65)
+    }
+
     /// The eight-bytes-at-a-time scan stops where the byte-by-byte one does, for every byte value
     /// at every position of a word.
     @Test func plainRunStopsAtTheFirstSpecialByte() {

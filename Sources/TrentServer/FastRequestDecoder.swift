@@ -2,8 +2,8 @@ import Foundation
 
 /// Request bodies the way every SDK sends them, read without Foundation's `JSONDecoder`: a JSON
 /// object of plain ASCII strings, booleans, small integers, arrays and objects. Anything else —
-/// escapes, non-ASCII text, fractions or exponents, a repeated member, a value of the wrong type,
-/// timestamps — makes it give up (nil), and the caller decodes with `JSONDecoder`, so every
+/// escapes, non-ASCII text, fractions or exponents, a repeated member, an object of more than 64
+/// members, a value of the wrong type, timestamps — makes it give up (nil), and the caller decodes with `JSONDecoder`, so every
 /// `SerializationException` and every unusual value is still `JSONDecoder`'s. It only ever
 /// succeeds with the value `JSONDecoder` would give (`FastRequestDecoderTests` checks that).
 enum FastRequestDecoder {

@@ -149,10 +149,11 @@ public final class SQLiteKeyStore: KeyStore {
         for record in records {
             let event = record.event
             sqlite3_reset(handle)
-            let code = Self.bindText(event.eventID, to: 1, of: handle) { _ in
-                sqlite3_bind_double(handle, 2, event.eventTime.timeIntervalSince1970)
-                return Self.bindText(event.eventName, to: 3, of: handle) { _ in
-                    Self.bindText(event.keyID, to: 4, of: handle) { _ in
+            let code = Self.bindText(event.eventID, to: 1, of: handle) {
+                let time = sqlite3_bind_double(handle, 2, event.eventTime.timeIntervalSince1970)
+                guard time == SQLITE_OK else { return time }
+                return Self.bindText(event.eventName, to: 3, of: handle) {
+                    Self.bindText(event.keyID, to: 4, of: handle) {
                         record.body.withUnsafeBufferPointer { body in
                             let code = sqlite3_bind_text(handle, 5, Self.text(body), Int32(body.count), nil)
                             return code == SQLITE_OK ? sqlite3_step(handle) : code
@@ -182,14 +183,14 @@ public final class SQLiteKeyStore: KeyStore {
     /// Binds `text` (NULL when nil) to parameter `index` without copying it, for the length of
     /// `body`, which steps the statement (or binds more); returns `body`'s result code, or the
     /// binding's when it failed.
-    private static func bindText(_ text: String?, to index: Int32, of handle: SQLiteStatement, _ body: (Int32) -> Int32) -> Int32 {
+    private static func bindText(_ text: String?, to index: Int32, of handle: SQLiteStatement, _ body: () -> Int32) -> Int32 {
         guard var text else {
             let code = sqlite3_bind_null(handle, index)
-            return code == SQLITE_OK ? body(code) : code
+            return code == SQLITE_OK ? body() : code
         }
         return text.withUTF8 { utf8 in
             let code = sqlite3_bind_text(handle, index, Self.text(utf8), Int32(utf8.count), nil)
-            return code == SQLITE_OK ? body(code) : code
+            return code == SQLITE_OK ? body() : code
         }
     }
 

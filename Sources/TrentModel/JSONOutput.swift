@@ -154,19 +154,15 @@ public struct JSONOutput {
 
     private mutating func quoted(_ utf8: UnsafeBufferPointer<UInt8>, then suffix: UInt8?) {
         let comma = afterValue
-        // Plain text is copied as it is; each byte to escape takes at most six.
-        let plain = Self.nextToEscape(utf8, from: 0) == utf8.count
-        write(upTo: (plain ? utf8.count : 6 * utf8.count) + 4) { target in
+        // The bytes before the first one to escape are copied as they are; from there on each
+        // byte takes at most six.
+        let first = Self.nextToEscape(utf8, from: 0)
+        write(upTo: first + 6 * (utf8.count - first) + 4) { target in
             var at = 0
             if comma { target[0] = UInt8(ascii: ","); at = 1 }
             target[at] = UInt8(ascii: "\"")
             at += 1
-            if plain {
-                if let source = utf8.baseAddress { target.advanced(by: at).update(from: source, count: utf8.count) }
-                at += utf8.count
-            } else {
-                at += Self.escape(utf8, to: target + at)
-            }
+            at += Self.escape(utf8, from: first, to: target + at)
             target[at] = UInt8(ascii: "\"")
             at += 1
             if let suffix {
@@ -180,17 +176,17 @@ public struct JSONOutput {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Writes `utf8` with JSON's string escapes (quote, backslash, control characters; `/` as it
-    /// is) at `out`, which has room for six bytes per byte; returns how many it wrote.
-    static func escape(_ utf8: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+    /// is) at `out`, which has room for six bytes per byte from `first` on; returns how many it
+    /// wrote. `first` is where the first byte to escape is, or the count (`nextToEscape` from 0).
+    static func escape(_ utf8: UnsafeBufferPointer<UInt8>, from first: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
         var written = 0
         func put(_ byte: UInt8) {
             out[written] = byte
             written += 1
         }
         var start = 0
-        var i = 0
+        var i = first
         while true {
-            i = nextToEscape(utf8, from: i)
             if i > start, let source = utf8.baseAddress {
                 (out + written).update(from: source + start, count: i - start)
                 written += i - start
@@ -214,6 +210,7 @@ public struct JSONOutput {
                 put(hexDigits[Int(byte >> 4)])
                 put(hexDigits[Int(byte & 0x0F)])
             }
+            i = nextToEscape(utf8, from: i)
         }
     }
 

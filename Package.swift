@@ -118,7 +118,10 @@ let package = Package(
         // Pieces of a call's CPU measured alone (`make microbench`).
         .executableTarget(
             name: "trent-microbench",
-            dependencies: ["TrentAudit", "TrentAuth", "TrentCore", "TrentCrypto", "TrentModel", "TrentStore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "TrentAudit", "TrentAuth", "TrentCore", "TrentCrypto", "TrentModel", "TrentServer", "TrentStore",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "TrentModelTests", dependencies: ["TrentModel"], swiftSettings: strict),

@@ -176,6 +176,27 @@ final class KMSRawCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if inputClosed { context.close(promise: nil) }
     }
 
+    /// An answer as the bytes of its HTTP/1.1 response, status line to body.
+    static func response(_ answer: KMSAnswer, date: String, serverName: String?, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var out = allocator.buffer(capacity: 240 + answer.body.count)
+        out.writeStaticString("HTTP/1.1 ")
+        out.writeString(String(answer.status.code))
+        out.writeStaticString(" ")
+        out.writeString(answer.status.reasonPhrase)
+        func header(_ name: String, _ value: String) {
+            out.writeStaticString("\r\n")
+            out.writeString(name)
+            out.writeStaticString(": ")
+            out.writeString(value)
+        }
+        answer.forEachHeader(header)
+        header("Date", date)
+        if let serverName { header("Server", serverName) }
+        out.writeStaticString("\r\n\r\n")
+        out.writeBytes(answer.body)
+        return out
+    }
+
     /// The bytes held for calls not yet taken (tests).
     var bufferedCapacity: Int { buffer?.capacity ?? 0 }
 
@@ -191,22 +212,7 @@ final class KMSRawCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func write(_ answer: KMSAnswer, context: ChannelHandlerContext) {
-        var out = context.channel.allocator.buffer(capacity: 240 + answer.body.count)
-        out.writeStaticString("HTTP/1.1 ")
-        out.writeString(String(answer.status.code))
-        out.writeStaticString(" ")
-        out.writeString(answer.status.reasonPhrase)
-        func header(_ name: String, _ value: String) {
-            out.writeStaticString("\r\n")
-            out.writeString(name)
-            out.writeStaticString(": ")
-            out.writeString(value)
-        }
-        answer.forEachHeader(header)
-        header("Date", date.now())
-        if let serverName { header("Server", serverName) }
-        out.writeStaticString("\r\n\r\n")
-        out.writeBytes(answer.body)
+        let out = Self.response(answer, date: date.now(), serverName: serverName, allocator: context.channel.allocator)
         answering = false
         if closeAfterAnswer {
             buffer = nil

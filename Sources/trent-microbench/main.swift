@@ -1,10 +1,12 @@
 import Crypto
 import Foundation
+import Logging
 import TrentAudit
 import TrentAuth
 import TrentCore
 import TrentCrypto
 import TrentModel
+import TrentServer
 import TrentStore
 
 // Pieces of a call's CPU measured alone, in-process, without HTTP or a load generator: steadier
@@ -14,12 +16,18 @@ import TrentStore
 //   trent-microbench records     rendering a Decrypt's CloudTrail record and its stored form
 //   trent-microbench flush       moving journaled audit records into the SQLite store
 //   trent-microbench decrypt     KeyService.decrypt of 4 KiB with its audit record (journal, store)
+//   trent-microbench call        a whole signed Encrypt of 4 KiB from its request's bytes to its
+//                                response's (`InProcessCalls`): all a call costs but the kernel's
+//                                and NIO's part
 //
-// Loops report the best of several rounds (ns per call); `flush` and `decrypt` report the
+// Loops report the best of several rounds (ns per call); `flush`, `decrypt` and `call` report the
 // process's CPU time per call, background threads included, as the median of their rounds.
+// MICROBENCH_ROUNDS=N runs N rounds instead of 7 (1 under callgrind).
+
+let rounds = ProcessInfo.processInfo.environment["MICROBENCH_ROUNDS"].flatMap(Int.init).map { max(1, $0) } ?? 7
 
 /// Nanoseconds per call of `body`, best of `rounds` rounds of `count` calls.
-func best(_ count: Int, rounds: Int = 7, _ body: () throws -> Void) rethrows -> Double {
+func best(_ count: Int, rounds: Int = rounds, _ body: () throws -> Void) rethrows -> Double {
     var best = Double.infinity
     for _ in 0..<rounds {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -58,13 +66,19 @@ func decryptEvent() -> AuditEvent {
     )
 }
 
-func sigv4() throws {
-    let credentials = AWSCredentials(accessKeyID: "AKIATESTADMIN0000001", secretAccessKey: "test-secret-of-the-administrator-key")
+let credentials = AWSCredentials(accessKeyID: "AKIATESTADMIN0000001", secretAccessKey: "test-secret-of-the-administrator-key")
+
+/// An administrator (kms:*) whose access key is `credentials`.
+func administrator() -> Authenticator {
     let file = CredentialsFile(accounts: ["111122223333": .init(users: ["admin": .init(
         accessKeys: [.init(accessKeyId: credentials.accessKeyID, secretAccessKey: credentials.secretAccessKey)],
         policies: [#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}"#]
     )])])
-    let authenticator = Authenticator(mode: .verify, store: CredentialStore(file))
+    return Authenticator(mode: .verify, store: CredentialStore(file))
+}
+
+func sigv4() throws {
+    let authenticator = administrator()
     let body = Data(("{\"CiphertextBlob\":\"" + String(repeating: "A", count: 5600) + "\"}").utf8)
     var request = SignableRequest(method: "POST", path: "/", query: "", headers: [
         ("Host", "127.0.0.1:4566"), ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "TrentService.Decrypt"),
@@ -74,7 +88,7 @@ func sigv4() throws {
     let now = Date()
     SigV4Signer.sign(&request, credentials: credentials, region: "us-east-1", service: "kms", now: now)
     let ns = try best(100_000) { _ = try authenticator.authenticate(request, service: "kms", now: now) }
-    print(String(format: "sigv4: %.0f ns per authentication of a signed 4 KiB Decrypt (best of 7 rounds)", ns))
+    print(String(format: "sigv4: %.0f ns per authentication of a signed 4 KiB Decrypt (best of %d rounds)", ns, rounds))
 }
 
 func records() {
@@ -86,7 +100,7 @@ func records() {
         size = output.finished().count
     }
     let stored = best(200_000) { size = max(size, event.storageJSON.count) }
-    print(String(format: "records: %.0f ns per CloudTrail record (%d bytes), %.0f ns per stored record (best of 7 rounds)", record, size, stored))
+    print(String(format: "records: %.0f ns per CloudTrail record (%d bytes), %.0f ns per stored record (best of %d rounds)", record, size, stored, rounds))
 }
 
 func flush() async throws {
@@ -107,43 +121,106 @@ func flush() async throws {
                  median(rounds), batch, rounds.count, rounds.min()!, rounds.max()!))
 }
 
-func decrypt() async throws {
+func call(_ name: String) -> CallContext {
+    CallContext(account: "111122223333", region: "us-east-1", requestID: UUIDText.random(), sourceIPAddress: "127.0.0.1",
+                userAgent: "aws-cli/2.15.0", accessKeyID: "AKIANJQM3CKCA7CQCNXU", eventName: name, requestParameters: nil)
+}
+
+/// A journaled SQLite store, a service over it and a symmetric key in it.
+func serviceWithKey() async throws -> (SQLiteKeyStore, KeyService, String) {
     let store = try SQLiteKeyStore(path: try temporaryStore(), journaled: true)
     let service = KeyService(store: store, clock: SystemClock(), rootKey: RootKey(SymmetricKey(size: .bits256)),
                              wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: 0)))
-    func call(_ name: String) -> CallContext {
-        CallContext(account: "111122223333", region: "us-east-1", requestID: UUIDText.random(), sourceIPAddress: "127.0.0.1",
-                    userAgent: "aws-cli/2.15.0", accessKeyID: "AKIANJQM3CKCA7CQCNXU", eventName: name, requestParameters: nil)
-    }
     let key = try await service.createKey(
         CreateKeyInput(description: "", keySpec: .symmetricDefault, keyUsage: .encryptDecrypt, origin: .awsKMS, policy: nil, tags: []), call: call("CreateKey")
     ).key.id
-    let blob = try await service.encrypt(key, plaintext: Data(repeating: 1, count: 4096), encryptionContext: [:], algorithm: nil, dryRun: false, call: call("Encrypt")).ciphertext
-    let count = 20_000
-    var rounds: [Double] = []
-    for _ in 0..<7 {
-        let start = processCPU()
-        for _ in 0..<count {
-            _ = try await service.decrypt(blob, encryptionContext: [:], keyID: nil, algorithm: nil, dryRun: false, call: call("Decrypt"))
-        }
-        try await store.flushJournal()
-        rounds.append((processCPU() - start) / Double(count))
-    }
-    print(String(format: "decrypt: %.2f us of CPU per 4 KiB KeyService.decrypt with its audit record in the store (median of 7 rounds; %.2f–%.2f)",
-                 median(rounds), rounds.min()!, rounds.max()!))
+    return (store, service, key)
 }
 
-let pieces = ["sigv4", "records", "flush", "decrypt"]
+/// The median of `rounds` rounds of the process's CPU per call of `body`, `count` calls a round
+/// and `settle` run after each round's calls (inside the round).
+func cpuPerCall(_ count: Int, _ body: () async throws -> Void, settle: () async throws -> Void) async rethrows -> [Double] {
+    var results: [Double] = []
+    for _ in 0..<rounds {
+        let start = processCPU()
+        for _ in 0..<count { try await body() }
+        try await settle()
+        results.append((processCPU() - start) / Double(count))
+    }
+    return results
+}
+
+func decrypt() async throws {
+    let (store, service, key) = try await serviceWithKey()
+    let blob = try await service.encrypt(key, plaintext: Data(repeating: 1, count: 4096), encryptionContext: [:], algorithm: nil, dryRun: false, call: call("Encrypt")).ciphertext
+    let results = try await cpuPerCall(20_000) {
+        _ = try await service.decrypt(blob, encryptionContext: [:], keyID: nil, algorithm: nil, dryRun: false, call: call("Decrypt"))
+    } settle: {
+        try await store.flushJournal()
+    }
+    print(String(format: "decrypt: %.2f us of CPU per 4 KiB KeyService.decrypt with its audit record in the store (median of %d rounds; %.2f–%.2f)",
+                 median(results), results.count, results.min()!, results.max()!))
+}
+
+func call() async throws {
+    let (store, service, key) = try await serviceWithKey()
+    let calls = InProcessCalls(
+        service: service, configuration: ServerConfiguration(dataDirectory: NSTemporaryDirectory(), authenticator: administrator()),
+        logger: Logger(label: "microbench")
+    )
+    // As botocore sends it.
+    var plaintext = [UInt8](repeating: 0, count: 4096)
+    for index in plaintext.indices { plaintext[index] = UInt8.random(in: 0...255) }
+    let body = Data(#"{"KeyId": "\#(key)", "Plaintext": "\#(Data(plaintext).base64EncodedString())"}"#.utf8)
+    var request = SignableRequest(method: "POST", path: "/", query: "", headers: [
+        ("Host", "127.0.0.1:4599"), ("Accept-Encoding", "identity"), ("X-Amz-Target", "TrentService.Encrypt"),
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("User-Agent", "Boto3/1.35.0 md/Botocore#1.35.0 ua/2.0 os/linux#6.1 md/arch#x86_64 lang/python#3.11.2 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.35.0"),
+        ("Content-Length", "\(body.count)"),
+    ], body: body)
+    SigV4Signer.sign(&request, credentials: credentials, region: "us-east-1", service: "kms", now: Date())
+    var head = "POST / HTTP/1.1\r\n"
+    for (name, value) in request.headers { head += "\(name): \(value)\r\n" }
+    let bytes = Array((head + "\r\n").utf8) + body
+    guard let first = await calls.answer(bytes), first.starts(with: Array("HTTP/1.1 200 ".utf8)) else {
+        print("call: the Encrypt was not answered with 200: \(String(decoding: await calls.answer(bytes) ?? [], as: UTF8.self).prefix(600))")
+        exit(1)
+    }
+    let results = try await cpuPerCall(20_000) {
+        _ = await calls.answer(bytes)
+    } settle: {
+        try await store.flushJournal()
+    }
+    print(String(format: "call: %.2f us of CPU per signed 4 KiB Encrypt from request bytes to response bytes, audit record stored (median of %d rounds; %.2f–%.2f)",
+                 median(results), results.count, results.min()!, results.max()!))
+}
+
+let pieces = ["sigv4", "records", "flush", "decrypt", "call"]
 let asked = Array(CommandLine.arguments.dropFirst())
 guard asked.allSatisfy(pieces.contains) else {
     print("usage: trent-microbench [\(pieces.joined(separator: "|"))]...  (all of them when none is named)")
     exit(2)
 }
+/// Runs `body` in a task and waits for it on this thread. The pieces are not top-level async
+/// code: that parks the main thread in `dispatchMain`, which valgrind (3.19) does not survive, and
+/// callgrind's instruction counts are the steadiest measure on a shared machine.
+func wait(_ body: @escaping @Sendable () async throws -> Void) throws {
+    nonisolated(unsafe) var failure: (any Error)?
+    let done = DispatchSemaphore(value: 0)
+    Task.detached {
+        do { try await body() } catch { failure = error }
+        done.signal()
+    }
+    done.wait()
+    if let failure { throw failure }
+}
+
 for piece in asked.isEmpty ? pieces : asked {
     switch piece {
     case "sigv4": try sigv4()
     case "records": records()
-    case "flush": try await flush()
-    default: try await decrypt()
+    case "flush": try wait(flush)
+    case "decrypt": try wait(decrypt)
+    default: try wait(call)
     }
 }

@@ -33,7 +33,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
     ],
     targets: [
-        .target(name: "TrentModel", swiftSettings: sources),
+        // Byte-level work of the hot calls with SIMD: base64 of blobs, scans of heads and strings.
+        .target(name: "CBytes"),
+        .target(name: "TrentModel", dependencies: ["CBytes"], swiftSettings: sources),
         // Debian's OpenSSL 3 (libssl-dev) for SHA-224; apart from swift-crypto's BoringSSL headers.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "TrentOpenSSL", dependencies: ["COpenSSL"], swiftSettings: sources),
@@ -84,7 +86,7 @@ let package = Package(
         .target(
             name: "TrentServer",
             dependencies: [
-                "TrentCore", "TrentModel", "TrentAudit", "TrentStore", "TrentCrypto",
+                "TrentCore", "TrentModel", "TrentAudit", "TrentStore", "TrentCrypto", "CBytes",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

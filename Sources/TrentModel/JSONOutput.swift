@@ -1,3 +1,4 @@
+import CBytes
 public import Foundation
 
 /// JSON text written straight into bytes, member by member: how responses and audit records are
@@ -250,8 +251,10 @@ public struct JSONOutput {
         let count = input.count
         guard count > 0, let source = input.baseAddress else { return }
         let out = UnsafeMutableRawPointer(target)
+        // Whole 12-byte groups with SIMD where the CPU has it; the rest here.
+        let simd = trent_base64_encode_prefix(source.assumingMemoryBound(to: UInt8.self), count, target)
         base64Pairs.withUnsafeBufferPointer { pairs in
-            var o = 0, i = 0
+            var i = simd, o = simd / 3 * 4
             while i + 3 <= count {
                 let n = Int(source.load(fromByteOffset: i, as: UInt8.self)) << 16 | Int(source.load(fromByteOffset: i + 1, as: UInt8.self)) << 8
                     | Int(source.load(fromByteOffset: i + 2, as: UInt8.self))

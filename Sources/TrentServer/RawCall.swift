@@ -1,3 +1,4 @@
+import CBytes
 import Foundation
 import TrentAuth
 
@@ -69,6 +70,7 @@ enum RawCall {
             position += 1
         }
 
+        let head = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(12)
         var contentLength: Int?
@@ -82,12 +84,9 @@ enum RawCall {
             position += 1
             while position < headEnd, bytes[position] == UInt8(ascii: " ") || bytes[position] == UInt8(ascii: "\t") { position += 1 }
             let valueStart = position
-            while position < headEnd, bytes[position] != cr {
-                let byte = bytes[position]
-                guard (0x20...0x7E).contains(byte) || byte == UInt8(ascii: "\t") else { return .other }
-                position += 1
-            }
-            guard position + 1 < headEnd, bytes[position + 1] == lf else { return .other }
+            // Visible ASCII, spaces and tabs up to the CR of the line's CR LF.
+            position = trent_field_value_end(head, position, headEnd)
+            guard position + 1 < headEnd, bytes[position] == cr, bytes[position + 1] == lf else { return .other }
             var valueEnd = position
             while valueEnd > valueStart, bytes[valueEnd - 1] == UInt8(ascii: " ") || bytes[valueEnd - 1] == UInt8(ascii: "\t") { valueEnd -= 1 }
             position += 2

@@ -99,8 +99,8 @@ import TrentModel
         #expect(over.foundation?.encryptionContext?.count == 65)
     }
 
-    /// The eight-bytes-at-a-time scan stops where the byte-by-byte one does, for every byte value
-    /// at every position of a word.
+    /// The 16-bytes-at-a-time scan stops where the byte-by-byte one does, for every byte value
+    /// at every position of two blocks and a tail.
     @Test func plainRunStopsAtTheFirstSpecialByte() {
         func naive(_ bytes: [UInt8], from start: Int) -> Int {
             var i = start
@@ -108,8 +108,8 @@ import TrentModel
             return i
         }
         for value in 0...255 {
-            for position in 0..<20 {
-                var bytes = Array(repeating: UInt8(ascii: "A"), count: 20)
+            for position in 0..<40 {
+                var bytes = Array(repeating: UInt8(ascii: "A"), count: 40)
                 bytes[position] = UInt8(value)
                 for start in [0, 1, 3] {
                     let run = bytes.withUnsafeBytes { FastRequestDecoder.Parser.plainRun($0, from: start) }
@@ -119,7 +119,7 @@ import TrentModel
         }
         var generator = SplitMix(seed: 7)
         for _ in 0..<2000 {
-            let bytes = (0..<Int(generator.next() % 40)).map { _ in UInt8(truncatingIfNeeded: generator.next() % 4 == 0 ? generator.next() : 0x41 + generator.next() % 26) }
+            let bytes = (0..<Int(generator.next() % 80)).map { _ in UInt8(truncatingIfNeeded: generator.next() % 4 == 0 ? generator.next() : 0x41 + generator.next() % 26) }
             #expect(bytes.withUnsafeBytes { FastRequestDecoder.Parser.plainRun($0, from: 0) } == naive(bytes, from: 0))
         }
     }

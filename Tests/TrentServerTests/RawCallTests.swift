@@ -92,6 +92,31 @@ import TrentAuth
         #expect(Self.kind(text) == .other, "\(text.debugDescription)")
     }
 
+    /// A field value is visible ASCII, spaces and tabs (scanned 16 bytes at a time): every byte
+    /// value at every position of a long value, the ends of the 16-byte blocks among them.
+    @Test func everyByteOfAFieldValueIsJudged() {
+        let value = Array("AWS4-HMAC-SHA256 Credential=AKID/20261205/us-east-1/kms/aws4_request".utf8)
+        for byte in UInt8(0)...UInt8(255) {
+            let allowed = (0x20...0x7E).contains(byte) || byte == UInt8(ascii: "\t")
+            for position in [0, 1, 14, 15, 16, 17, 31, 32, 47, 48, value.count - 2] {
+                var changed = value
+                changed[position] = byte
+                let request = Array("POST / HTTP/1.1\r\nHost: h\r\nAuthorization: ".utf8) + changed + Array("\r\nContent-Length: 0\r\n\r\n".utf8)
+                let outcome = request.withUnsafeBytes { RawCall.parse($0, maximumBodySize: 1 << 20) }
+                switch outcome {
+                case .call(let call):
+                    #expect(allowed, "byte \(byte) at \(position) was taken")
+                    // Spaces and tabs around a value are not part of it.
+                    let trimmed = changed.drop { $0 == 0x20 || $0 == 0x09 }
+                    #expect(call.request.values(of: "authorization").map { Array($0.utf8) } == [Array(trimmed)])
+                case .other, .incomplete:
+                    // A CR or LF alone ends the line early: NIO's decoder judges it.
+                    #expect(!allowed, "byte \(byte) at \(position) was refused")
+                }
+            }
+        }
+    }
+
     @Test func limits() {
         #expect(Self.kind("POST / HTTP/1.1\r\nContent-Length: 65\r\n\r\n" + String(repeating: "a", count: 65), maximumBodySize: 64) == .other)
         #expect(Self.kind("POST / HTTP/1.1\r\nContent-Length: 64\r\n\r\n" + String(repeating: "a", count: 64), maximumBodySize: 64) == .call)

@@ -89,6 +89,55 @@ let botocoreVectors: [Vector] = [
         }
     }
 
+    /// An Authorization header seen before but for its signature (`ClaimCache`) is judged as it
+    /// was the first time, whatever the new request changes: its date, its signature, its token.
+    @Test func aHeaderSeenBeforeIsJudgedAsTheFirstTime() throws {
+        func judged(_ request: SignableRequest) -> Result<SignatureClaim?, AuthError> {
+            Result { () throws(AuthError) in try SigV4Verifier.claim(of: request) }
+        }
+        let original = botocoreVectors[0].request
+        func changed(_ change: (inout [(name: String, value: String)]) -> Void) -> SignableRequest {
+            var request = original
+            var headers = request.headers
+            change(&headers)
+            request.headers = headers
+            return request
+        }
+        let authorization = try #require(original.values(of: "authorization").first)
+        let signature = String(authorization.suffix(64))
+        func signed(_ newSignature: String) -> SignableRequest {
+            changed { $0 = $0.map { $0.name == "Authorization" ? ($0.name, String(authorization.dropLast(64)) + newSignature) : $0 } }
+        }
+        let variants: [SignableRequest] = [
+            original,
+            changed { $0 = $0.map { $0.name == "X-Amz-Date" ? ($0.name, "20261130T023629Z") : $0 } },
+            changed { $0 = $0.map { $0.name == "X-Amz-Date" ? ($0.name, "2026-11-29T02:36:29Z") : $0 } },
+            changed { $0.removeAll { $0.name == "X-Amz-Date" } },
+            changed { $0 = $0.map { $0.name == "X-Amz-Date" ? ("Date", "Sun, 29 Nov 2026 02:36:29 GMT") : $0 } },
+            changed { $0.append(("X-Amz-Security-Token", "TOKEN")) },
+            signed(signature.uppercased()),
+            signed(String(signature.dropLast()) + "z"),
+            signed(String(repeating: "0", count: 64)),
+        ]
+        for request in variants {
+            ClaimCache.shared.removeAll()
+            let first = judged(request)
+            // Seen before: the original's header (the same but for the signature) is known.
+            _ = judged(original)
+            #expect(ClaimCache.shared.entry(String(authorization.dropLast(64))) != nil)
+            let again = judged(request)
+            switch (first, again) {
+            case (.success(let a), .success(let b)): #expect(a == b)
+            case (.failure(let a), .failure(let b)): #expect(a == b)
+            default: Issue.record("judged \(first) the first time, \(again) when seen before")
+            }
+        }
+        // Only a header that ends in its signature is kept.
+        #expect(ClaimCache.split(authorization)?.signature == Substring(signature))
+        #expect(ClaimCache.split(authorization + " ") == nil)
+        #expect(ClaimCache.split(String(authorization.dropLast(65)) + "XSignature=" + signature) == nil)
+    }
+
     @Test func malformedAuthorizationIsIncomplete() throws {
         func claim(_ authorization: String, date: Bool = true) -> AuthError? {
             var headers: [(name: String, value: String)] = [("Host", "h"), ("Authorization", authorization)]

@@ -176,25 +176,53 @@ final class KMSRawCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if inputClosed { context.close(promise: nil) }
     }
 
-    /// An answer as the bytes of its HTTP/1.1 response, status line to body.
+    /// An answer as the bytes of its HTTP/1.1 response, status line to body: the fields of
+    /// `KMSAnswer.forEachHeader` in its order, then `Date` and `Server`. The constant runs are
+    /// written whole (writing each name, separator and value as a string of its own, the status
+    /// code and length made into strings first, cost more than the rest of the answer's framing).
     static func response(_ answer: KMSAnswer, date: String, serverName: String?, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var out = allocator.buffer(capacity: 240 + answer.body.count)
-        out.writeStaticString("HTTP/1.1 ")
-        out.writeString(String(answer.status.code))
-        out.writeStaticString(" ")
-        out.writeString(answer.status.reasonPhrase)
-        func header(_ name: String, _ value: String) {
-            out.writeStaticString("\r\n")
-            out.writeString(name)
-            out.writeStaticString(": ")
-            out.writeString(value)
+        var out = allocator.buffer(capacity: 256 + answer.requestID.utf8.count + (answer.errorType?.utf8.count ?? 0) + answer.body.count)
+        if answer.status == .ok {
+            out.writeStaticString("HTTP/1.1 200 OK")
+        } else {
+            out.writeStaticString("HTTP/1.1 ")
+            out.writeString(String(answer.status.code))
+            out.writeStaticString(" ")
+            out.writeString(answer.status.reasonPhrase)
         }
-        answer.forEachHeader(header)
-        header("Date", date)
-        if let serverName { header("Server", serverName) }
+        out.writeBytes(contentTypeAndRequestID)
+        out.writeString(answer.requestID)
+        if let errorType = answer.errorType {
+            out.writeStaticString("\r\nx-amzn-ErrorType: ")
+            out.writeString(errorType)
+        }
+        out.writeStaticString("\r\nContent-Length: ")
+        writeDecimal(answer.body.count, to: &out)
+        out.writeStaticString("\r\nDate: ")
+        out.writeString(date)
+        if let serverName {
+            out.writeStaticString("\r\nServer: ")
+            out.writeString(serverName)
+        }
         out.writeStaticString("\r\n\r\n")
         out.writeBytes(answer.body)
         return out
+    }
+
+    private static let contentTypeAndRequestID = Array(("\r\nContent-Type: " + KMSRequestHandler.contentType + "\r\nx-amzn-RequestId: ").utf8)
+
+    /// A count in decimal digits.
+    private static func writeDecimal(_ value: Int, to out: inout ByteBuffer) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 24 digits, more than an Int has
+        withUnsafeMutableBytes(of: &digits) { room in
+            var rest = value.magnitude, start = room.count
+            repeat {
+                start -= 1
+                room[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: room[start...]))
+        }
     }
 
     /// The bytes held for calls not yet taken (tests).

@@ -192,6 +192,30 @@ import Glibc
         }
     }
 
+    /// The raw handler's bytes of an answer: the status line, `KMSAnswer.headers` in their order,
+    /// `Date` and `Server`, then the body, for answers and errors of every size of length.
+    @Test func responseBytesAreTheAnswersHeadersAndBody() {
+        let answers = [
+            KMSAnswer(status: .ok, body: [], requestID: UUIDText.random()),
+            KMSAnswer(status: .ok, body: Array("{\"KeyId\":1}".utf8), requestID: UUIDText.random()),
+            KMSAnswer(status: .ok, body: [UInt8](repeating: 0x41, count: 12345), requestID: UUIDText.random()),
+            KMSAnswer(error: "NotFoundException", "Key 'x' does not exist", status: .badRequest, requestID: UUIDText.random()),
+            KMSAnswer(error: "KMSInternalException", "An internal error occurred.", status: .internalServerError, requestID: "r"),
+        ]
+        for answer in answers {
+            for serverName in ["Trent", nil] {
+                var bytes = KMSRawCallHandler.response(answer, date: "Sat, 05 Dec 2026 10:27:41 GMT", serverName: serverName, allocator: ByteBufferAllocator())
+                let text = bytes.readString(length: bytes.readableBytes) ?? ""
+                let parts = text.components(separatedBy: "\r\n\r\n")
+                let lines = parts[0].components(separatedBy: "\r\n")
+                #expect(lines[0] == "HTTP/1.1 \(answer.status.code) \(answer.status.reasonPhrase)")
+                let expected = answer.headers + [("Date", "Sat, 05 Dec 2026 10:27:41 GMT")] + (serverName.map { [("Server", $0)] } ?? [])
+                #expect(Array(lines.dropFirst()) == expected.map { "\($0.name): \($0.value)" })
+                #expect(parts.dropFirst().joined(separator: "\r\n\r\n") == String(decoding: answer.body, as: UTF8.self))
+            }
+        }
+    }
+
     @Test func bodiesInPiecesAndOverTheMaximum() async throws {
         try await Self.makeApp(maximumBodySize: 64).test(.live) { client in
             let port = try #require(client.port)

@@ -54,24 +54,27 @@ public struct CiphertextEnvelope: Sendable, Equatable {
         }
         // AES-256 (every KMS symmetric key): straight into the envelope, no copies on the way.
         let message = plaintext as? Data ?? Data(plaintext)
-        var out = Data(count: overhead + message.count)
-        let sealed = out.withUnsafeMutableBytes { out in
-            out.copyBytes(from: header)
-            UnsafeMutableRawBufferPointer(rebasing: out[headerSize..<(headerSize + 12)]).copyBytes(from: nonce)
-            let ciphertext = UnsafeMutableRawBufferPointer(rebasing: out[(headerSize + 12)..<(out.count - 16)])
-            let tag = UnsafeMutableRawBufferPointer(rebasing: out[(out.count - 16)...])
-            return material.withUnsafeBytes { key in
-                nonce.withUnsafeBytes { nonce in
-                    aad.withUnsafeBytes { aad in
-                        message.withUnsafeBytes { message in
-                            OpenSSLAESGCM.seal(key: key, nonce: nonce, aad: aad, plaintext: message, ciphertext: ciphertext, tag: tag)
-                        }
+        // Every byte is written (header, nonce, ciphertext, tag): not zeroed first.
+        let count = overhead + message.count
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
+        buffer.copyBytes(from: header)
+        UnsafeMutableRawBufferPointer(rebasing: buffer[headerSize..<(headerSize + 12)]).copyBytes(from: nonce)
+        let ciphertext = UnsafeMutableRawBufferPointer(rebasing: buffer[(headerSize + 12)..<(count - 16)])
+        let tag = UnsafeMutableRawBufferPointer(rebasing: buffer[(count - 16)...])
+        let sealed = material.withUnsafeBytes { key in
+            nonce.withUnsafeBytes { nonce in
+                aad.withUnsafeBytes { aad in
+                    message.withUnsafeBytes { message in
+                        OpenSSLAESGCM.seal(key: key, nonce: nonce, aad: aad, plaintext: message, ciphertext: ciphertext, tag: tag)
                     }
                 }
             }
         }
-        guard sealed else { throw CryptoFailure.malformedInput("AES-GCM encryption failed") }
-        return out
+        guard sealed else {
+            buffer.deallocate()
+            throw CryptoFailure.malformedInput("AES-GCM encryption failed")
+        }
+        return Data(bytesNoCopy: buffer.baseAddress!, count: count, deallocator: .custom { pointer, _ in pointer.deallocate() })
     }
 
     /// Parses the framing only; `open` checks the tag.

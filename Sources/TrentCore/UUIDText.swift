@@ -47,30 +47,37 @@ public enum UUIDText {
 
     /// The 16 bytes of a UUID written in either case; nil for anything else.
     public static func bytes(_ text: String) -> [UInt8]? {
-        let utf8 = text.utf8
-        guard utf8.count == 36 else { return nil }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(16)
-        var high: UInt8?
-        for (i, c) in utf8.enumerated() {
-            if i == 8 || i == 13 || i == 18 || i == 23 {
-                guard c == UInt8(ascii: "-") else { return nil }
-                continue
-            }
-            let nibble: UInt8
+        text.utf8.withContiguousStorageIfAvailable(bytes(utf8:)) ?? Array(text.utf8).withUnsafeBufferPointer(bytes(utf8:))
+    }
+
+    /// Over the text's own bytes (every ciphertext names its key this way: an Encrypt writes it,
+    /// a Decrypt reads it).
+    private static func bytes(utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        let dash = UInt8(ascii: "-")
+        guard utf8.count == 36, utf8[8] == dash, utf8[13] == dash, utf8[18] == dash, utf8[23] == dash else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
             switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = c - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            if let h = high {
-                bytes.append(h << 4 | nibble)
-                high = nil
-            } else {
-                high = nibble
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c &- UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c &- UInt8(ascii: "a") &+ 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): c &- UInt8(ascii: "A") &+ 10
+            default: nil
             }
         }
-        return bytes
+        var valid = true
+        let bytes = [UInt8](unsafeUninitializedCapacity: 16) { out, count in
+            // The groups (8-4-4-4-12 digits) are of even lengths: pairs never straddle a dash.
+            var i = 0
+            while i < 36, count < 16 {
+                if i == 8 || i == 13 || i == 18 || i == 23 { i += 1 }
+                guard let high = nibble(utf8[i]), let low = nibble(utf8[i + 1]) else {
+                    valid = false
+                    break
+                }
+                out[count] = high << 4 | low
+                count += 1
+                i += 2
+            }
+        }
+        return valid ? bytes : nil
     }
 }

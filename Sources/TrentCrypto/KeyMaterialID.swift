@@ -25,17 +25,27 @@ public enum KeyMaterialID {
     }
 
     public static func bytes(fromHex hex: String) -> [UInt8]? {
-        let chars = Array(hex.utf8)
+        hex.utf8.withContiguousStorageIfAvailable(bytes(fromHexUTF8:)) ?? Array(hex.utf8).withUnsafeBufferPointer(bytes(fromHexUTF8:))
+    }
+
+    /// Over the text's own bytes, without an array of them first (every Encrypt names its
+    /// material this way).
+    private static func bytes(fromHexUTF8 chars: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard chars.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(chars.count / 2)
-        var i = 0
-        while i < chars.count {
-            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
+        var valid = true
+        let out = [UInt8](unsafeUninitializedCapacity: chars.count / 2) { out, count in
+            var i = 0
+            while i < chars.count {
+                guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else {
+                    valid = false
+                    break
+                }
+                out[count] = hi << 4 | lo
+                count += 1
+                i += 2
+            }
         }
-        return out
+        return valid ? out : nil
     }
 
     private static func nibble(_ c: UInt8) -> UInt8? {

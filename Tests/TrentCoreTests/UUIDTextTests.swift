@@ -30,6 +30,15 @@ import TrentCore
                      "1234abcg-12ab-34cd-56ef-1234567890ab", "mrk-1234abcd12ab34cd56ef1234567890ab", "1234abcd-12ab-34cd-56ef-1234567890é"] {
             #expect(UUIDText.bytes(text) == nil)
         }
+        // A character that is not a hex digit, or a dash out of place, anywhere.
+        let valid = "1234abcd-12ab-34cd-56ef-1234567890ab"
+        for position in 0..<36 {
+            for replacement in ["g", "-", "G", "/", ":", "@", "`", " "] where !(replacement == "-" && [8, 13, 18, 23].contains(position)) {
+                var characters = Array(valid)
+                characters[position] = Character(replacement)
+                #expect(UUIDText.bytes(String(characters)) == nil, "\(String(characters))")
+            }
+        }
     }
 }
 

@@ -163,5 +163,10 @@ import Testing
         #expect(hex == bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
         #expect(KeyMaterialID.bytes(fromHex: hex) == bytes)
         #expect(KeyMaterialID.hex([]) == "")
+        #expect(KeyMaterialID.bytes(fromHex: "") == [])
+        // Lower-case digits in pairs only.
+        for bad in ["0", "abc", "0g", "AB", "g0", "0 ", "é0", "00-1"] {
+            #expect(KeyMaterialID.bytes(fromHex: bad) == nil, "\(bad)")
+        }
     }
 }

@@ -287,7 +287,7 @@ extension AuditEvent {
 
     /// `writeStorage` on its own.
     public var storageJSON: [UInt8] {
-        var w = JSONOutput(capacity: 768)
+        var w = JSONOutput(capacity: 1280)
         writeStorage(to: &w)
         return w.finished()
     }

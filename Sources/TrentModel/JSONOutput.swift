@@ -103,8 +103,20 @@ public struct JSONOutput {
         count += storage.withUnsafeMutableBufferPointer { body($0.baseAddress! + start) }
     }
 
+    /// A new storage of at least `size` bytes holding what is written (appending a run of zeros
+    /// to the array went element by element: 3.6k instructions for a 4 KiB blob's answer), with a
+    /// quarter more for what follows: a blob's exact room, doubled for the short member after it,
+    /// zeroed twice its size again.
     private mutating func grow(to size: Int) {
-        storage.append(contentsOf: repeatElement(0, count: max(size, storage.count * 2) - storage.count))
+        let newSize = max(size + size / 4, storage.count * 2)
+        let written = count
+        storage = storage.withUnsafeBufferPointer { old in
+            [UInt8](unsafeUninitializedCapacity: newSize) { new, initialized in
+                if let source = old.baseAddress { new.baseAddress!.initialize(from: source, count: written) }
+                (new.baseAddress! + written).initialize(repeating: 0, count: newSize - written)
+                initialized = newSize
+            }
+        }
     }
 
     /// `[` or `{`, after a comma when a value came before.

@@ -66,11 +66,12 @@ let package = Package(
             dependencies: ["TrentModel", "TrentCrypto", "TrentAuth"],
             swiftSettings: sources
         ),
-        // zlib (zlib1g-dev) for gzip'd audit log files.
+        // zlib (zlib1g-dev) reads gzip'd audit log files; libdeflate (libdeflate-dev) writes them.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .target(
             name: "TrentAudit",
-            dependencies: ["TrentCore", "TrentCrypto", "CZlib"],
+            dependencies: ["TrentCore", "TrentCrypto", "CZlib", "CDeflate"],
             swiftSettings: sources
         ),
         .target(

@@ -1,9 +1,12 @@
+import CDeflate
 import CZlib
 import Foundation
 
-/// gzip (RFC 1952) through zlib, for CloudTrail's `.json.gz` files: zlib's fastest level (the
-/// log files of a busy server are written every second or so; on 5,000 records zlib's default
-/// level took 1.8 times the CPU for a file 11 % smaller).
+/// gzip (RFC 1952) for CloudTrail's `.json.gz` files: written by libdeflate at its fastest level,
+/// read by zlib. The log files of a busy server are written every second or so, and compressing
+/// them was a few percent of the CPU of every audited call: zlib's fastest level took 1.5–1.9
+/// times libdeflate's for a file 11 % larger (4.5 MB of records; zlib's default level took 1.8
+/// times its fastest).
 enum Gzip {
     struct Failure: Error {}
 
@@ -11,26 +14,20 @@ enum Gzip {
         try compress([UInt8](data))
     }
 
-    /// Compresses in one `deflate` call, straight from the caller's bytes into the result's.
+    /// Compresses in one call, straight from the caller's bytes into the result's.
     static func compress(_ input: [UInt8]) throws -> Data {
-        var stream = z_stream()
-        guard deflateInit2_(&stream, Z_BEST_SPEED, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw Failure()
-        }
-        defer { deflateEnd(&stream) }
-        var output = Data(count: Int(deflateBound(&stream, uLong(input.count))) + 32)
-        let status = input.withUnsafeBufferPointer { inBuf in
-            output.withUnsafeMutableBytes { outBuf -> Int32 in
-                // zlib does not write through next_in; its type is just not const.
-                stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
-                stream.avail_in = uInt(inBuf.count)
-                stream.next_out = outBuf.bindMemory(to: UInt8.self).baseAddress
-                stream.avail_out = uInt(outBuf.count)
-                return deflate(&stream, Z_FINISH)
+        guard let compressor = libdeflate_alloc_compressor(1) else { throw Failure() }
+        defer { libdeflate_free_compressor(compressor) }
+        let bound = libdeflate_gzip_compress_bound(compressor, input.count)
+        var output = Data(count: bound)
+        let written = input.withUnsafeBytes { inBuf in
+            output.withUnsafeMutableBytes { outBuf in
+                libdeflate_gzip_compress(compressor, inBuf.baseAddress, inBuf.count, outBuf.baseAddress, outBuf.count)
             }
         }
-        guard status == Z_STREAM_END else { throw Failure() }
-        output.count = Int(stream.total_out)
+        // 0: the output did not fit (never, within the bound).
+        guard written > 0 else { throw Failure() }
+        output.count = written
         return output
     }
 

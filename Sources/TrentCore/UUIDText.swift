@@ -51,33 +51,17 @@ public enum UUIDText {
     }
 
     /// Over the text's own bytes (every ciphertext names its key this way: an Encrypt writes it,
-    /// a Decrypt reads it).
+    /// a Decrypt reads it): the 32 digits without their dashes, read as hex pairs.
     private static func bytes(utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         let dash = UInt8(ascii: "-")
         guard utf8.count == 36, utf8[8] == dash, utf8[13] == dash, utf8[18] == dash, utf8[23] == dash else { return nil }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): c &- UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): c &- UInt8(ascii: "a") &+ 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): c &- UInt8(ascii: "A") &+ 10
-            default: nil
-            }
-        }
-        var valid = true
-        let bytes = [UInt8](unsafeUninitializedCapacity: 16) { out, count in
-            // The groups (8-4-4-4-12 digits) are of even lengths: pairs never straddle a dash.
-            var i = 0
-            while i < 36, count < 16 {
-                if i == 8 || i == 13 || i == 18 || i == 23 { i += 1 }
-                guard let high = nibble(utf8[i]), let low = nibble(utf8[i + 1]) else {
-                    valid = false
-                    break
-                }
-                out[count] = high << 4 | low
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digits in
+            var count = 0
+            for (index, byte) in utf8.enumerated() where index != 8 && index != 13 && index != 18 && index != 23 {
+                digits[count] = byte
                 count += 1
-                i += 2
             }
+            return KeyMaterialID.bytes(fromHexUTF8: UnsafeBufferPointer(digits), upperCase: true)
         }
-        return valid ? bytes : nil
     }
 }

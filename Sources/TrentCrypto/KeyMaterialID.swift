@@ -25,13 +25,22 @@ public enum KeyMaterialID {
     }
 
     public static func bytes(fromHex hex: String) -> [UInt8]? {
-        hex.utf8.withContiguousStorageIfAvailable(bytes(fromHexUTF8:)) ?? Array(hex.utf8).withUnsafeBufferPointer(bytes(fromHexUTF8:))
+        hex.utf8.withContiguousStorageIfAvailable { bytes(fromHexUTF8: $0) } ?? Array(hex.utf8).withUnsafeBufferPointer { bytes(fromHexUTF8: $0) }
     }
 
-    /// Over the text's own bytes, without an array of them first (every Encrypt names its
-    /// material this way).
-    private static func bytes(fromHexUTF8 chars: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    /// The bytes of hex digit pairs in lower case (and upper case too with `upperCase`) read over
+    /// the text's own bytes, without an array of them first (every Encrypt names its key and its
+    /// material this way); nil for an odd count or anything else.
+    public static func bytes(fromHexUTF8 chars: UnsafeBufferPointer<UInt8>, upperCase: Bool = false) -> [UInt8]? {
         guard chars.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c &- 0x30
+            case 0x61...0x66: c &- 0x61 &+ 10
+            case 0x41...0x46 where upperCase: c &- 0x41 &+ 10
+            default: nil
+            }
+        }
         var valid = true
         let out = [UInt8](unsafeUninitializedCapacity: chars.count / 2) { out, count in
             var i = 0
@@ -46,13 +55,5 @@ public enum KeyMaterialID {
             }
         }
         return valid ? out : nil
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x61...0x66: c - 0x61 + 10
-        default: nil
-        }
     }
 }

@@ -103,10 +103,10 @@ public struct JSONOutput {
         count += storage.withUnsafeMutableBufferPointer { body($0.baseAddress! + start) }
     }
 
-    /// A new storage of at least `size` bytes holding what is written (appending a run of zeros
-    /// to the array went element by element: 3.6k instructions for a 4 KiB blob's answer), with a
-    /// quarter more for what follows: a blob's exact room, doubled for the short member after it,
-    /// zeroed twice its size again.
+    /// A new storage of at least `size` bytes, and a quarter more for what follows, holding what is
+    /// written. (Appending a run of zeros to the array went element by element: 3.6k instructions
+    /// for a 4 KiB blob's answer; and growing to a blob's exact room made the short member after it
+    /// double the storage, zeroing all of it again.)
     private mutating func grow(to size: Int) {
         let newSize = max(size + size / 4, storage.count * 2)
         let written = count

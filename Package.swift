@@ -127,7 +127,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "TrentModelTests", dependencies: ["TrentModel"], swiftSettings: strict),
+        .testTarget(name: "TrentModelTests", dependencies: ["TrentModel", "CBytes"], swiftSettings: strict),
         .testTarget(name: "TrentAuthTests", dependencies: ["TrentAuth"], swiftSettings: strict),
         .testTarget(name: "TrentCryptoTests", dependencies: ["TrentCrypto", "TrentOpenSSL", "TrentSodium", "CSodium", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(

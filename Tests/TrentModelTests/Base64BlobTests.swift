@@ -1,3 +1,4 @@
+import CBytes
 import Foundation
 import Testing
 import TrentModel
@@ -61,5 +62,23 @@ import TrentModel
             expectFoundations(" " + text)
             expectFoundations(text + " ")
         }
+    }
+
+    /// Where the CPU has SSSE3 (every x86-64 machine this runs on), the SIMD code is what does the
+    /// bulk of the work: whole blocks, stopping before the last `keep` characters, with Foundation's
+    /// bytes. (The tests above would pass with SIMD never used.)
+    @Test func simdTakesTheWholeBlocks() throws {
+        #if arch(x86_64)
+        let data = Data((0..<96).map { UInt8(truncatingIfNeeded: $0 &* 91) })
+        let text = Array(data.base64EncodedString().utf8)  // 128 characters
+        var out = [UInt8](repeating: 0, count: 100)
+        let decoded = text.withUnsafeBufferPointer { trent_base64_decode_prefix($0.baseAddress, $0.count, 4, &out) }
+        #expect(decoded == 112)  // seven blocks of 16: the eighth would reach into the last 4
+        #expect(Array(out.prefix(84)) == Array(data.prefix(84)))
+        var encoded = [UInt8](repeating: 0, count: 140)
+        let taken = Array(data).withUnsafeBufferPointer { trent_base64_encode_prefix($0.baseAddress, $0.count, &encoded) }
+        #expect(taken == 84)  // groups of 12 while 16 bytes stay readable: not the last 12 of 96
+        #expect(String(decoding: encoded.prefix(112), as: UTF8.self) == data.prefix(84).base64EncodedString())
+        #endif
     }
 }

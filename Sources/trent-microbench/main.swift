@@ -19,6 +19,9 @@ import TrentStore
 //   trent-microbench call        a whole signed Encrypt of 4 KiB from its request's bytes to its
 //                                response's (`InProcessCalls`): all a call costs but the kernel's
 //                                and NIO's part
+//   trent-microbench unwrap      ImportKeyMaterial's RSA-OAEP unwrap (RSA_2048): with a pair just
+//                                made, and with one that has done a private-key operation; and
+//                                the time a pair takes to make
 //
 // Loops report the best of several rounds (ns per call); `flush`, `decrypt` and `call` report the
 // process's CPU time per call, background threads included, as the median of their rounds.
@@ -195,7 +198,28 @@ func call() async throws {
                  median(results), results.count, results.min()!, results.max()!))
 }
 
-let pieces = ["sigv4", "records", "flush", "decrypt", "call"]
+/// RSA_2048 RSAES_OAEP_SHA_256 unwraps of 32 bytes, microseconds each: the first private-key
+/// operation of a pair (what ImportKeyMaterial pays for a pair straight from the pool) and a later one.
+func unwrap() throws {
+    let count = 24
+    let generation = DispatchTime.now().uptimeNanoseconds
+    let pairs = try (0..<count).map { _ in try WrappingKeyPair(spec: .rsa2048) }
+    let generated = Double(DispatchTime.now().uptimeNanoseconds - generation) / 1e6 / Double(count)
+    let wrapped = try pairs.map { try KeyMaterialWrapper.wrap(Array(repeating: 7, count: 32), publicKeyDER: $0.publicKeyDER, algorithm: .rsaesOAEPSHA256) }
+    var first: [Double] = [], later: [Double] = []
+    for (pair, blob) in zip(pairs, wrapped) {
+        for round in 0..<3 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try pair.unwrap(blob, algorithm: .rsaesOAEPSHA256)
+            let micros = Double(DispatchTime.now().uptimeNanoseconds - start) / 1000
+            if round == 0 { first.append(micros) } else { later.append(micros) }
+        }
+    }
+    print(String(format: "unwrap    RSA_2048 OAEP-SHA-256: first use of a pair %.0f us (median of %d), later %.0f us; a pair made in %.0f ms",
+                 median(first), first.count, median(later), generated))
+}
+
+let pieces = ["sigv4", "records", "flush", "decrypt", "call", "unwrap"]
 let asked = Array(CommandLine.arguments.dropFirst())
 guard asked.allSatisfy(pieces.contains) else {
     print("usage: trent-microbench [\(pieces.joined(separator: "|"))]...  (all of them when none is named)")
@@ -221,6 +245,7 @@ for piece in asked.isEmpty ? pieces : asked {
     case "records": records()
     case "flush": try wait(flush)
     case "decrypt": try wait(decrypt)
+    case "unwrap": try unwrap()
     default: try wait(call)
     }
 }

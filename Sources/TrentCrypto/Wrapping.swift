@@ -1,6 +1,7 @@
 public import Foundation
 import Crypto
 import _CryptoExtras
+import TrentOpenSSL
 
 /// The RSA wrapping algorithms of `GetParametersForImport` that Trent implements.
 public enum WrappingAlgorithm: String, Sendable, CaseIterable {
@@ -8,6 +9,13 @@ public enum WrappingAlgorithm: String, Sendable, CaseIterable {
     case rsaesOAEPSHA256 = "RSAES_OAEP_SHA_256"
     case rsaAESKeyWrapSHA1 = "RSA_AES_KEY_WRAP_SHA_1"
     case rsaAESKeyWrapSHA256 = "RSA_AES_KEY_WRAP_SHA_256"
+
+    var oaepHash: OpenSSLHash {
+        switch self {
+        case .rsaesOAEPSHA1, .rsaAESKeyWrapSHA1: .sha1
+        case .rsaesOAEPSHA256, .rsaAESKeyWrapSHA256: .sha256
+        }
+    }
 
     var oaepPadding: _RSA.Encryption.Padding {
         switch self {
@@ -36,36 +44,51 @@ public enum WrappingKeySpec: String, Sendable, CaseIterable {
     }
 }
 
-/// An RSA key pair used once to carry key material into Trent. Held as DER so it is `Sendable`.
+/// An RSA key pair used once to carry key material into Trent, held by OpenSSL (Debian's
+/// libcrypto), whose RSA private-key operation costs about two thirds of BoringSSL's here.
 public struct WrappingKeyPair: Sendable {
-    /// The private key in DER: only ever stored sealed under the root key.
+    /// The private key in DER (PKCS#1 RSAPrivateKey): only ever stored sealed under the root key.
     public let privateKeyDER: Data
-    /// Never changed after parsing; BoringSSL's RSA object is safe to use from several threads
-    /// (its lazily built Montgomery contexts are under its own lock), swift-crypto just does not
-    /// mark the wrapper Sendable.
-    nonisolated(unsafe) private let privateKey: _RSA.Encryption.PrivateKey
-    private let generatedPublicKeyDER: Data?
+    /// Never changed after parsing; OpenSSL's RSA operations on one key are safe from several threads.
+    private let privateKey: OpenSSLKey
+    /// DER SubjectPublicKeyInfo, what `GetParametersForImport` returns as `PublicKey`.
+    public let publicKeyDER: Data
     public let modulusBytes: Int
 
-    /// Generates a fresh pair (slow for 4096 bits: keep a pool). Both DER forms are made here,
-    /// so handing the pair out costs nothing.
+    /// Generates a fresh pair (slow for 4096 bits: keep a pool). BoringSSL (swift-crypto) makes
+    /// the primes, in about a third of the time OpenSSL takes; OpenSSL gets the key from its DER.
+    /// Both DER forms are made here, so handing the pair out costs nothing, and the pair does one
+    /// private-key operation here: an RSA key sets up its Montgomery contexts and first blinding
+    /// at its first one (about a third of an RSA_2048 unwrap), which is then paid ahead of time,
+    /// with the pair's generation, rather than by `ImportKeyMaterial`.
     public init(spec: WrappingKeySpec) throws {
-        privateKey = try _RSA.Encryption.PrivateKey(keySize: .init(bitCount: spec.bits))
-        privateKeyDER = privateKey.derRepresentation
-        generatedPublicKeyDER = privateKey.publicKey.derRepresentation
-        modulusBytes = privateKey.keySizeInBits / 8
+        let generated = try _RSA.Encryption.PrivateKey(keySize: .init(bitCount: spec.bits))
+        privateKeyDER = generated.derRepresentation
+        publicKeyDER = generated.publicKey.derRepresentation
+        do {
+            privateKey = try OpenSSLKey(anyPrivateKeyDER: Array(privateKeyDER))
+        } catch {
+            throw CryptoFailure.malformedInput("OpenSSL does not take the new \(spec.rawValue) wrapping key pair: \(error)")
+        }
+        modulusBytes = spec.bits / 8
+        let probe = Array(repeating: UInt8(0), count: 32)
+        guard (try? privateKey.decryptOAEP(try privateKey.encryptOAEP(probe, hash: .sha256), hash: .sha256)) == probe else {
+            throw CryptoFailure.authenticationFailed("a new wrapping key pair failed its own round trip")
+        }
     }
 
-    /// Restores a pair from its DER private key (parsed, and checked, once).
+    /// Restores a pair from its DER private key (PKCS#8 or PKCS#1 RSA).
     public init(privateKeyDER: Data) throws {
-        privateKey = try _RSA.Encryption.PrivateKey(derRepresentation: privateKeyDER)
+        do {
+            privateKey = try OpenSSLKey(anyPrivateKeyDER: Array(privateKeyDER))
+            guard case .rsa(let bits) = privateKey.kind else { throw CryptoFailure.malformedInput("not an RSA key") }
+            publicKeyDER = Data(try privateKey.publicKeyDER())
+            modulusBytes = (bits + 7) / 8
+        } catch {
+            throw CryptoFailure.malformedInput("the wrapping key pair's private key does not parse")
+        }
         self.privateKeyDER = privateKeyDER
-        generatedPublicKeyDER = nil
-        modulusBytes = privateKey.keySizeInBits / 8
     }
-
-    /// DER SubjectPublicKeyInfo, what `GetParametersForImport` returns as `PublicKey`.
-    public var publicKeyDER: Data { generatedPublicKeyDER ?? privateKey.publicKey.derRepresentation }
 
     /// Recovers key material wrapped under this pair's public key with `algorithm`.
     public func unwrap(_ wrapped: Data, algorithm: WrappingAlgorithm) throws -> [UInt8] {
@@ -91,7 +114,7 @@ public struct WrappingKeyPair: Sendable {
 
     private func oaepDecrypt(_ data: Data, algorithm: WrappingAlgorithm) throws -> [UInt8] {
         do {
-            return Array(try privateKey.decrypt(data, padding: algorithm.oaepPadding))
+            return try privateKey.decryptOAEP(Array(data), hash: algorithm.oaepHash)
         } catch {
             throw CryptoFailure.authenticationFailed("RSA-OAEP decryption failed")
         }

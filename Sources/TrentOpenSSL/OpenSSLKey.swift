@@ -264,7 +264,8 @@ public final class OpenSSLKey: @unchecked Sendable {
         guard EVP_PKEY_decrypt(ctx, nil, &length, ciphertext, ciphertext.count) == 1 else { throw OpenSSLError("EVP_PKEY_decrypt") }
         var out = [UInt8](repeating: 0, count: length)
         guard EVP_PKEY_decrypt(ctx, &out, &length, ciphertext, ciphertext.count) == 1 else { throw OpenSSLError("EVP_PKEY_decrypt") }
-        return Array(out.prefix(length))
+        out.removeSubrange(length...)  // in place: no copy of the plaintext is left behind unzeroed
+        return out
     }
 
     /// ECDH: the raw shared secret (x coordinate) with `peer`'s public key.

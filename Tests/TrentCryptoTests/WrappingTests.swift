@@ -24,6 +24,20 @@ import Testing
         #expect(throws: CryptoFailure.malformedInput("")) { try Self.pair.unwrap(sha256, algorithm: .rsaAESKeyWrapSHA256) }
     }
 
+    /// A pair restored from its stored DER (PKCS#1, as generated pairs keep it) unwraps what was
+    /// wrapped for the generated one; DER that is not an RSA private key is refused.
+    @Test func restoresFromItsDEROnlyAnRSAKey() throws {
+        let restored = try WrappingKeyPair(privateKeyDER: Self.pair.privateKeyDER)
+        #expect(restored.publicKeyDER == Self.pair.publicKeyDER && restored.modulusBytes == 256)
+        let material = Array(repeating: UInt8(9), count: 32)
+        for algorithm in WrappingAlgorithm.allCases {
+            let wrapped = try KeyMaterialWrapper.wrap(material, publicKeyDER: Self.pair.publicKeyDER, algorithm: algorithm)
+            #expect(try restored.unwrap(wrapped, algorithm: algorithm) == material)
+        }
+        #expect(throws: CryptoFailure.malformedInput("")) { try WrappingKeyPair(privateKeyDER: P256.Signing.PrivateKey().derRepresentation) }
+        #expect(throws: CryptoFailure.malformedInput("")) { try WrappingKeyPair(privateKeyDER: Self.pair.privateKeyDER.prefix(100)) }
+    }
+
     @Test func publicKeyIsSubjectPublicKeyInfo() throws {
         // SPKI DER starts with SEQUENCE { SEQUENCE { OID rsaEncryption ... } }.
         let der = [UInt8](Self.pair.publicKeyDER)

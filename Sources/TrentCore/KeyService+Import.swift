@@ -183,7 +183,7 @@ extension KeyService {
             }
 
             let own = try tx.materials(keyID: key.storageID)
-            let known = try materialsOfSet(key, in: tx)
+            let known = key.isMultiRegion ? try materialsOfSet(key, in: tx) : own
             let importType = input.importType ?? (known.isEmpty ? .newKeyMaterial : .existingKeyMaterial)
             var material = KeyMaterial(
                 keyID: key.storageID, id: materialID, origin: .imported,

@@ -565,7 +565,7 @@ final class PostgresTransaction: KeyStoreTransaction, @unchecked Sendable {
             description: try row.decode("description", as: String.self),
             keySpec: keySpec, keyUsage: keyUsage, origin: origin, state: state, deletionDate: try row.optionalDate("deletion_date"),
             pendingWindowInDays: try row.decode("pending_window_days", as: Int?.self), policy: try row.decode("policy", as: String.self),
-            tags: try StoreCoding.decode([Tag].self, try row.decode("tags", as: String.self)),
+            tags: try StoreCoding.decodeTags(try row.decode("tags", as: String.self)),
             currentMaterialID: try row.decode("current_material_id", as: String?.self),
             rotationPeriodInDays: try row.decode("rotation_period_days", as: Int?.self), nextRotationDate: try row.optionalDate("next_rotation_date"),
             primaryRegion: try row.decode("primary_region", as: String?.self)
@@ -581,7 +581,7 @@ final class PostgresTransaction: KeyStoreTransaction, @unchecked Sendable {
             """,
             key.storageID, key.account, key.region, key.createdAt.timeIntervalSince1970, key.description,
             key.keySpec.rawValue, key.keyUsage.rawValue, key.origin.rawValue, key.state.rawValue,
-            key.deletionDate?.timeIntervalSince1970, key.pendingWindowInDays, key.policy, try StoreCoding.encode(key.tags),
+            key.deletionDate?.timeIntervalSince1970, key.pendingWindowInDays, key.policy, try StoreCoding.encode(tags: key.tags),
             key.currentMaterialID, key.rotationPeriodInDays, key.nextRotationDate?.timeIntervalSince1970,
             key.isMultiRegion ? key.id : nil, key.primaryRegion)
     }
@@ -594,7 +594,7 @@ final class PostgresTransaction: KeyStoreTransaction, @unchecked Sendable {
             WHERE id = $11
             """,
             key.description, key.state.rawValue, key.deletionDate?.timeIntervalSince1970, key.pendingWindowInDays,
-            key.policy, try StoreCoding.encode(key.tags), key.currentMaterialID,
+            key.policy, try StoreCoding.encode(tags: key.tags), key.currentMaterialID,
             key.rotationPeriodInDays, key.nextRotationDate?.timeIntervalSince1970, key.primaryRegion, key.storageID)
         guard changed == 1 else { throw StoreError.missing("key \(key.storageID)") }
     }

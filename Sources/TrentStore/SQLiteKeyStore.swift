@@ -403,7 +403,7 @@ struct SQLiteTransaction: KeyStoreTransaction {
             keySpec: keySpec, keyUsage: keyUsage, origin: origin, state: state,
             deletionDate: (row["deletion_date"] as Double?).map(Date.init(timeIntervalSince1970:)),
             pendingWindowInDays: row["pending_window_days"], policy: row["policy"],
-            tags: try StoreCoding.decode([Tag].self, tagsJSON),
+            tags: try StoreCoding.decodeTags(tagsJSON),
             currentMaterialID: row["current_material_id"], rotationPeriodInDays: row["rotation_period_days"],
             nextRotationDate: (row["next_rotation_date"] as Double?).map(Date.init(timeIntervalSince1970:)),
             primaryRegion: row["primary_region"]
@@ -411,7 +411,7 @@ struct SQLiteTransaction: KeyStoreTransaction {
     }
 
     private func keyArguments(_ key: Key) throws -> StatementArguments {
-        let tags = try StoreCoding.encode(key.tags)
+        let tags = try StoreCoding.encode(tags: key.tags)
         return [
             key.storageID, key.account, key.region, key.createdAt.timeIntervalSince1970, key.description,
             key.keySpec.rawValue, key.keyUsage.rawValue, key.origin.rawValue, key.state.rawValue,
@@ -438,7 +438,7 @@ struct SQLiteTransaction: KeyStoreTransaction {
             WHERE id = ?
             """).execute(arguments: [
                 key.description, key.state.rawValue, key.deletionDate?.timeIntervalSince1970, key.pendingWindowInDays,
-                key.policy, try StoreCoding.encode(key.tags), key.currentMaterialID,
+                key.policy, try StoreCoding.encode(tags: key.tags), key.currentMaterialID,
                 key.rotationPeriodInDays, key.nextRotationDate?.timeIntervalSince1970, key.primaryRegion, key.storageID,
             ])
         guard db.changesCount == 1 else { throw StoreError.missing("key \(key.storageID)") }

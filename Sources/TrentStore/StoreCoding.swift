@@ -25,6 +25,16 @@ enum StoreCoding {
         try decoder.decode(T.self, from: Data(text.utf8))
     }
 
+    /// A key's tags; most keys have none, and their `[]` skips the JSON coders (each read or
+    /// write of a key row paid for them).
+    static func encode(tags: [Tag]) throws -> String {
+        tags.isEmpty ? "[]" : try encode(tags)
+    }
+
+    static func decodeTags(_ text: String) throws -> [Tag] {
+        text == "[]" ? [] : try decode([Tag].self, text)
+    }
+
     /// Audit events, the column written and read most: the same JSON, built and parsed directly.
     static func encode(_ event: AuditEvent) -> String {
         String(decoding: event.storageJSON, as: UTF8.self)

@@ -10,7 +10,12 @@ public import Crypto
 /// version seals anything, so a crash never leaves a record no stored version opens.
 public final class RootKey: @unchecked Sendable {
     private let lock = NSLock()
-    private var keys: [SymmetricKey]
+    private var keys: [SymmetricKey] {
+        didSet { derived = [:] }
+    }
+    /// Keys derived so far, per purpose, newest version first (HKDF cost more than the rest of
+    /// checking an import token); forgotten whenever the versions change.
+    private var derived: [String: [SymmetricKey]] = [:]
     private let persist: @Sendable ([SymmetricKey]) throws -> Void
 
     /// One in-memory version, never persisted (tests).
@@ -94,12 +99,17 @@ public final class RootKey: @unchecked Sendable {
 
     /// A key for one purpose, derived with HKDF-SHA256 from the newest version.
     public func derivedKey(purpose: String) -> SymmetricKey {
-        HKDF<SHA256>.deriveKey(inputKeyMaterial: current, info: Data(purpose.utf8), outputByteCount: 32)
+        derivedKeys(purpose: purpose)[0]
     }
 
     /// The same key derived from every version, newest first: for checking what older versions made.
     public func derivedKeys(purpose: String) -> [SymmetricKey] {
-        all.map { HKDF<SHA256>.deriveKey(inputKeyMaterial: $0, info: Data(purpose.utf8), outputByteCount: 32) }
+        lock.withLock {
+            if let known = derived[purpose] { return known }
+            let made = keys.reversed().map { HKDF<SHA256>.deriveKey(inputKeyMaterial: $0, info: Data(purpose.utf8), outputByteCount: 32) }
+            derived[purpose] = made
+            return made
+        }
     }
 
     /// Adds a fresh version, persisted before it seals anything. Does nothing while one is under way.

@@ -45,7 +45,8 @@ public enum WrappingKeySpec: String, Sendable, CaseIterable {
 }
 
 /// An RSA key pair used once to carry key material into Trent, held by OpenSSL (Debian's
-/// libcrypto), whose RSA private-key operation costs about two thirds of BoringSSL's here.
+/// libcrypto), whose RSA private-key operation took about half the time of BoringSSL's here
+/// (`trent-microbench unwrap`).
 public struct WrappingKeyPair: Sendable {
     /// The private key in DER (PKCS#1 RSAPrivateKey): only ever stored sealed under the root key.
     public let privateKeyDER: Data

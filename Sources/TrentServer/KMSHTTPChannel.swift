@@ -87,6 +87,9 @@ final class KMSRawCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var closeAfterAnswer = false
     private var inputClosed = false
     private var readWanted = false
+    /// `takeCalls` is running (further up this stack), and an answer written meanwhile asks it to go on.
+    private var taking = false
+    private var takeAgain = false
     private var date = HTTPDate()
 
     init(kms: KMSRequestHandler, serverName: String?) {
@@ -144,9 +147,27 @@ final class KMSRawCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.read()
     }
 
-    /// Answers the complete call at the front of the buffer, if there is one; hands the
-    /// connection to NIO's decoder at the first request that is not a call.
+    /// Answers the complete calls at the front of the buffer, one after another while each is
+    /// answered at once; hands the connection to NIO's decoder at the first request that is not
+    /// a call. A call answered without waiting writes its answer before `answer` returns: the
+    /// next call is then taken by this loop, not from inside that write (pipelined calls would
+    /// otherwise nest one stack frame deeper each).
     private func takeCalls(context: ChannelHandlerContext) {
+        if taking {
+            takeAgain = true
+            return
+        }
+        taking = true
+        defer { taking = false }
+        repeat {
+            takeAgain = false
+            takeCall(context: context)
+        } while takeAgain
+        if !answering || (buffer?.readableBytes ?? 0) == 0 { resumeReading(context: context) }
+    }
+
+    /// Answers the complete call at the front of the buffer, if there is one (see `takeCalls`).
+    private func takeCall(context: ChannelHandlerContext) {
         guard !closing else { return }
         if let buffer, buffer.readableBytes > 0 {
             switch buffer.withUnsafeReadableBytes({ RawCall.parse($0, maximumBodySize: maximumBodySize) }) {
@@ -236,7 +257,7 @@ final class KMSRawCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func answer(_ request: SignableRequest, context: ChannelHandlerContext) {
-        kms.answer(request, on: context) { answer in self.write(answer, context: context) }
+        kms.answer(request, on: context, immediately: true) { answer in self.write(answer, context: context) }
     }
 
     private func write(_ answer: KMSAnswer, context: ChannelHandlerContext) {
@@ -250,7 +271,6 @@ final class KMSRawCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(out)), promise: nil)
         takeCalls(context: context)
-        if !answering || (buffer?.readableBytes ?? 0) == 0 { resumeReading(context: context) }
     }
 }
 
@@ -464,12 +484,31 @@ final class KMSCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
 }
 
 extension KMSRequestHandler {
-    /// Answers the call in a task isolated to the connection's event loop; `then` runs there, with
-    /// the answer (no promise and future in between: two allocations and a callback list fewer).
-    func answer(_ request: SignableRequest?, on context: ChannelHandlerContext, then: @escaping (KMSAnswer) -> Void) {
+    /// Answers the call in a task; `then` runs on the connection's event loop, with the answer (no
+    /// promise and future in between: two allocations and a callback list fewer).
+    ///
+    /// `immediately`: the task starts on this thread, now (`Task.immediate`), and a call that
+    /// never waits (a Decrypt whose key is cached: its audit record goes to the journal) is
+    /// answered before this returns, with no trip through the loop's task queue; after a wait it
+    /// goes on wherever it resumes, and `then` goes back to the loop. The caller must take `then`
+    /// running inside this call. Otherwise the task is isolated to the loop from its start.
+    func answer(
+        _ request: SignableRequest?, on context: ChannelHandlerContext, immediately: Bool = false, then: @escaping (KMSAnswer) -> Void
+    ) {
         let remoteAddress = context.channel.remoteAddress
         let loop = context.eventLoop
         let then = NIOLoopBound(then, eventLoop: loop)
+        if immediately {
+            Task.immediate {
+                let answer = await self.answer(request, remoteAddress: remoteAddress)
+                if loop.inEventLoop {
+                    then.value(answer)
+                } else {
+                    loop.execute { then.value(answer) }
+                }
+            }
+            return
+        }
         let isolation = EventLoopIsolation(loop)
         Task {
             await self.answer(request, remoteAddress: remoteAddress, isolation: isolation, then: then)

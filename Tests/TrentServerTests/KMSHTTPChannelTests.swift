@@ -21,11 +21,13 @@ import Glibc
 /// pieces and over the maximum, `Connection: close`, half-closed connections and parse errors.
 @Suite struct KMSHTTPChannelTests {
     /// A key service on a store of its own, for callers with any credentials.
-    static func makeService(clock: any Clock = SystemClock()) throws -> (KeyService, ServerConfiguration) {
+    /// `journaled`: as `trent serve` has it, records of calls that change nothing go to the audit
+    /// journal (such a call need not wait for the database).
+    static func makeService(clock: any Clock = SystemClock(), journaled: Bool = false) throws -> (KeyService, ServerConfiguration) {
         let directory = NSTemporaryDirectory() + "trent-channel-test-\(UUID())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let service = KeyService(
-            store: try SQLiteKeyStore(path: directory + "/trent.sqlite"), clock: clock,
+            store: try SQLiteKeyStore(path: directory + "/trent.sqlite", journaled: journaled), clock: clock,
             rootKey: RootKey(SymmetricKey(size: .bits256)), wrappingKeys: WrappingKeyPool(configuration: .init(pairsPerSpec: 0))
         )
         let configuration = ServerConfiguration(
@@ -34,8 +36,8 @@ import Glibc
         return (service, configuration)
     }
 
-    static func makeKMS() throws -> (KeyService, KMSRequestHandler) {
-        let (service, configuration) = try makeService()
+    static func makeKMS(journaled: Bool = false) throws -> (KeyService, KMSRequestHandler) {
+        let (service, configuration) = try makeService(journaled: journaled)
         return (service, KMSRequestHandler(service: service, configuration: configuration, logger: Logger(label: "test"), cloudTrail: CloudTrailLookupHandler(lookup: nil)))
     }
 
@@ -109,6 +111,45 @@ import Glibc
             ])
             #expect(!exchange.closed)
         }
+    }
+
+    /// A call that never waits (refused before it reaches a key; its audit record goes to the
+    /// journal) is answered while its bytes are handed to the pipeline, with no trip through the
+    /// loop's task queue: on an embedded channel, whose loop runs nothing until asked, the
+    /// answers are there as soon as the bytes are in.
+    @Test func aCallThatNeverWaitsIsAnsweredAtOnce() throws {
+        let (_, kms) = try Self.makeKMS(journaled: true)
+        let channel = EmbeddedChannel(handler: KMSRawCallHandler(kms: kms, serverName: "Trent"))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
+        try channel.writeInbound(ByteBuffer(string: Self.call("NoSuchOperation") + Self.call("NoSuchOperation", body: "{ }")))
+        for _ in 0..<2 {
+            guard case .byteBuffer(let answer)? = try channel.readOutbound(as: IOData.self) else {
+                Issue.record("no answer yet")
+                return
+            }
+            #expect(answer.getString(at: answer.readerIndex, length: 24) == "HTTP/1.1 400 Bad Request")
+        }
+        _ = try channel.finish(acceptAlreadyClosed: true)
+    }
+
+    /// Calls answered at once, many of them in one read: each is taken after the answer to the one
+    /// before is written, by one loop (taking the next from inside the write would nest a few
+    /// stack frames deeper for every call, and this many would overflow the stack).
+    @Test func manyCallsInOneReadAreAnsweredInOrder() throws {
+        let (_, kms) = try Self.makeKMS(journaled: true)
+        let channel = EmbeddedChannel(handler: KMSRawCallHandler(kms: kms, serverName: "Trent"))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
+        let count = 20_000
+        var calls = ""
+        for index in 0..<count { calls += Self.call("NoSuchOperation\(index)") }
+        try channel.writeInbound(ByteBuffer(string: calls))
+        var answered = 0
+        while case .byteBuffer(let answer)? = try channel.readOutbound(as: IOData.self) {
+            #expect(answer.getString(at: answer.readerIndex, length: 24) == "HTTP/1.1 400 Bad Request")
+            answered += 1
+        }
+        #expect(answered == count)
+        _ = try channel.finish(acceptAlreadyClosed: true)
     }
 
     /// A client that always has the next call on its way never lets the buffer empty: the calls

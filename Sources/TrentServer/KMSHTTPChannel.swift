@@ -21,8 +21,8 @@ import Glibc
 /// anything else it goes over to NIO's HTTP/1 decoder, after which `KMSCallHandler` still takes the
 /// calls (from NIO's parts, with no conversion to `HTTPTypes`) and everything else (the console,
 /// the test-only endpoints, a malformed request) goes on to Hummingbird as before. Each handler
-/// runs a call in a task on the connection's event loop, and answers keep the order of the
-/// requests on a connection.
+/// runs a call in a task on the connection's event loop (the raw handler's starts inside the read,
+/// `Task.immediate`), and answers keep the order of the requests on a connection.
 struct KMSHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 

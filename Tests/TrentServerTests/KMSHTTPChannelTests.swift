@@ -58,12 +58,13 @@ import Glibc
         "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
     }
 
-    /// A call runs isolated to its connection's loop (`EventLoopIsolation`), and the key service's
-    /// nonisolated async functions run there too (`NonisolatedNonsendingByDefault` in the source
-    /// targets): the clock, read first thing in DescribeKey, is read on an event loop. Without the
-    /// isolation, or with nonisolated async functions on the global executor, the key service runs
-    /// in Swift's own pool here (in `trent serve`: with a trip through the loop's task queue at
-    /// every async function, about 15 per call).
+    /// A call starts on its connection's loop (the raw handler's task starts inside the read,
+    /// `Task.immediate`; the other handler's is isolated to the loop, `EventLoopIsolation`), and
+    /// the key service's nonisolated async functions run where their caller does
+    /// (`NonisolatedNonsendingByDefault` in the source targets): the clock, read first thing in
+    /// DescribeKey, is read on an event loop. With a plain task, or with nonisolated async
+    /// functions on the global executor, the key service runs in Swift's own pool here (in `trent
+    /// serve`: with a trip through the loop's task queue at every async function, about 15 per call).
     @Test func theKeyServiceRunsOnTheConnectionsLoop() async throws {
         let clock = LoopRecordingClock()
         try await Self.makeApp(clock: clock).test(.live) { client in

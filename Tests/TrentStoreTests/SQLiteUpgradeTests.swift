@@ -87,6 +87,39 @@ import TrentCore
         #expect(try await store.read { try $0.undeliveredAuditEventCount() } == 5)
     }
 
+    /// A store from before migration 0010 loses the trigger that marked each inserted event
+    /// undelivered; the inserts mark them themselves. Events waiting before the upgrade still wait,
+    /// and every way in after it marks exactly the events it adds: a state change's record, a
+    /// copy of a delivered event (not marked), and a batch moved from the journal in which one
+    /// record was already in the store (it stays delivered; the two around it wait).
+    @Test func theTriggerMarkingEventsUndeliveredIsDropped() async throws {
+        let path = try await Self.store(upTo: "0009_drop_audit_events_by_name") { db in
+            for n in 0..<3 {
+                let body = try StoreCoding.encode(KeyStoreDeliveryTests.event(n))
+                try db.execute(sql: "INSERT INTO audit_events (event_id, event_time, event_name, key_id, body, delivered) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: ["d\(n)", Double(n), "Encrypt", "k", body, n == 1])
+            }
+        }
+        func triggers() async throws -> [String] {
+            let pool = try DatabasePool(path: path)
+            return try await pool.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'") }
+        }
+        #expect(try await triggers() == ["audit_events_undelivered"])
+        do {
+            let store = try SQLiteKeyStore(path: path)
+            #expect(try await triggers().isEmpty)
+            #expect(try await store.read { try $0.undeliveredAuditEvents(limit: 100) }.map(\.event.eventID) == ["d0", "d2"])
+            try await store.write { tx in try tx.append(KeyStoreDeliveryTests.event(3), delivered: false) }
+            try await store.write { tx in try tx.append(KeyStoreDeliveryTests.event(4), delivered: true) }
+            #expect(try await store.read { try $0.undeliveredAuditEvents(limit: 100) }.map(\.event.eventID) == ["d0", "d2", "d3"])
+        }
+        let store = try SQLiteKeyStore(path: path, journaled: true)
+        try await store.appendAuditEvents([KeyStoreDeliveryTests.event(5), KeyStoreDeliveryTests.event(4), KeyStoreDeliveryTests.event(6)])
+        try await store.flushJournal()
+        #expect(try await store.read { try $0.undeliveredAuditEvents(limit: 100) }.map(\.event.eventID) == ["d0", "d2", "d3", "d5", "d6"])
+        #expect(try await store.read { try $0.auditEvents(afterSequence: 0, limit: 100) }.map(\.event.eventID) == ["d0", "d1", "d2", "d3", "d4", "d5", "d6"])
+    }
+
     /// The lookup's statement names only the conditions asked for, so SQLite reads a key's
     /// events and an event id through their indexes instead of walking the table.
     @Test func lookupsUseTheIndexes() async throws {

@@ -58,7 +58,7 @@ let package = Package(
         // SigV4 signing and verification, credentials, identities.
         .target(
             name: "TrentAuth",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["TrentOpenSSL", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: sources
         ),
         .target(

@@ -3,7 +3,11 @@
 // Kept in a target of its own: BoringSSL's headers (swift-crypto) and OpenSSL's must not meet.
 #ifndef TRENT_COPENSSL_SHIM_H
 #define TRENT_COPENSSL_SHIM_H
+// SHA256_Init/Update/Final (deprecated in 3.0, still built by Debian): a digest's state as a plain
+// struct, copied rather than allocated (SigV4's HMAC with its keyed states made once).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rsa.h>

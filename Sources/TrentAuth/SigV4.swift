@@ -1,5 +1,6 @@
 public import Foundation
 public import Crypto
+import TrentOpenSSL
 
 /// An HTTP request as AWS Signature Version 4 sees it.
 public struct SignableRequest: Sendable {
@@ -198,7 +199,14 @@ public enum SigV4 {
 
     /// The digest's bytes read in place (iterating a digest copies it into an array first).
     public static func hexSHA256(_ data: some DataProtocol) -> String {
-        SHA256.hash(data: data).withUnsafeBytes { hex($0) }
+        var state = SHA256State()
+        for region in data.regions { region.withUnsafeBytes { state.update($0) } }
+        return state.finish().withUnsafeBytes { hex($0) }
+    }
+
+    /// `hexSHA256` of a body, read in place.
+    public static func hexSHA256(_ data: Data) -> String {
+        data.withUnsafeBytes { SHA256State.hash($0) }.withUnsafeBytes { hex($0) }
     }
 
     /// Lower-case hex of bytes.
@@ -291,12 +299,11 @@ public enum SigV4 {
         text.append(slash)
         text.append(contentsOf: terminator.utf8)
         text.append(newline)
-        appendHex(digest: SHA256.hash(data: canonicalRequest), to: &text)
-        var mac = signingHMAC(secret: secret, date: date, region: region, service: service)
-        mac.update(data: text)
+        appendHex(digest: canonicalRequest.withUnsafeBytes { SHA256State.hash($0) }, to: &text)
+        let mac = signingEntry(secret: secret, date: date, region: region, service: service).mac
         var out: [UInt8] = []
         out.reserveCapacity(64)
-        appendHex(digest: mac.finalize(), to: &out)
+        appendHex(digest: text.withUnsafeBytes { mac.authenticationCode($0) }, to: &out)
         return out
     }
 
@@ -306,16 +313,11 @@ public enum SigV4 {
         signingEntry(secret: secret, date: date, region: region, service: service).key
     }
 
-    /// An HMAC already keyed with the signing key (its inner block hashed once, not per request).
-    static func signingHMAC(secret: String, date: String, region: String, service: String) -> HMAC<SHA256> {
-        signingEntry(secret: secret, date: date, region: region, service: service).hmac
-    }
-
     private static func signingEntry(secret: String, date: String, region: String, service: String) -> SigningKeyCache.Entry {
         let name = SigningKeyCache.Name(secret: secret, date: date, region: region, service: service)
         if let known = SigningKeyCache.shared.entry(name) { return known }
         let key = deriveSigningKey(secret: secret, date: date, region: region, service: service)
-        let entry = SigningKeyCache.Entry(key: key, hmac: HMAC<SHA256>(key: key))
+        let entry = SigningKeyCache.Entry(key: key, mac: HMACSHA256Key(key: key))
         SigningKeyCache.shared.remember(entry, as: name)
         return entry
     }
@@ -386,7 +388,8 @@ final class SigningKeyCache: @unchecked Sendable {
 
     struct Entry {
         let key: SymmetricKey
-        let hmac: HMAC<SHA256>
+        /// HMAC under the signing key, its inner and outer blocks hashed once (not per request).
+        let mac: HMACSHA256Key
     }
 
     static let shared = SigningKeyCache()

@@ -132,12 +132,32 @@ public final class SQLiteKeyStore: KeyStore {
 
     /// Journaled records; one already there (moved before a crash, journal not yet deleted) stays
     /// once. Returns those inserted, with their sequence numbers.
+    ///
+    /// Up to `rowsPerInsert` records go into one statement (`VALUES (…), (…), …`): a statement
+    /// per record opened its cursors and updated the AUTOINCREMENT counter (`sqlite_sequence`)
+    /// every time (measured with `trent-microbench flush`).
     private static func insertJournaled(_ records: [AuditJournal.Record], db: Database) throws -> [SequencedAuditEvent] {
-        let statement = try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO audit_events (event_id, event_time, event_name, key_id, body, delivered) VALUES (?, ?, ?, ?, ?, 0)
-            """)
         var inserted: [SequencedAuditEvent] = []
         inserted.reserveCapacity(records.count)
+        var start = records.startIndex
+        while start < records.endIndex {
+            let rows = rowsPerInsert.first { $0 <= records.endIndex - start }!
+            try insertJournaled(records[start..<start + rows], db: db, into: &inserted)
+            start += rows
+        }
+        try SQLiteTransaction.markUndelivered(inserted.map(\.sequence), db: db)
+        return inserted
+    }
+
+    /// Rows per statement, largest first: a batch is cut into as many of the largest as fit.
+    static let rowsPerInsert = [32, 8, 1]
+
+    private static func insertJournaled(_ chunk: ArraySlice<AuditJournal.Record>, db: Database, into inserted: inout [SequencedAuditEvent]) throws {
+        let row = "(?, ?, ?, ?, ?, 0)"
+        let statement = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO audit_events (event_id, event_time, event_name, key_id, body, delivered) VALUES \(
+                Array(repeating: row, count: chunk.count).joined(separator: ", "))
+            """)
         // Bound and stepped through SQLite's own calls: GRDB's `StatementArguments` boxed each
         // value and copied each string (about a fifth of the move, measured with `trent-microbench
         // flush`). The statement is left reset and unbound, as GRDB expects a cached one.
@@ -146,28 +166,52 @@ public final class SQLiteKeyStore: KeyStore {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
         }
-        for record in records {
-            let event = record.event
-            sqlite3_reset(handle)
-            let code = Self.bindText(event.eventID, to: 1, of: handle) {
-                let time = sqlite3_bind_double(handle, 2, event.eventTime.timeIntervalSince1970)
-                guard time == SQLITE_OK else { return time }
-                return Self.bindText(event.eventName, to: 3, of: handle) {
-                    Self.bindText(event.keyID, to: 4, of: handle) {
-                        record.body.withUnsafeBufferPointer { body in
-                            let code = sqlite3_bind_text(handle, 5, Self.text(body), Int32(body.count), nil)
-                            return code == SQLITE_OK ? sqlite3_step(handle) : code
-                        }
+        let code = bindAndStep(chunk, from: chunk.startIndex, handle: handle)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+        }
+        let changes = Int(sqlite3_changes(db.sqliteConnection))
+        guard changes > 0 else { return }
+        if changes == chunk.count {
+            // All inserted: consecutive numbers up to the last, in the order of the records.
+            let last = sqlite3_last_insert_rowid(db.sqliteConnection)
+            for (offset, record) in chunk.enumerated() {
+                inserted.append(SequencedAuditEvent(sequence: last - Int64(chunk.count - 1 - offset), event: record.event))
+            }
+            return
+        }
+        // Some were in the store already (and a record ignored still used up a number, so the new
+        // ones need not be consecutive). The new rows have the largest numbers of all (AUTOINCREMENT):
+        // they are the `changes` largest among the rows of the chunk's event ids.
+        let lookup = try db.cachedStatement(sql: "SELECT seq FROM audit_events WHERE event_id = ?")
+        var rows: [(sequence: Int64, record: AuditJournal.Record)] = []
+        var seen = Set<Int64>()
+        for record in chunk {
+            guard let sequence = try Int64.fetchOne(lookup, arguments: [record.event.eventID]), seen.insert(sequence).inserted else { continue }
+            rows.append((sequence, record))
+        }
+        let new = rows.sorted { $0.sequence < $1.sequence }.suffix(changes)
+        inserted.append(contentsOf: new.map { SequencedAuditEvent(sequence: $0.sequence, event: $0.record.event) })
+    }
+
+    /// Binds the records of `chunk` from `index` on (five parameters each, in order) without
+    /// copying their text, and steps the statement inside the last binding.
+    private static func bindAndStep(_ chunk: ArraySlice<AuditJournal.Record>, from index: Int, handle: SQLiteStatement) -> Int32 {
+        guard index < chunk.endIndex else { return sqlite3_step(handle) }
+        let record = chunk[index], event = record.event
+        let base = Int32((index - chunk.startIndex) * 5)
+        return bindText(event.eventID, to: base + 1, of: handle) {
+            let time = sqlite3_bind_double(handle, base + 2, event.eventTime.timeIntervalSince1970)
+            guard time == SQLITE_OK else { return time }
+            return bindText(event.eventName, to: base + 3, of: handle) {
+                bindText(event.keyID, to: base + 4, of: handle) {
+                    record.body.withUnsafeBufferPointer { body in
+                        let code = sqlite3_bind_text(handle, base + 5, text(body), Int32(body.count), nil)
+                        return code == SQLITE_OK ? bindAndStep(chunk, from: index + 1, handle: handle) : code
                     }
                 }
             }
-            guard code == SQLITE_DONE else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
-            }
-            if sqlite3_changes(db.sqliteConnection) > 0 { inserted.append(SequencedAuditEvent(sequence: sqlite3_last_insert_rowid(db.sqliteConnection), event: event)) }
         }
-        try SQLiteTransaction.markUndelivered(inserted.map(\.sequence), db: db)
-        return inserted
     }
 
     /// UTF-8 bytes as SQLite takes text (an empty buffer may have no address: an empty string's).

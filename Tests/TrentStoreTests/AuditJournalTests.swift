@@ -103,6 +103,25 @@ import TrentCore
         #expect(again.map(\.event.userAgent) == Array(repeating: "row", count: 5))
     }
 
+    /// A batch goes in several records to a statement: each moved record gets the sequence
+    /// number of its own row (delivery takes them from memory by that number), including when
+    /// some of them were in the store already (moved before a crash) and are left as they were.
+    @Test func recordsMovedManyToAStatementKeepTheirOwnNumbers() async throws {
+        for count in [1, 7, 8, 9, 33, 45] {
+            let store = try SQLiteKeyStore(path: try Self.path(), journaled: true)
+            let events = (0..<count).map { _ in Self.event() }
+            let already = Set([0, 5, 20, 39].filter { $0 < count }.map { events[$0].eventID })
+            try await store.write { tx in for event in events where already.contains(event.eventID) { try tx.append(event, delivered: false) } }
+            try await store.appendAuditEvents(events)
+            try await store.flushJournal()
+            let rows = try await Self.all(store)
+            #expect(rows.map(\.event.eventID) == events.filter { already.contains($0.eventID) }.map(\.eventID) + events.filter { !already.contains($0.eventID) }.map(\.eventID))
+            let pending = try await store.read { try $0.undeliveredAuditEvents(limit: 100) }
+            #expect(pending.map(\.sequence) == rows.map(\.sequence))
+            #expect(pending.map(\.event) == rows.map(\.event), "\(count) records")
+        }
+    }
+
     @Test func recentEventsAreBounded() {
         let recent = RecentAuditEvents(capacity: 100)
         var sequences: [Int64] = []

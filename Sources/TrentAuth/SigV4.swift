@@ -197,16 +197,11 @@ public enum SigV4 {
         return memcmp(x, y, a.count) == 0
     }
 
-    /// The digest's bytes read in place (iterating a digest copies it into an array first).
+    /// Lower-case hex of the SHA-256 of `data`, read in place region by region (a body is one).
     public static func hexSHA256(_ data: some DataProtocol) -> String {
         var state = SHA256State()
         for region in data.regions { region.withUnsafeBytes { state.update($0) } }
         return state.finish().withUnsafeBytes { hex($0) }
-    }
-
-    /// `hexSHA256` of a body, read in place.
-    public static func hexSHA256(_ data: Data) -> String {
-        data.withUnsafeBytes { SHA256State.hash($0) }.withUnsafeBytes { hex($0) }
     }
 
     /// Lower-case hex of bytes.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TrentAuth
+@testable import TrentAuth
 
 @Suite struct PolicyTests {
     let alice = Principal(kind: .user, account: "111122223333", name: "alice")
@@ -116,6 +116,23 @@ import TrentAuth
             // The same text as a key policy is its own entry: key policies need a Principal.
             #expect(throws: PolicyError.self) { try PolicyDocument.cachedParse(text, requirePrincipal: true) }
             #expect(throws: PolicyError.self) { try PolicyDocument.cachedParse("not json", requirePrincipal: true) }
+        }
+    }
+
+    /// More texts than the recently used entries hold, in turns: each is still what parsing it gives
+    /// (found among the recent ones, in the whole cache, or parsed again), never a neighbour's.
+    @Test func cachedParseKeepsTextsApartBeyondTheRecentOnes() throws {
+        let texts = (0..<(3 * PolicyDocument.recentLimit)).map { index in
+            #"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1111222233\#(index % 10)\#(index / 10):root"},"Action":"kms:Encrypt","Resource":"*"}]}"#
+        }
+        for round in 0..<3 {
+            for text in round == 1 ? texts.reversed() : texts {
+                // A copy with storage of its own, equal but not identical.
+                let copy = String(decoding: Array(text.utf8), as: UTF8.self)
+                #expect(try PolicyDocument.cachedParse(text, requirePrincipal: true) == PolicyDocument.parse(text, requirePrincipal: true))
+                #expect(try PolicyDocument.cachedParse(copy, requirePrincipal: true) == PolicyDocument.parse(text, requirePrincipal: true))
+                #expect(try PolicyDocument.cachedParse(text, requirePrincipal: false) == PolicyDocument.parse(text, requirePrincipal: false))
+            }
         }
     }
 }

@@ -58,9 +58,7 @@ public struct SignableRequest: Sendable {
     }
 
     /// Lower case, without a new string when there is nothing to change (the usual case).
-    private static func lowercased(_ name: String) -> String {
-        name.utf8.contains { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) } || !name.utf8.allSatisfy { $0 < 0x80 } ? name.lowercased() : name
-    }
+    private static func lowercased(_ name: String) -> String { name.lowercasedASCIIFirst }
 
     /// The decoded query parameters, in order.
     public var queryItems: [(name: String, value: String)] {

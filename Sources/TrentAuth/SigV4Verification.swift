@@ -151,11 +151,12 @@ public enum SigV4Verifier {
         // A header seen before but for its signature: only what depends on the request is checked
         // again. Anything amiss goes the long way, which finds it and says what it is.
         let signed = ClaimCache.split(header)
-        if let signed, let known = ClaimCache.shared.entry(signed.unsigned), let claim = knownClaim(known, signature: signed.signature, request: request) {
+        if let signed, let known = ClaimCache.shared.entry(header: header, unsignedCount: signed.unsignedCount),
+           let claim = knownClaim(known, signature: signed.signature, request: request) {
             return claim
         }
         let claim = try parsedHeaderClaim(header, request: request)
-        if let signed { ClaimCache.shared.remember(ClaimCache.Entry(claim), as: signed.unsigned) }
+        if let signed { ClaimCache.shared.remember(ClaimCache.Entry(claim), as: String(header.utf8.prefix(signed.unsignedCount))!) }
         return claim
     }
 
@@ -391,7 +392,9 @@ final class ClaimCache: @unchecked Sendable {
 
     /// The header without the 64 characters of its signature, and those; nil unless the header
     /// ends in `Signature=` and 64 characters after a space or a comma.
-    static func split(_ header: String) -> (unsigned: String, signature: Substring)? {
+    /// How many of its UTF-8 bytes come before the signature (the part the cache knows it by),
+    /// and the signature.
+    static func split(_ header: String) -> (unsignedCount: Int, signature: Substring)? {
         let utf8 = header.utf8
         let suffix = "Signature=".utf8.count + 64
         guard utf8.count > suffix else { return nil }
@@ -400,7 +403,25 @@ final class ClaimCache: @unchecked Sendable {
         guard utf8[nameStart..<signatureStart].elementsEqual("Signature=".utf8),
               [UInt8(ascii: " "), UInt8(ascii: ",")].contains(utf8[utf8.index(before: nameStart)])
         else { return nil }
-        return (String(header[..<signatureStart]), header[signatureStart...])
+        return (utf8.count - 64, header[signatureStart...])
+    }
+
+    /// The entry of a header whose first `unsignedCount` bytes are its unsigned part: first among
+    /// the headers found last, compared in place (a client sends the same one all day), then by
+    /// the unsigned part's text, which takes a copy and hashing it.
+    func entry(header: String, unsignedCount: Int) -> Entry? {
+        var header = header
+        return header.withUTF8 { bytes in
+            let unsigned = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[..<unsignedCount])
+            return lock.withLock {
+                for known in recent where known.unsigned.count == unsigned.count {
+                    if known.unsigned.withUnsafeBytes({ memcmp($0.baseAddress!, unsigned.baseAddress!, unsigned.count) }) == 0 { return known.entry }
+                }
+                guard let entry = entries[String(decoding: unsigned, as: UTF8.self)] else { return nil }
+                rememberRecent(Array(unsigned), entry)
+                return entry
+            }
+        }
     }
 
     func entry(_ unsigned: String) -> Entry? {
@@ -409,13 +430,33 @@ final class ClaimCache: @unchecked Sendable {
 
     /// Forgets every header (tests).
     func removeAll() {
-        lock.withLock { entries.removeAll() }
+        lock.withLock {
+            entries.removeAll()
+            recent.removeAll()
+        }
     }
 
     func remember(_ entry: Entry, as unsigned: String) {
         lock.withLock {
             if entries.count >= Self.limit { entries.removeAll(keepingCapacity: true) }
             entries[unsigned] = entry
+            rememberRecent(Array(unsigned.utf8), entry)
+        }
+    }
+
+    static let recentLimit = 8
+    /// The unsigned parts found or remembered last, newest replacing the oldest.
+    private var recent: [(unsigned: [UInt8], entry: Entry)] = []
+    private var nextRecent = 0
+
+    /// Under `lock`.
+    private func rememberRecent(_ unsigned: [UInt8], _ entry: Entry) {
+        guard !unsigned.isEmpty else { return }
+        if recent.count < Self.recentLimit {
+            recent.append((unsigned, entry))
+        } else {
+            recent[nextRecent] = (unsigned, entry)
+            nextRecent = (nextRecent + 1) % Self.recentLimit
         }
     }
 }

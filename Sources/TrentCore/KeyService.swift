@@ -77,12 +77,12 @@ public final class KeyService: Sendable {
         switch reference {
         case .keyID(let id):
             guard KeyReference.isWellFormedKeyID(id) else { throw KMSError.notFound("Invalid keyId '\(raw)'") }
-            storageID = Key.storageID(id: id.lowercased(), region: call.region)
+            storageID = Key.storageID(id: id.lowercasedASCIIFirst, region: call.region)
         case .keyARN(let region, let account, let id):
             guard region == call.region else { throw KMSError.notFound("Invalid arn \(region)") }
             guard KeyReference.isWellFormedKeyID(id) else { throw KMSError.notFound("Invalid keyId '\(raw)'") }
             owner = account
-            storageID = Key.storageID(id: id.lowercased(), region: call.region)
+            storageID = Key.storageID(id: id.lowercasedASCIIFirst, region: call.region)
         case .aliasName(let name), .aliasARN(_, _, let name):
             guard form == .keyOrAlias else { throw KMSError.notFound("Invalid keyId '\(raw)'") }
             if case .aliasARN(let region, let account, _) = reference {

@@ -31,22 +31,21 @@ public enum KeyReference: Sendable, Equatable {
 
     /// A key id as KMS makes them: a canonical UUID, or `mrk-` and 32 hex digits (multi-Region).
     public static func isWellFormedKeyID(_ id: String) -> Bool {
-        if id.hasPrefix("mrk-") {
-            let hex = id.utf8.dropFirst(4)
-            return hex.count == 32 && hex.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }
-        }
-        let bytes = Array(id.utf8)
-        guard bytes.count == 36 else { return false }
-        for (index, byte) in bytes.enumerated() {
-            switch index {
-            case 8, 13, 18, 23:
-                if byte != UInt8(ascii: "-") { return false }
-            default:
-                let isHex = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46)
-                if !isHex { return false }
+        func isHex(_ byte: UInt8) -> Bool { (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46) }
+        var id = id
+        return id.withUTF8 { bytes in
+            guard bytes.count == 36 else { return false }
+            if bytes[0] == UInt8(ascii: "m"), bytes[1] == UInt8(ascii: "r"), bytes[2] == UInt8(ascii: "k"), bytes[3] == UInt8(ascii: "-") {
+                return bytes[4...].allSatisfy(isHex)
             }
+            for (index, byte) in bytes.enumerated() {
+                switch index {
+                case 8, 13, 18, 23: if byte != UInt8(ascii: "-") { return false }
+                default: if !isHex(byte) { return false }
+                }
+            }
+            return true
         }
-        return true
     }
 }
 

@@ -23,6 +23,24 @@ let botocoreVectors: [Vector] = [
 ]
 
 @Suite struct SigV4Tests {
+    /// Header names are found whatever their case: ASCII ones lower-cased byte by byte, others by
+    /// Unicode's case mapping.
+    @Test func headerNamesAreFoundInAnyCase() {
+        let request = SignableRequest(method: "POST", path: "/", query: "", headers: [
+            ("X-Amz-TARGET", "a"), ("x-amz-target", "b"), ("content-type", "c"), ("@[`{-Z", "d"), ("Ünïcode-X", "e"), ("host", "f"),
+        ], body: Data())
+        #expect(request.values(of: "x-amz-target") == ["a", "b"])
+        #expect(request.values(of: "X-AMZ-Target") == ["a", "b"])
+        #expect(request.joinedValue(of: "x-amz-target") == "a, b")
+        #expect(request.joinedValue(of: "content-type") == "c")
+        // The bytes next to the letters' ranges stay as they are.
+        #expect(request.values(of: "@[`{-z") == ["d"])
+        #expect(request.values(of: "@[`{-Z") == ["d"])
+        #expect(request.values(of: "@{`{-z").isEmpty)
+        #expect(request.values(of: "ÜNÏCODE-x") == ["e"])
+        #expect(request.joinedValue(of: "ünïcode-x") == "e")
+    }
+
     /// The signing-key derivation example of AWS's SigV4 documentation.
     @Test func signingKeyMatchesAWSDocumentation() {
         let key = SigV4.signingKey(secret: secret, date: "20150830", region: "us-east-1", service: "iam")
@@ -136,6 +154,32 @@ let botocoreVectors: [Vector] = [
         #expect(ClaimCache.split(authorization)?.signature == Substring(signature))
         #expect(ClaimCache.split(authorization + " ") == nil)
         #expect(ClaimCache.split(String(authorization.dropLast(65)) + "XSignature=" + signature) == nil)
+    }
+
+    /// More headers than the recently found ones hold, of the same length and in turns: each is
+    /// found as its own, in place or by its text, and a header never remembered is not found.
+    @Test func headersSeenBeforeAreKeptApartBeyondTheRecentOnes() throws {
+        let cache = ClaimCache()
+        let keys = (0..<(3 * ClaimCache.recentLimit)).map { String(format: "AKIDEXAMPLE%05d", $0) }
+        func unsigned(_ key: String) -> String {
+            "AWS4-HMAC-SHA256 Credential=\(key)/20261129/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature="
+        }
+        let signature = String(repeating: "a", count: 64)
+        for key in keys {
+            cache.remember(ClaimCache.Entry(SignatureClaim(
+                accessKeyID: key, scopeDate: "20261129", region: "us-east-1", service: "kms", signedHeaders: ["host", "x-amz-date"],
+                signature: signature, requestTime: signedAt, amzDate: "20261129T023629Z", securityToken: nil, expires: nil)), as: unsigned(key))
+        }
+        for round in 0..<3 {
+            for key in round == 1 ? keys.reversed() : keys {
+                let header = unsigned(key) + signature
+                let split = try #require(ClaimCache.split(header))
+                #expect(split.unsignedCount == unsigned(key).utf8.count && split.signature == Substring(signature))
+                #expect(cache.entry(header: header, unsignedCount: split.unsignedCount)?.accessKeyID == key)
+            }
+        }
+        let stranger = unsigned("AKIDEXAMPLE99999") + signature
+        #expect(cache.entry(header: stranger, unsignedCount: try #require(ClaimCache.split(stranger)).unsignedCount) == nil)
     }
 
     @Test func malformedAuthorizationIsIncomplete() throws {

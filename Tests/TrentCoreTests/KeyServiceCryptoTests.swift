@@ -14,6 +14,15 @@ import Testing
         #expect(hidden.plaintext == nil)
     }
 
+    /// Key ids are found whatever the case of their hex digits, as an id or in an ARN.
+    @Test func keyIDsAreFoundInAnyCase() async throws {
+        let h = try Harness()
+        let key = try await h.kmsKey()
+        for reference in [key.id.uppercased(), key.id.prefix(9).uppercased() + key.id.dropFirst(9), "arn:aws:kms:us-east-1:111122223333:key/" + key.id.uppercased()] {
+            #expect(try await h.service.describeKey(reference, call: h.call("DescribeKey")).key.id == key.id, "\(reference)")
+        }
+    }
+
     @Test func reEncryptMovesCiphertextsBetweenKeys() async throws {
         let h = try Harness()
         let a = try await h.kmsKey(), b = try await h.kmsKey()

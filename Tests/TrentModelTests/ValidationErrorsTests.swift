@@ -30,5 +30,17 @@ import TrentModel
         #expect(KeyReference.isWellFormedKeyID("1234abcd-12ab-34cd-56ef-1234567890ab"))
         #expect(!KeyReference.isWellFormedKeyID("1234abcd12ab34cd56ef1234567890ab"))
         #expect(!KeyReference.isWellFormedKeyID("zzzzabcd-12ab-34cd-56ef-1234567890ab"))
+        #expect(KeyReference.isWellFormedKeyID("1234ABCD-12ab-34cd-56EF-1234567890ab"))
+        for nearMiss in ["", "1234abcd-12ab-34cd-56ef-1234567890a", "1234abcd-12ab-34cd-56ef-1234567890abc", "1234abcd-12ab-34cd-56ef_1234567890ab",
+                         "1234abcd-12ab-34cd-56ef-1234567890ag", "1234abcd-12ab-34cd-56ef-1234567890a\u{e9}", "1234abcd-12ab-34cd-56ef-12345678-0ab"] {
+            #expect(!KeyReference.isWellFormedKeyID(nearMiss), "\(nearMiss)")
+        }
+        // Multi-Region keys: mrk- and 32 hex digits.
+        #expect(KeyReference.isWellFormedKeyID("mrk-1234abcd12ab34cd56ef1234567890ab"))
+        #expect(KeyReference.isWellFormedKeyID("mrk-1234ABCD12ab34cd56ef1234567890ab"))
+        for nearMiss in ["mrk-", "mrk-1234abcd12ab34cd56ef1234567890a", "mrk-1234abcd12ab34cd56ef1234567890abc", "mrk-1234abcd12ab34cd56ef1234567890ag",
+                         "MRK-1234abcd12ab34cd56ef1234567890ab", "mrk_1234abcd12ab34cd56ef1234567890ab", "mrk-1234abcd-12ab-34cd-56ef-1234567"] {
+            #expect(!KeyReference.isWellFormedKeyID(nearMiss), "\(nearMiss)")
+        }
     }
 }

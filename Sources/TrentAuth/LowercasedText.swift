@@ -1,0 +1,23 @@
+extension String {
+    /// `lowercased()`, with ASCII text (header names, key ids) lower-cased byte by byte and left
+    /// as it is when it has no capital: `lowercased()` goes through Unicode's case mapping and
+    /// always makes a new string.
+    public var lowercasedASCIIFirst: String {
+        var text = self
+        let ascii = text.withUTF8 { bytes -> String? in
+            var capitals = false
+            for byte in bytes {
+                guard byte < 0x80 else { return nil }
+                if byte &- UInt8(ascii: "A") < 26 { capitals = true }
+            }
+            guard capitals else { return self }
+            return String(unsafeUninitializedCapacity: bytes.count) { out in
+                for index in bytes.indices {
+                    out[index] = bytes[index] &- UInt8(ascii: "A") < 26 ? bytes[index] | 0x20 : bytes[index]
+                }
+                return bytes.count
+            }
+        }
+        return ascii ?? lowercased()
+    }
+}

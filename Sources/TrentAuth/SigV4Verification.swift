@@ -156,7 +156,7 @@ public enum SigV4Verifier {
             return claim
         }
         let claim = try parsedHeaderClaim(header, request: request)
-        if let signed { ClaimCache.shared.remember(ClaimCache.Entry(claim), as: String(header.utf8.prefix(signed.unsignedCount))!) }
+        if let signed { ClaimCache.shared.remember(ClaimCache.Entry(claim), as: String(decoding: header.utf8.prefix(signed.unsignedCount), as: UTF8.self)) }
         return claim
     }
 
@@ -390,10 +390,9 @@ final class ClaimCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
 
-    /// The header without the 64 characters of its signature, and those; nil unless the header
-    /// ends in `Signature=` and 64 characters after a space or a comma.
-    /// How many of its UTF-8 bytes come before the signature (the part the cache knows it by),
-    /// and the signature.
+    /// How many of the header's UTF-8 bytes come before the 64 characters of its signature (the
+    /// part the cache knows it by), and those; nil unless the header ends in `Signature=` and 64
+    /// characters after a space or a comma.
     static func split(_ header: String) -> (unsignedCount: Int, signature: Substring)? {
         let utf8 = header.utf8
         let suffix = "Signature=".utf8.count + 64

@@ -29,6 +29,10 @@ final class AuditJournal: @unchecked Sendable {
     /// Rotated files whose records failed to reach the database (still pending).
     private var unmovedFiles: [String] = []
     private var rotation = 0
+    /// Yields when records arrive in an empty journal: the flusher waits for that while the
+    /// server is idle instead of looking every few milliseconds.
+    let arrivals: AsyncStream<Void>
+    private let arrived: AsyncStream<Void>.Continuation
 
     /// Takes the journal at `path` for this process; nil when another process holds it.
     init?(path: String) throws {
@@ -40,11 +44,13 @@ final class AuditJournal: @unchecked Sendable {
             return nil
         }
         self.lockFD = lockFD
+        (arrivals, arrived) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         fd = -1
         fd = try Self.openJournal(path)
     }
 
     deinit {
+        arrived.finish()
         close(fd)
         close(lockFD)
     }
@@ -87,7 +93,11 @@ final class AuditJournal: @unchecked Sendable {
             records.append(Record(event: event, body: json))
         }
         lock.lock()
-        defer { lock.unlock() }
+        var wasEmpty = false
+        defer {
+            lock.unlock()
+            if wasEmpty { arrived.yield() }
+        }
         try bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
@@ -99,6 +109,7 @@ final class AuditJournal: @unchecked Sendable {
                 offset += written
             }
         }
+        wasEmpty = pending.isEmpty
         pending.append(contentsOf: records)
     }
 
@@ -144,9 +155,11 @@ final class AuditJournal: @unchecked Sendable {
     /// stay until then, for a restart to find).
     func notMoved(_ taken: Taken) {
         lock.lock()
+        let wasEmpty = pending.isEmpty
         pending.insert(contentsOf: taken.records, at: 0)
         unmovedFiles = taken.files + unmovedFiles
         lock.unlock()
+        if wasEmpty { arrived.yield() }
     }
 
     /// Empties the live journal file (its records are in the database: start-up only).

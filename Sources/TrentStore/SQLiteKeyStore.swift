@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import TrentCore
 import TrentCrypto
 import GRDB
@@ -36,15 +37,24 @@ public final class SQLiteKeyStore: KeyStore {
             }
             for file in files.dropLast() { unlink(file) }
             journal.truncateLive()
-            Task.detached { [weak self] in
-                while true {
-                    try? await Task.sleep(for: journalFlushInterval)
-                    guard let self else { return }
-                    try? await self.flushJournal()
+            // Records are moved in within `journalFlushInterval` of their arrival, as long as
+            // some wait; with none waiting the flusher sleeps until one arrives.
+            Task.detached { [weak self, arrivals = journal.arrivals] in
+                for await _ in arrivals {
+                    while true {
+                        try? await Task.sleep(for: journalFlushInterval)
+                        guard let self else { return }
+                        self.flusherWakes.add(1, ordering: .relaxed)
+                        try? await self.flushJournal()
+                        if self.journal?.isEmpty ?? true { break }
+                    }
                 }
             }
         }
     }
+
+    /// How often the journal's flusher has woken (tests).
+    let flusherWakes = Atomic<Int>(0)
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any KeyStoreTransaction) throws -> T) async throws -> T {
         guard let journal else { return try await pool.write { db in try body(SQLiteTransaction(db: db)) } }
@@ -109,8 +119,8 @@ public final class SQLiteKeyStore: KeyStore {
     /// Records go into the journal as they come: nothing to gain from batching them first.
     public var appendsAuditEventsAtOnce: Bool { journal != nil }
 
-    /// Moves what the journal holds into the database (the flusher does this every 20 ms; the
-    /// server once more when it stops).
+    /// Moves what the journal holds into the database (the flusher does this within 20 ms of a
+    /// record's arrival; the server once more when it stops).
     public func flushJournal() async throws {
         guard let journal, !journal.isEmpty else { return }
         let taken = Taken()

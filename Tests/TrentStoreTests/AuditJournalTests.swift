@@ -37,6 +37,28 @@ import TrentCore
         #expect(stored.map(\.sequence) == stored.map(\.sequence).sorted())
     }
 
+    /// With nothing in the journal its flusher sleeps (it used to look every interval, idle or
+    /// not); a record that arrives is still moved in without anything reading audit records.
+    @Test func anIdleJournalLetsTheFlusherSleep() async throws {
+        let path = try Self.path()
+        let store = try SQLiteKeyStore(path: path, journaled: true, journalFlushInterval: .milliseconds(5))
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(store.flusherWakes.load(ordering: .relaxed) == 0)
+        let event = Self.event()
+        try await store.appendAuditEvents([event])
+        let rows = try SQLiteKeyStore(path: path)  // the database file alone, without the journal
+        var moved: [SequencedAuditEvent] = []
+        for _ in 0..<400 where moved.isEmpty {
+            try await Task.sleep(for: .milliseconds(5))
+            moved = try await Self.all(rows)
+        }
+        #expect(moved.map(\.event.eventID) == [event.eventID])
+        let wakes = store.flusherWakes.load(ordering: .relaxed)
+        #expect(wakes >= 1)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(store.flusherWakes.load(ordering: .relaxed) <= wakes + 1)
+    }
+
     @Test func whatACrashLeftInTheJournalIsMovedInOnceAtStart() async throws {
         let path = try Self.path()
         let alreadyIn = Self.event(), onlyJournaled = Self.event(), rotated = Self.event()

@@ -22,6 +22,9 @@ public struct AuditLogFiles: Sendable {
     /// One roll at a time in this process (the roller and the test-only roll endpoint): the lease
     /// keeps other nodes out, not this one.
     private let rolls = SerialGate()
+    /// The buffers log files are rendered and compressed in, kept from one delivery to the next
+    /// (used under `rolls`, one log file at a time).
+    private let scratch: LogFileScratch
     static let signingKeyContext = "trent/audit-signing-key/v1"
 
     /// Opens the audit directory; the signing key is created on first use, sealed under the root key.
@@ -30,6 +33,7 @@ public struct AuditLogFiles: Sendable {
         self.store = store
         self.rootKey = rootKey
         self.signingKeyPath = signingKeyPath
+        scratch = try LogFileScratch()
         let fm = FileManager.default
         if fm.fileExists(atPath: signingKeyPath) {
             let sealed = try Data(contentsOf: URL(fileURLWithPath: signingKeyPath))
@@ -137,21 +141,27 @@ public struct AuditLogFiles: Sendable {
     }
 
     private func writeLogFile(_ items: [SequencedAuditEvent], account: String, region: String, now: Date) throws -> AuditFile {
-        var records = JSONOutput(capacity: 1024 * items.count)
-        records.beginObject()
-        records.key("Records")
-        records.beginArray()
-        for item in items { CloudTrailRecord.write(item.event, to: &records) }
-        records.endArray()
-        records.endObject()
-        let bytes = try Gzip.compress(records.finished())
+        let scratch = scratch
+        scratch.records.removeAll()
+        scratch.records.beginObject()
+        scratch.records.key("Records")
+        scratch.records.beginArray()
+        for item in items { CloudTrailRecord.write(item.event, to: &scratch.records) }
+        scratch.records.endArray()
+        scratch.records.endObject()
         let day = Self.format(now, "yyyy/MM/dd")
         let random = (0..<16).map { _ in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".randomElement()! }
         let name = "AWSLogs/\(account)/CloudTrail/\(region)/\(day)/\(account)_CloudTrail_\(region)_\(Self.format(now, "yyyyMMdd'T'HHmm'Z'"))_\(String(random)).json.gz"
-        try stage(bytes, as: name)
+        // Written and hashed where it was compressed: the bytes are not copied out first.
+        let sha256 = try scratch.records.withBytes { json in
+            try scratch.gzip.compress(json) { gzip in
+                try stage(Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: gzip.baseAddress!), count: gzip.count, deallocator: .none), as: name)
+                return KeyMaterialID.hex(Array(SHA256.hash(data: gzip)))
+            }
+        }
         return AuditFile(
             name: name, kind: .log, account: account, region: region, firstSequence: items.first!.sequence,
-            lastSequence: items.last!.sequence, sha256: KeyMaterialID.hex(Array(SHA256.hash(data: bytes))), signature: nil, createdAt: now
+            lastSequence: items.last!.sequence, sha256: sha256, signature: nil, createdAt: now
         )
     }
 
@@ -263,6 +273,18 @@ public struct AuditLogFiles: Sendable {
         try handle.close()
         // rename(2) replaces the old file atomically: a crash leaves the old or the new, never neither.
         guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+}
+
+/// What a log file is rendered and compressed in (see `AuditLogFiles.scratch`). A busy server
+/// delivers several log files a second of megabytes each; fresh buffers for each took a page
+/// fault per 4 KiB they touched.
+final class LogFileScratch: @unchecked Sendable {
+    var records = JSONOutput(capacity: 64 * 1024)
+    let gzip: Gzip.Reusable
+
+    init() throws {
+        gzip = try Gzip.Reusable()
     }
 }
 

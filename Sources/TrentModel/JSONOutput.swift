@@ -31,6 +31,18 @@ public struct JSONOutput {
         return storage
     }
 
+    /// The JSON text written so far, read in place.
+    public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try storage.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[..<count])) }
+    }
+
+    /// Starts again with nothing written, keeping the room: an output used over and over (a log
+    /// file's records) needs its megabytes once.
+    public mutating func removeAll() {
+        count = 0
+        afterValue = false
+    }
+
     public mutating func beginObject() { open(UInt8(ascii: "{")) }
 
     public mutating func endObject() { close(UInt8(ascii: "}")) }

@@ -123,6 +123,22 @@ import TrentStore
         try Self.expectDeliveredOnce(setup, first + second)
     }
 
+    /// Log files are rendered and compressed in buffers kept from one delivery to the next: a
+    /// file after a larger one holds its own records only, and each file is what its digest says.
+    @Test func aLogFileAfterALargerOneHoldsItsOwnRecords() async throws {
+        let setup = try Self.setup()
+        var all: [AuditEvent] = []
+        for count in [300, 2, 40] {
+            let events = (0..<count).map { _ in Self.event() }
+            try await setup.store.appendAuditEvents(events)
+            let before = Set(try Self.delivered(setup.directory))
+            #expect(try await setup.files.roll(now: Date()) == 2)
+            #expect(Set(try Self.delivered(setup.directory)).subtracting(before) == Set(events.compactMap(\.requestID)))
+            all += events
+        }
+        try Self.expectDeliveredOnce(setup, all)
+    }
+
     /// Rolls asked for at once in one process (the roller and the test-only endpoint) take turns:
     /// each record is delivered once.
     @Test func rollsInOneProcessTakeTurns() async throws {

@@ -160,4 +160,23 @@ import Testing
         output.endObject()
         #expect(String(decoding: output.bytes, as: UTF8.self) == #"{"a":1,"b":[1.5,2,null,true,{}],"c":1764412345}"#)
     }
+
+    /// Started again, an output keeps its room but none of what it held: read in place, it is the
+    /// new text alone, separators included.
+    @Test func startedAgainItHoldsOnlyTheNewText() {
+        var output = JSONOutput(capacity: 16)
+        output.beginArray()
+        for index in 0..<500 { output.string("value \(index)") }
+        output.endArray()
+        #expect(output.withBytes { Array($0) } == output.bytes)
+        output.removeAll()
+        output.beginObject()
+        output.key("a")
+        output.number(1)
+        output.endObject()
+        #expect(output.withBytes { String(decoding: $0, as: UTF8.self) } == #"{"a":1}"#)
+        output.removeAll()
+        output.string("x")
+        #expect(output.withBytes { String(decoding: $0, as: UTF8.self) } == #""x""#)
+    }
 }

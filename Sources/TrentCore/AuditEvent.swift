@@ -1,6 +1,7 @@
 public import Foundation
 public import TrentAuth
 public import TrentModel
+import Synchronization
 
 /// Who made a call and how: what an audit record says of the caller.
 public struct CallContext: Sendable {
@@ -48,20 +49,21 @@ public struct CallContext: Sendable {
 }
 
 /// A request's own condition keys and encryption context, computed once, when first asked for.
+/// Every call makes one: its lock is a `Mutex` inside it (an `NSLock` was two more allocations,
+/// a pthread mutex made and destroyed, per call).
 public final class RequestKeys: Sendable {
     public typealias Value = (conditions: [String: [String]], encryptionContext: [String: String])
     public static let none = RequestKeys { ([:], [:]) }
 
     private let compute: @Sendable () -> Value
-    private let lock = NSLock()
-    nonisolated(unsafe) private var computed: Value?
+    private let computed = Mutex<Value?>(nil)
 
     public init(_ compute: @escaping @Sendable () -> Value) {
         self.compute = compute
     }
 
     public var value: Value {
-        lock.withLock {
+        computed.withLock { computed in
             if let computed { return computed }
             let value = compute()
             computed = value

@@ -8,10 +8,10 @@ public enum UUIDText {
 
     /// A random (version 4) UUID in lower case: key ids, request ids, event ids.
     public static func random() -> String {
-        var bytes = SecureRandom.bytes(16)
-        bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
-        bytes[8] = bytes[8] & 0x3F | 0x80  // RFC 4122 variant
-        return text(bytes)
+        withRandomBytes { bytes in
+            bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
+            bytes[8] = bytes[8] & 0x3F | 0x80  // RFC 4122 variant
+        }
     }
 
     /// A time-ordered (version 7, RFC 9562) UUID in lower case: the milliseconds since 1970 of
@@ -19,16 +19,29 @@ public enum UUIDText {
     /// grow with time land on the same few index pages (random ones each dirtied a page of their
     /// own: a 4 KiB write per event at every commit and checkpoint).
     public static func timeOrdered(now: Date = Date()) -> String {
-        var bytes = SecureRandom.bytes(16)
         let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
-        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - i))) }
-        bytes[6] = 0x70 | bytes[6] & 0x0F  // version 7
-        bytes[8] = bytes[8] & 0x3F | 0x80  // RFC 4122 variant
-        return text(bytes)
+        return withRandomBytes { bytes in
+            for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - i))) }
+            bytes[6] = 0x70 | bytes[6] & 0x0F  // version 7
+            bytes[8] = bytes[8] & 0x3F | 0x80  // RFC 4122 variant
+        }
+    }
+
+    /// The text of 16 random bytes as `set` leaves them, made on the stack (two ids a call).
+    private static func withRandomBytes(_ set: (UnsafeMutableBufferPointer<UInt8>) -> Void) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { bytes in
+            SecureRandom.fill(UnsafeMutableRawBufferPointer(bytes))
+            set(bytes)
+            return text(UnsafeBufferPointer(bytes))
+        }
     }
 
     /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lower case, of 16 bytes.
     public static func text(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBufferPointer(text)
+    }
+
+    private static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         precondition(bytes.count == 16)
         return String(unsafeUninitializedCapacity: 36) { out in
             var o = 0

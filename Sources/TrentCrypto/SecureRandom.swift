@@ -6,4 +6,9 @@ public enum SecureRandom {
     public static func bytes(_ count: Int) -> [UInt8] {
         OpenSSLRandom.bytes(count)
     }
+
+    /// Fills `buffer` with random bytes, in place.
+    public static func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+        OpenSSLRandom.fill(buffer)
+    }
 }

@@ -23,7 +23,21 @@ public enum OpenSSLRandom {
     /// `count` bytes.
     public static func bytes(_ count: Int) -> [UInt8] {
         guard count > 0 else { return [] }
-        guard count <= largestBuffered else { return drawn(count) }
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            fill(UnsafeMutableRawBufferPointer(buffer))
+            initialized = count
+        }
+    }
+
+    /// Fills `buffer` (ids are made in place: an array for each was an allocation and a copy).
+    public static func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+        let count = buffer.count
+        guard count > 0, let target = buffer.baseAddress else { return }
+        guard count <= largestBuffered else {
+            let drawn = drawn(count)
+            drawn.withUnsafeBytes { target.copyMemory(from: $0.baseAddress!, byteCount: count) }
+            return
+        }
         let block = block
         block.lock.lock()
         defer { block.lock.unlock() }
@@ -33,10 +47,9 @@ public enum OpenSSLRandom {
         }
         let start = block.next
         block.next += count
-        return block.bytes.withUnsafeMutableBufferPointer { buffer in
-            let out = Array(buffer[start..<(start + count)])
-            for i in start..<(start + count) { buffer[i] = 0 }
-            return out
+        block.bytes.withUnsafeMutableBytes { bytes in
+            target.copyMemory(from: bytes.baseAddress! + start, byteCount: count)
+            (bytes.baseAddress! + start).initializeMemory(as: UInt8.self, repeating: 0, count: count)
         }
     }
 

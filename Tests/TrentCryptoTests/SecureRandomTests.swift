@@ -30,3 +30,20 @@ extension SecureRandomTests {
         }
     }
 }
+
+extension SecureRandomTests {
+    /// Filled in place (how ids are made), pieces are as random as drawn arrays: none handed out
+    /// twice across blocks, none of bytes the block had already wiped after handing them out.
+    @Test func fillingInPlaceNeverRepeatsOrGivesWipedBytes() {
+        var seen = Set<[UInt8]>()
+        for round in 0..<600 {
+            let count = [16, 32, 7, 255, 256, 257, 4096, 1][round % 8]
+            var piece = [UInt8](repeating: 0, count: count)
+            piece.withUnsafeMutableBytes { SecureRandom.fill($0) }
+            guard count >= 16 else { continue }
+            #expect(seen.insert(piece).inserted)
+            #expect(!(0...(count - 16)).contains { start in piece[start..<(start + 16)].allSatisfy { $0 == 0 } })
+        }
+        SecureRandom.fill(UnsafeMutableRawBufferPointer(start: nil, count: 0))
+    }
+}

@@ -215,7 +215,7 @@ def main():
         wl.append("        w.beginObject()")
         for m, spec in members.items():
             wl.append(f"        if let value = self.{lower_camel(m)} {{")
-            wl.append(f"            w.key(\"{m}\")")
+            wl.append(f"            w.member(\"{m}\")")
             wl.extend(write_lines("value", spec["shape"], 12, 0))
             wl.append("        }")
         wl.append("        w.endObject()")

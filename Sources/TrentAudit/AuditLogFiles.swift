@@ -144,7 +144,7 @@ public struct AuditLogFiles: Sendable {
         let scratch = scratch
         scratch.records.removeAll()
         scratch.records.beginObject()
-        scratch.records.key("Records")
+        scratch.records.member("Records")
         scratch.records.beginArray()
         for item in items { CloudTrailRecord.write(item.event, to: &scratch.records) }
         scratch.records.endArray()

@@ -10,13 +10,13 @@ public enum CloudTrailRecord {
     /// One record written into a document (members in sorted order, as `JSONValue.serialized()`
     /// writes objects): log files hold thousands of records, so no tree is built first.
     public static func write(_ event: AuditEvent, to w: inout JSONOutput) {
-        func put(_ key: String, _ value: String) {
-            w.key(key)
+        func put(_ key: StaticString, _ value: String) {
+            w.member(key)
             w.string(value)
         }
         w.beginObject()
         if let additional = event.additionalEventData {
-            w.key("additionalEventData")
+            w.member("additionalEventData")
             additional.write(to: &w)
         }
         put("awsRegion", event.region)
@@ -29,15 +29,15 @@ public enum CloudTrailRecord {
         put("eventTime", AuditDates.iso8601(event.eventTime))
         put("eventType", event.eventType.rawValue)
         put("eventVersion", eventVersion)
-        w.key("managementEvent")
+        w.member("managementEvent")
         w.bool(true)
-        w.key("readOnly")
+        w.member("readOnly")
         w.bool(event.readOnly)
         put("recipientAccountId", event.account)
         if event.eventType == .apiCall, let requestID = event.requestID { put("requestID", requestID) }
-        w.key("requestParameters")
+        w.member("requestParameters")
         (event.requestParameters ?? .null).write(to: &w)
-        w.key("resources")
+        w.member("resources")
         w.beginArray()
         for arn in event.resourceARNs {
             w.beginObject()
@@ -47,27 +47,27 @@ public enum CloudTrailRecord {
             w.endObject()
         }
         w.endArray()
-        w.key("responseElements")
+        w.member("responseElements")
         (event.responseElements ?? .null).write(to: &w)
         switch event.eventType {
         case .apiCall:
             put("sourceIPAddress", event.sourceIPAddress ?? "")
             put("userAgent", event.userAgent ?? "")
             let principal = event.principal ?? .root(event.account)
-            w.key("userIdentity")
+            w.member("userIdentity")
             w.beginObject()
             if let accessKeyID = event.accessKeyID { put("accessKeyId", accessKeyID) }
             put("accountId", principal.account)
             put("arn", principal.arn)
             put("principalId", principal.principalID)
             if principal.kind == .assumedRole {
-                w.key("sessionContext")
+                w.member("sessionContext")
                 w.beginObject()
-                w.key("attributes")
+                w.member("attributes")
                 w.beginObject()
                 put("mfaAuthenticated", "false")
                 w.endObject()
-                w.key("sessionIssuer")
+                w.member("sessionIssuer")
                 w.beginObject()
                 put("accountId", principal.account)
                 put("arn", principal.policyARN)
@@ -83,7 +83,7 @@ public enum CloudTrailRecord {
         case .serviceEvent:
             put("sourceIPAddress", "kms.amazonaws.com")
             put("userAgent", "kms.amazonaws.com")
-            w.key("userIdentity")
+            w.member("userIdentity")
             w.beginObject()
             put("accountId", event.account)
             put("invokedBy", "kms.amazonaws.com")

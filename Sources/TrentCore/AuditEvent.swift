@@ -239,15 +239,15 @@ extension AuditEvent {
     /// members sorted), so old and new rows read alike either way. What the journal and the
     /// stores keep of every call.
     public func writeStorage(to w: inout JSONOutput) {
-        func put(_ key: String, _ value: String?) {
+        func put(_ key: StaticString, _ value: String?) {
             if let value {
-                w.key(key)
+                w.member(key)
                 w.string(value)
             }
         }
-        func put(_ key: String, _ value: JSONValue?) {
+        func put(_ key: StaticString, _ value: JSONValue?) {
             if let value {
-                w.key(key)
+                w.member(key)
                 value.write(to: &w)
             }
         }
@@ -259,12 +259,12 @@ extension AuditEvent {
         put("errorMessage", errorMessage)
         put("eventID", eventID)
         put("eventName", eventName)
-        w.key("eventTime")
+        w.member("eventTime")
         w.number(eventTime.timeIntervalSince1970)
         put("eventType", eventType.rawValue)
         put("keyID", keyID)
         if let principal {
-            w.key("principal")
+            w.member("principal")
             w.beginObject()
             put("account", principal.account)
             put("kind", principal.kind.rawValue)
@@ -272,12 +272,12 @@ extension AuditEvent {
             put("sessionName", principal.sessionName)
             w.endObject()
         }
-        w.key("readOnly")
+        w.member("readOnly")
         w.bool(readOnly)
         put("region", region)
         put("requestID", requestID)
         put("requestParameters", requestParameters)
-        w.key("resourceARNs")
+        w.member("resourceARNs")
         w.beginArray()
         for arn in resourceARNs { w.string(arn) }
         w.endArray()

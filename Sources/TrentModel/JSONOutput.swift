@@ -57,6 +57,28 @@ public struct JSONOutput {
         afterValue = false
     }
 
+    /// An object member's name written in the source (`"KeyId"`, `"eventName"`): copied as it is,
+    /// without looking for bytes to escape — member names are most of the strings a response, a
+    /// stored record and a CloudTrail record write. It must need no escape (checked in debug
+    /// builds and by the tests that write every shape).
+    public mutating func member(_ name: StaticString) {
+        let bytes = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        assert(Self.nextToEscape(bytes, from: 0) == bytes.count, "a member name that needs escaping: \(name)")
+        let comma = afterValue
+        write(upTo: bytes.count + 4) { target in
+            var at = 0
+            if comma { target[0] = UInt8(ascii: ","); at = 1 }
+            target[at] = UInt8(ascii: "\"")
+            at += 1
+            if let source = bytes.baseAddress { (target + at).update(from: source, count: bytes.count) }
+            at += bytes.count
+            target[at] = UInt8(ascii: "\"")
+            target[at + 1] = UInt8(ascii: ":")
+            return at + 2
+        }
+        afterValue = false
+    }
+
     public mutating func string(_ value: String) {
         quoted(value, then: nil)
         afterValue = true

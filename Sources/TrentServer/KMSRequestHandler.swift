@@ -163,9 +163,9 @@ struct KMSAnswer: Sendable {
     init(error type: String, _ message: String, status: HTTPResponse.Status, requestID: String) {
         var body = JSONOutput(capacity: 32 + type.utf8.count + message.utf8.count)
         body.beginObject()
-        body.key("__type")
+        body.member("__type")
         body.string(type)
-        body.key("message")
+        body.member("message")
         body.string(message)
         body.endObject()
         self.init(status: status, body: body.finished(), requestID: requestID, errorType: type)

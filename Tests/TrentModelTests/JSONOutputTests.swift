@@ -179,4 +179,31 @@ import Testing
         output.string("x")
         #expect(output.withBytes { String(decoding: $0, as: UTF8.self) } == #""x""#)
     }
+
+    /// A member name from the source is written as `key` writes it, separators included.
+    @Test func memberNamesFromTheSourceAreWrittenAsKeysAre() {
+        var byMember = JSONOutput(capacity: 16), byKey = JSONOutput(capacity: 16)
+        byMember.beginObject()
+        byKey.beginObject()
+        for index in 0..<40 {
+            byMember.member("KeyId")
+            byKey.key("KeyId")
+            byMember.number(index)
+            byKey.number(index)
+            byMember.member("__type")
+            byKey.key("__type")
+            byMember.beginObject()
+            byKey.beginObject()
+            byMember.member("")
+            byKey.key("")
+            byMember.null()
+            byKey.null()
+            byMember.endObject()
+            byKey.endObject()
+        }
+        byMember.endObject()
+        byKey.endObject()
+        #expect(byMember.bytes == byKey.bytes)
+        #expect(String(decoding: byMember.bytes.prefix(38), as: UTF8.self) == #"{"KeyId":0,"__type":{"":null},"KeyId":"#)
+    }
 }

@@ -6,23 +6,23 @@ extension KMS.AliasListEntry: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.aliasName {
-            w.key("AliasName")
+            w.member("AliasName")
             w.string(value)
         }
         if let value = self.aliasArn {
-            w.key("AliasArn")
+            w.member("AliasArn")
             w.string(value)
         }
         if let value = self.targetKeyId {
-            w.key("TargetKeyId")
+            w.member("TargetKeyId")
             w.string(value)
         }
         if let value = self.creationDate {
-            w.key("CreationDate")
+            w.member("CreationDate")
             w.date(value)
         }
         if let value = self.lastUpdatedDate {
-            w.key("LastUpdatedDate")
+            w.member("LastUpdatedDate")
             w.date(value)
         }
         w.endObject()
@@ -33,7 +33,7 @@ extension KMS.CancelKeyDeletionResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         w.endObject()
@@ -51,7 +51,7 @@ extension KMS.CreateCustomKeyStoreResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.customKeyStoreId {
-            w.key("CustomKeyStoreId")
+            w.member("CustomKeyStoreId")
             w.string(value)
         }
         w.endObject()
@@ -62,11 +62,11 @@ extension KMS.CreateGrantResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.grantToken {
-            w.key("GrantToken")
+            w.member("GrantToken")
             w.string(value)
         }
         if let value = self.grantId {
-            w.key("GrantId")
+            w.member("GrantId")
             w.string(value)
         }
         w.endObject()
@@ -77,7 +77,7 @@ extension KMS.CreateKeyResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyMetadata {
-            w.key("KeyMetadata")
+            w.member("KeyMetadata")
             value.writeJSON(to: &w)
         }
         w.endObject()
@@ -88,39 +88,39 @@ extension KMS.CustomKeyStoresListEntry: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.customKeyStoreId {
-            w.key("CustomKeyStoreId")
+            w.member("CustomKeyStoreId")
             w.string(value)
         }
         if let value = self.customKeyStoreName {
-            w.key("CustomKeyStoreName")
+            w.member("CustomKeyStoreName")
             w.string(value)
         }
         if let value = self.cloudHsmClusterId {
-            w.key("CloudHsmClusterId")
+            w.member("CloudHsmClusterId")
             w.string(value)
         }
         if let value = self.trustAnchorCertificate {
-            w.key("TrustAnchorCertificate")
+            w.member("TrustAnchorCertificate")
             w.string(value)
         }
         if let value = self.connectionState {
-            w.key("ConnectionState")
+            w.member("ConnectionState")
             w.string(value)
         }
         if let value = self.connectionErrorCode {
-            w.key("ConnectionErrorCode")
+            w.member("ConnectionErrorCode")
             w.string(value)
         }
         if let value = self.creationDate {
-            w.key("CreationDate")
+            w.member("CreationDate")
             w.date(value)
         }
         if let value = self.customKeyStoreType {
-            w.key("CustomKeyStoreType")
+            w.member("CustomKeyStoreType")
             w.string(value)
         }
         if let value = self.xksProxyConfiguration {
-            w.key("XksProxyConfiguration")
+            w.member("XksProxyConfiguration")
             value.writeJSON(to: &w)
         }
         w.endObject()
@@ -131,23 +131,23 @@ extension KMS.DecryptResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.plaintext {
-            w.key("Plaintext")
+            w.member("Plaintext")
             w.data(value)
         }
         if let value = self.encryptionAlgorithm {
-            w.key("EncryptionAlgorithm")
+            w.member("EncryptionAlgorithm")
             w.string(value)
         }
         if let value = self.ciphertextForRecipient {
-            w.key("CiphertextForRecipient")
+            w.member("CiphertextForRecipient")
             w.data(value)
         }
         if let value = self.keyMaterialId {
-            w.key("KeyMaterialId")
+            w.member("KeyMaterialId")
             w.string(value)
         }
         w.endObject()
@@ -165,11 +165,11 @@ extension KMS.DeleteImportedKeyMaterialResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.keyMaterialId {
-            w.key("KeyMaterialId")
+            w.member("KeyMaterialId")
             w.string(value)
         }
         w.endObject()
@@ -180,23 +180,23 @@ extension KMS.DeriveSharedSecretResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.sharedSecret {
-            w.key("SharedSecret")
+            w.member("SharedSecret")
             w.data(value)
         }
         if let value = self.ciphertextForRecipient {
-            w.key("CiphertextForRecipient")
+            w.member("CiphertextForRecipient")
             w.data(value)
         }
         if let value = self.keyAgreementAlgorithm {
-            w.key("KeyAgreementAlgorithm")
+            w.member("KeyAgreementAlgorithm")
             w.string(value)
         }
         if let value = self.keyOrigin {
-            w.key("KeyOrigin")
+            w.member("KeyOrigin")
             w.string(value)
         }
         w.endObject()
@@ -207,7 +207,7 @@ extension KMS.DescribeCustomKeyStoresResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.customKeyStores {
-            w.key("CustomKeyStores")
+            w.member("CustomKeyStores")
             w.beginArray()
             for e0 in value {
                 e0.writeJSON(to: &w)
@@ -215,11 +215,11 @@ extension KMS.DescribeCustomKeyStoresResponse: JSONWritable {
             w.endArray()
         }
         if let value = self.nextMarker {
-            w.key("NextMarker")
+            w.member("NextMarker")
             w.string(value)
         }
         if let value = self.truncated {
-            w.key("Truncated")
+            w.member("Truncated")
             w.bool(value)
         }
         w.endObject()
@@ -230,7 +230,7 @@ extension KMS.DescribeKeyResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyMetadata {
-            w.key("KeyMetadata")
+            w.member("KeyMetadata")
             value.writeJSON(to: &w)
         }
         w.endObject()
@@ -248,15 +248,15 @@ extension KMS.EncryptResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.ciphertextBlob {
-            w.key("CiphertextBlob")
+            w.member("CiphertextBlob")
             w.data(value)
         }
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.encryptionAlgorithm {
-            w.key("EncryptionAlgorithm")
+            w.member("EncryptionAlgorithm")
             w.string(value)
         }
         w.endObject()
@@ -267,31 +267,31 @@ extension KMS.GenerateDataKeyPairResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.privateKeyCiphertextBlob {
-            w.key("PrivateKeyCiphertextBlob")
+            w.member("PrivateKeyCiphertextBlob")
             w.data(value)
         }
         if let value = self.privateKeyPlaintext {
-            w.key("PrivateKeyPlaintext")
+            w.member("PrivateKeyPlaintext")
             w.data(value)
         }
         if let value = self.publicKey {
-            w.key("PublicKey")
+            w.member("PublicKey")
             w.data(value)
         }
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.keyPairSpec {
-            w.key("KeyPairSpec")
+            w.member("KeyPairSpec")
             w.string(value)
         }
         if let value = self.ciphertextForRecipient {
-            w.key("CiphertextForRecipient")
+            w.member("CiphertextForRecipient")
             w.data(value)
         }
         if let value = self.keyMaterialId {
-            w.key("KeyMaterialId")
+            w.member("KeyMaterialId")
             w.string(value)
         }
         w.endObject()
@@ -302,23 +302,23 @@ extension KMS.GenerateDataKeyPairWithoutPlaintextResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.privateKeyCiphertextBlob {
-            w.key("PrivateKeyCiphertextBlob")
+            w.member("PrivateKeyCiphertextBlob")
             w.data(value)
         }
         if let value = self.publicKey {
-            w.key("PublicKey")
+            w.member("PublicKey")
             w.data(value)
         }
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.keyPairSpec {
-            w.key("KeyPairSpec")
+            w.member("KeyPairSpec")
             w.string(value)
         }
         if let value = self.keyMaterialId {
-            w.key("KeyMaterialId")
+            w.member("KeyMaterialId")
             w.string(value)
         }
         w.endObject()
@@ -329,23 +329,23 @@ extension KMS.GenerateDataKeyResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.ciphertextBlob {
-            w.key("CiphertextBlob")
+            w.member("CiphertextBlob")
             w.data(value)
         }
         if let value = self.plaintext {
-            w.key("Plaintext")
+            w.member("Plaintext")
             w.data(value)
         }
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.ciphertextForRecipient {
-            w.key("CiphertextForRecipient")
+            w.member("CiphertextForRecipient")
             w.data(value)
         }
         if let value = self.keyMaterialId {
-            w.key("KeyMaterialId")
+            w.member("KeyMaterialId")
             w.string(value)
         }
         w.endObject()
@@ -356,15 +356,15 @@ extension KMS.GenerateDataKeyWithoutPlaintextResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.ciphertextBlob {
-            w.key("CiphertextBlob")
+            w.member("CiphertextBlob")
             w.data(value)
         }
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.keyMaterialId {
-            w.key("KeyMaterialId")
+            w.member("KeyMaterialId")
             w.string(value)
         }
         w.endObject()
@@ -375,15 +375,15 @@ extension KMS.GenerateMacResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.mac {
-            w.key("Mac")
+            w.member("Mac")
             w.data(value)
         }
         if let value = self.macAlgorithm {
-            w.key("MacAlgorithm")
+            w.member("MacAlgorithm")
             w.string(value)
         }
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         w.endObject()
@@ -394,11 +394,11 @@ extension KMS.GenerateRandomResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.plaintext {
-            w.key("Plaintext")
+            w.member("Plaintext")
             w.data(value)
         }
         if let value = self.ciphertextForRecipient {
-            w.key("CiphertextForRecipient")
+            w.member("CiphertextForRecipient")
             w.data(value)
         }
         w.endObject()
@@ -409,19 +409,19 @@ extension KMS.GetKeyLastUsageResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.keyLastUsage {
-            w.key("KeyLastUsage")
+            w.member("KeyLastUsage")
             value.writeJSON(to: &w)
         }
         if let value = self.trackingStartDate {
-            w.key("TrackingStartDate")
+            w.member("TrackingStartDate")
             w.date(value)
         }
         if let value = self.keyCreationDate {
-            w.key("KeyCreationDate")
+            w.member("KeyCreationDate")
             w.date(value)
         }
         w.endObject()
@@ -432,11 +432,11 @@ extension KMS.GetKeyPolicyResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.policy {
-            w.key("Policy")
+            w.member("Policy")
             w.string(value)
         }
         if let value = self.policyName {
-            w.key("PolicyName")
+            w.member("PolicyName")
             w.string(value)
         }
         w.endObject()
@@ -447,23 +447,23 @@ extension KMS.GetKeyRotationStatusResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyRotationEnabled {
-            w.key("KeyRotationEnabled")
+            w.member("KeyRotationEnabled")
             w.bool(value)
         }
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.rotationPeriodInDays {
-            w.key("RotationPeriodInDays")
+            w.member("RotationPeriodInDays")
             w.number(value)
         }
         if let value = self.nextRotationDate {
-            w.key("NextRotationDate")
+            w.member("NextRotationDate")
             w.date(value)
         }
         if let value = self.onDemandRotationStartDate {
-            w.key("OnDemandRotationStartDate")
+            w.member("OnDemandRotationStartDate")
             w.date(value)
         }
         w.endObject()
@@ -474,19 +474,19 @@ extension KMS.GetParametersForImportResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.importToken {
-            w.key("ImportToken")
+            w.member("ImportToken")
             w.data(value)
         }
         if let value = self.publicKey {
-            w.key("PublicKey")
+            w.member("PublicKey")
             w.data(value)
         }
         if let value = self.parametersValidTo {
-            w.key("ParametersValidTo")
+            w.member("ParametersValidTo")
             w.date(value)
         }
         w.endObject()
@@ -497,27 +497,27 @@ extension KMS.GetPublicKeyResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.publicKey {
-            w.key("PublicKey")
+            w.member("PublicKey")
             w.data(value)
         }
         if let value = self.customerMasterKeySpec {
-            w.key("CustomerMasterKeySpec")
+            w.member("CustomerMasterKeySpec")
             w.string(value)
         }
         if let value = self.keySpec {
-            w.key("KeySpec")
+            w.member("KeySpec")
             w.string(value)
         }
         if let value = self.keyUsage {
-            w.key("KeyUsage")
+            w.member("KeyUsage")
             w.string(value)
         }
         if let value = self.encryptionAlgorithms {
-            w.key("EncryptionAlgorithms")
+            w.member("EncryptionAlgorithms")
             w.beginArray()
             for e0 in value {
                 w.string(e0)
@@ -525,7 +525,7 @@ extension KMS.GetPublicKeyResponse: JSONWritable {
             w.endArray()
         }
         if let value = self.signingAlgorithms {
-            w.key("SigningAlgorithms")
+            w.member("SigningAlgorithms")
             w.beginArray()
             for e0 in value {
                 w.string(e0)
@@ -533,7 +533,7 @@ extension KMS.GetPublicKeyResponse: JSONWritable {
             w.endArray()
         }
         if let value = self.keyAgreementAlgorithms {
-            w.key("KeyAgreementAlgorithms")
+            w.member("KeyAgreementAlgorithms")
             w.beginArray()
             for e0 in value {
                 w.string(e0)
@@ -548,7 +548,7 @@ extension KMS.GrantConstraints: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.encryptionContextSubset {
-            w.key("EncryptionContextSubset")
+            w.member("EncryptionContextSubset")
             w.beginObject()
             for (e0, v0) in value.sorted(by: { $0.key < $1.key }) {
                 w.key(e0)
@@ -557,7 +557,7 @@ extension KMS.GrantConstraints: JSONWritable {
             w.endObject()
         }
         if let value = self.encryptionContextEquals {
-            w.key("EncryptionContextEquals")
+            w.member("EncryptionContextEquals")
             w.beginObject()
             for (e0, v0) in value.sorted(by: { $0.key < $1.key }) {
                 w.key(e0)
@@ -573,35 +573,35 @@ extension KMS.GrantListEntry: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.grantId {
-            w.key("GrantId")
+            w.member("GrantId")
             w.string(value)
         }
         if let value = self.name {
-            w.key("Name")
+            w.member("Name")
             w.string(value)
         }
         if let value = self.creationDate {
-            w.key("CreationDate")
+            w.member("CreationDate")
             w.date(value)
         }
         if let value = self.granteePrincipal {
-            w.key("GranteePrincipal")
+            w.member("GranteePrincipal")
             w.string(value)
         }
         if let value = self.retiringPrincipal {
-            w.key("RetiringPrincipal")
+            w.member("RetiringPrincipal")
             w.string(value)
         }
         if let value = self.issuingAccount {
-            w.key("IssuingAccount")
+            w.member("IssuingAccount")
             w.string(value)
         }
         if let value = self.operations {
-            w.key("Operations")
+            w.member("Operations")
             w.beginArray()
             for e0 in value {
                 w.string(e0)
@@ -609,7 +609,7 @@ extension KMS.GrantListEntry: JSONWritable {
             w.endArray()
         }
         if let value = self.constraints {
-            w.key("Constraints")
+            w.member("Constraints")
             value.writeJSON(to: &w)
         }
         w.endObject()
@@ -620,11 +620,11 @@ extension KMS.ImportKeyMaterialResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.keyMaterialId {
-            w.key("KeyMaterialId")
+            w.member("KeyMaterialId")
             w.string(value)
         }
         w.endObject()
@@ -635,19 +635,19 @@ extension KMS.KeyLastUsageData: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.operation {
-            w.key("Operation")
+            w.member("Operation")
             w.string(value)
         }
         if let value = self.timestamp {
-            w.key("Timestamp")
+            w.member("Timestamp")
             w.date(value)
         }
         if let value = self.cloudTrailEventId {
-            w.key("CloudTrailEventId")
+            w.member("CloudTrailEventId")
             w.string(value)
         }
         if let value = self.kmsRequestId {
-            w.key("KmsRequestId")
+            w.member("KmsRequestId")
             w.string(value)
         }
         w.endObject()
@@ -658,11 +658,11 @@ extension KMS.KeyListEntry: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.keyArn {
-            w.key("KeyArn")
+            w.member("KeyArn")
             w.string(value)
         }
         w.endObject()
@@ -673,75 +673,75 @@ extension KMS.KeyMetadata: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.aWSAccountId {
-            w.key("AWSAccountId")
+            w.member("AWSAccountId")
             w.string(value)
         }
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.arn {
-            w.key("Arn")
+            w.member("Arn")
             w.string(value)
         }
         if let value = self.creationDate {
-            w.key("CreationDate")
+            w.member("CreationDate")
             w.date(value)
         }
         if let value = self.enabled {
-            w.key("Enabled")
+            w.member("Enabled")
             w.bool(value)
         }
         if let value = self.description {
-            w.key("Description")
+            w.member("Description")
             w.string(value)
         }
         if let value = self.keyUsage {
-            w.key("KeyUsage")
+            w.member("KeyUsage")
             w.string(value)
         }
         if let value = self.keyState {
-            w.key("KeyState")
+            w.member("KeyState")
             w.string(value)
         }
         if let value = self.deletionDate {
-            w.key("DeletionDate")
+            w.member("DeletionDate")
             w.date(value)
         }
         if let value = self.validTo {
-            w.key("ValidTo")
+            w.member("ValidTo")
             w.date(value)
         }
         if let value = self.origin {
-            w.key("Origin")
+            w.member("Origin")
             w.string(value)
         }
         if let value = self.customKeyStoreId {
-            w.key("CustomKeyStoreId")
+            w.member("CustomKeyStoreId")
             w.string(value)
         }
         if let value = self.cloudHsmClusterId {
-            w.key("CloudHsmClusterId")
+            w.member("CloudHsmClusterId")
             w.string(value)
         }
         if let value = self.expirationModel {
-            w.key("ExpirationModel")
+            w.member("ExpirationModel")
             w.string(value)
         }
         if let value = self.keyManager {
-            w.key("KeyManager")
+            w.member("KeyManager")
             w.string(value)
         }
         if let value = self.customerMasterKeySpec {
-            w.key("CustomerMasterKeySpec")
+            w.member("CustomerMasterKeySpec")
             w.string(value)
         }
         if let value = self.keySpec {
-            w.key("KeySpec")
+            w.member("KeySpec")
             w.string(value)
         }
         if let value = self.encryptionAlgorithms {
-            w.key("EncryptionAlgorithms")
+            w.member("EncryptionAlgorithms")
             w.beginArray()
             for e0 in value {
                 w.string(e0)
@@ -749,7 +749,7 @@ extension KMS.KeyMetadata: JSONWritable {
             w.endArray()
         }
         if let value = self.signingAlgorithms {
-            w.key("SigningAlgorithms")
+            w.member("SigningAlgorithms")
             w.beginArray()
             for e0 in value {
                 w.string(e0)
@@ -757,7 +757,7 @@ extension KMS.KeyMetadata: JSONWritable {
             w.endArray()
         }
         if let value = self.keyAgreementAlgorithms {
-            w.key("KeyAgreementAlgorithms")
+            w.member("KeyAgreementAlgorithms")
             w.beginArray()
             for e0 in value {
                 w.string(e0)
@@ -765,19 +765,19 @@ extension KMS.KeyMetadata: JSONWritable {
             w.endArray()
         }
         if let value = self.multiRegion {
-            w.key("MultiRegion")
+            w.member("MultiRegion")
             w.bool(value)
         }
         if let value = self.multiRegionConfiguration {
-            w.key("MultiRegionConfiguration")
+            w.member("MultiRegionConfiguration")
             value.writeJSON(to: &w)
         }
         if let value = self.pendingDeletionWindowInDays {
-            w.key("PendingDeletionWindowInDays")
+            w.member("PendingDeletionWindowInDays")
             w.number(value)
         }
         if let value = self.macAlgorithms {
-            w.key("MacAlgorithms")
+            w.member("MacAlgorithms")
             w.beginArray()
             for e0 in value {
                 w.string(e0)
@@ -785,11 +785,11 @@ extension KMS.KeyMetadata: JSONWritable {
             w.endArray()
         }
         if let value = self.xksKeyConfiguration {
-            w.key("XksKeyConfiguration")
+            w.member("XksKeyConfiguration")
             value.writeJSON(to: &w)
         }
         if let value = self.currentKeyMaterialId {
-            w.key("CurrentKeyMaterialId")
+            w.member("CurrentKeyMaterialId")
             w.string(value)
         }
         w.endObject()
@@ -800,7 +800,7 @@ extension KMS.ListAliasesResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.aliases {
-            w.key("Aliases")
+            w.member("Aliases")
             w.beginArray()
             for e0 in value {
                 e0.writeJSON(to: &w)
@@ -808,11 +808,11 @@ extension KMS.ListAliasesResponse: JSONWritable {
             w.endArray()
         }
         if let value = self.nextMarker {
-            w.key("NextMarker")
+            w.member("NextMarker")
             w.string(value)
         }
         if let value = self.truncated {
-            w.key("Truncated")
+            w.member("Truncated")
             w.bool(value)
         }
         w.endObject()
@@ -823,7 +823,7 @@ extension KMS.ListGrantsResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.grants {
-            w.key("Grants")
+            w.member("Grants")
             w.beginArray()
             for e0 in value {
                 e0.writeJSON(to: &w)
@@ -831,11 +831,11 @@ extension KMS.ListGrantsResponse: JSONWritable {
             w.endArray()
         }
         if let value = self.nextMarker {
-            w.key("NextMarker")
+            w.member("NextMarker")
             w.string(value)
         }
         if let value = self.truncated {
-            w.key("Truncated")
+            w.member("Truncated")
             w.bool(value)
         }
         w.endObject()
@@ -846,7 +846,7 @@ extension KMS.ListKeyPoliciesResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.policyNames {
-            w.key("PolicyNames")
+            w.member("PolicyNames")
             w.beginArray()
             for e0 in value {
                 w.string(e0)
@@ -854,11 +854,11 @@ extension KMS.ListKeyPoliciesResponse: JSONWritable {
             w.endArray()
         }
         if let value = self.nextMarker {
-            w.key("NextMarker")
+            w.member("NextMarker")
             w.string(value)
         }
         if let value = self.truncated {
-            w.key("Truncated")
+            w.member("Truncated")
             w.bool(value)
         }
         w.endObject()
@@ -869,7 +869,7 @@ extension KMS.ListKeyRotationsResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.rotations {
-            w.key("Rotations")
+            w.member("Rotations")
             w.beginArray()
             for e0 in value {
                 e0.writeJSON(to: &w)
@@ -877,11 +877,11 @@ extension KMS.ListKeyRotationsResponse: JSONWritable {
             w.endArray()
         }
         if let value = self.nextMarker {
-            w.key("NextMarker")
+            w.member("NextMarker")
             w.string(value)
         }
         if let value = self.truncated {
-            w.key("Truncated")
+            w.member("Truncated")
             w.bool(value)
         }
         w.endObject()
@@ -892,7 +892,7 @@ extension KMS.ListKeysResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keys {
-            w.key("Keys")
+            w.member("Keys")
             w.beginArray()
             for e0 in value {
                 e0.writeJSON(to: &w)
@@ -900,11 +900,11 @@ extension KMS.ListKeysResponse: JSONWritable {
             w.endArray()
         }
         if let value = self.nextMarker {
-            w.key("NextMarker")
+            w.member("NextMarker")
             w.string(value)
         }
         if let value = self.truncated {
-            w.key("Truncated")
+            w.member("Truncated")
             w.bool(value)
         }
         w.endObject()
@@ -915,7 +915,7 @@ extension KMS.ListResourceTagsResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.tags {
-            w.key("Tags")
+            w.member("Tags")
             w.beginArray()
             for e0 in value {
                 e0.writeJSON(to: &w)
@@ -923,11 +923,11 @@ extension KMS.ListResourceTagsResponse: JSONWritable {
             w.endArray()
         }
         if let value = self.nextMarker {
-            w.key("NextMarker")
+            w.member("NextMarker")
             w.string(value)
         }
         if let value = self.truncated {
-            w.key("Truncated")
+            w.member("Truncated")
             w.bool(value)
         }
         w.endObject()
@@ -938,15 +938,15 @@ extension KMS.MultiRegionConfiguration: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.multiRegionKeyType {
-            w.key("MultiRegionKeyType")
+            w.member("MultiRegionKeyType")
             w.string(value)
         }
         if let value = self.primaryKey {
-            w.key("PrimaryKey")
+            w.member("PrimaryKey")
             value.writeJSON(to: &w)
         }
         if let value = self.replicaKeys {
-            w.key("ReplicaKeys")
+            w.member("ReplicaKeys")
             w.beginArray()
             for e0 in value {
                 e0.writeJSON(to: &w)
@@ -961,11 +961,11 @@ extension KMS.MultiRegionKey: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.arn {
-            w.key("Arn")
+            w.member("Arn")
             w.string(value)
         }
         if let value = self.region {
-            w.key("Region")
+            w.member("Region")
             w.string(value)
         }
         w.endObject()
@@ -976,31 +976,31 @@ extension KMS.ReEncryptResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.ciphertextBlob {
-            w.key("CiphertextBlob")
+            w.member("CiphertextBlob")
             w.data(value)
         }
         if let value = self.sourceKeyId {
-            w.key("SourceKeyId")
+            w.member("SourceKeyId")
             w.string(value)
         }
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.sourceEncryptionAlgorithm {
-            w.key("SourceEncryptionAlgorithm")
+            w.member("SourceEncryptionAlgorithm")
             w.string(value)
         }
         if let value = self.destinationEncryptionAlgorithm {
-            w.key("DestinationEncryptionAlgorithm")
+            w.member("DestinationEncryptionAlgorithm")
             w.string(value)
         }
         if let value = self.sourceKeyMaterialId {
-            w.key("SourceKeyMaterialId")
+            w.member("SourceKeyMaterialId")
             w.string(value)
         }
         if let value = self.destinationKeyMaterialId {
-            w.key("DestinationKeyMaterialId")
+            w.member("DestinationKeyMaterialId")
             w.string(value)
         }
         w.endObject()
@@ -1011,15 +1011,15 @@ extension KMS.ReplicateKeyResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.replicaKeyMetadata {
-            w.key("ReplicaKeyMetadata")
+            w.member("ReplicaKeyMetadata")
             value.writeJSON(to: &w)
         }
         if let value = self.replicaPolicy {
-            w.key("ReplicaPolicy")
+            w.member("ReplicaPolicy")
             w.string(value)
         }
         if let value = self.replicaTags {
-            w.key("ReplicaTags")
+            w.member("ReplicaTags")
             w.beginArray()
             for e0 in value {
                 e0.writeJSON(to: &w)
@@ -1034,7 +1034,7 @@ extension KMS.RotateKeyOnDemandResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         w.endObject()
@@ -1045,39 +1045,39 @@ extension KMS.RotationsListEntry: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.keyMaterialId {
-            w.key("KeyMaterialId")
+            w.member("KeyMaterialId")
             w.string(value)
         }
         if let value = self.keyMaterialDescription {
-            w.key("KeyMaterialDescription")
+            w.member("KeyMaterialDescription")
             w.string(value)
         }
         if let value = self.importState {
-            w.key("ImportState")
+            w.member("ImportState")
             w.string(value)
         }
         if let value = self.keyMaterialState {
-            w.key("KeyMaterialState")
+            w.member("KeyMaterialState")
             w.string(value)
         }
         if let value = self.expirationModel {
-            w.key("ExpirationModel")
+            w.member("ExpirationModel")
             w.string(value)
         }
         if let value = self.validTo {
-            w.key("ValidTo")
+            w.member("ValidTo")
             w.date(value)
         }
         if let value = self.rotationDate {
-            w.key("RotationDate")
+            w.member("RotationDate")
             w.date(value)
         }
         if let value = self.rotationType {
-            w.key("RotationType")
+            w.member("RotationType")
             w.string(value)
         }
         w.endObject()
@@ -1088,19 +1088,19 @@ extension KMS.ScheduleKeyDeletionResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.deletionDate {
-            w.key("DeletionDate")
+            w.member("DeletionDate")
             w.date(value)
         }
         if let value = self.keyState {
-            w.key("KeyState")
+            w.member("KeyState")
             w.string(value)
         }
         if let value = self.pendingWindowInDays {
-            w.key("PendingWindowInDays")
+            w.member("PendingWindowInDays")
             w.number(value)
         }
         w.endObject()
@@ -1111,15 +1111,15 @@ extension KMS.SignResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.signature {
-            w.key("Signature")
+            w.member("Signature")
             w.data(value)
         }
         if let value = self.signingAlgorithm {
-            w.key("SigningAlgorithm")
+            w.member("SigningAlgorithm")
             w.string(value)
         }
         w.endObject()
@@ -1130,11 +1130,11 @@ extension KMS.Tag: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.tagKey {
-            w.key("TagKey")
+            w.member("TagKey")
             w.string(value)
         }
         if let value = self.tagValue {
-            w.key("TagValue")
+            w.member("TagValue")
             w.string(value)
         }
         w.endObject()
@@ -1152,15 +1152,15 @@ extension KMS.VerifyMacResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.macValid {
-            w.key("MacValid")
+            w.member("MacValid")
             w.bool(value)
         }
         if let value = self.macAlgorithm {
-            w.key("MacAlgorithm")
+            w.member("MacAlgorithm")
             w.string(value)
         }
         w.endObject()
@@ -1171,15 +1171,15 @@ extension KMS.VerifyResponse: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.keyId {
-            w.key("KeyId")
+            w.member("KeyId")
             w.string(value)
         }
         if let value = self.signatureValid {
-            w.key("SignatureValid")
+            w.member("SignatureValid")
             w.bool(value)
         }
         if let value = self.signingAlgorithm {
-            w.key("SigningAlgorithm")
+            w.member("SigningAlgorithm")
             w.string(value)
         }
         w.endObject()
@@ -1190,7 +1190,7 @@ extension KMS.XksKeyConfigurationType: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.id {
-            w.key("Id")
+            w.member("Id")
             w.string(value)
         }
         w.endObject()
@@ -1201,27 +1201,27 @@ extension KMS.XksProxyConfigurationType: JSONWritable {
     public func writeJSON(to w: inout JSONOutput) {
         w.beginObject()
         if let value = self.connectivity {
-            w.key("Connectivity")
+            w.member("Connectivity")
             w.string(value)
         }
         if let value = self.accessKeyId {
-            w.key("AccessKeyId")
+            w.member("AccessKeyId")
             w.string(value)
         }
         if let value = self.uriEndpoint {
-            w.key("UriEndpoint")
+            w.member("UriEndpoint")
             w.string(value)
         }
         if let value = self.uriPath {
-            w.key("UriPath")
+            w.member("UriPath")
             w.string(value)
         }
         if let value = self.vpcEndpointServiceName {
-            w.key("VpcEndpointServiceName")
+            w.member("VpcEndpointServiceName")
             w.string(value)
         }
         if let value = self.vpcEndpointServiceOwner {
-            w.key("VpcEndpointServiceOwner")
+            w.member("VpcEndpointServiceOwner")
             w.string(value)
         }
         w.endObject()

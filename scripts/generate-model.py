@@ -7,6 +7,7 @@ The output is committed; re-run after a botocore upgrade and review the diff.
 import gzip
 import json
 import os
+import re
 import sys
 
 import botocore
@@ -215,6 +216,9 @@ def main():
         wl.append("        w.beginObject()")
         for m, spec in members.items():
             wl.append(f"        if let value = self.{lower_camel(m)} {{")
+            # Written as it is (`JSONOutput.member`): it must need no JSON escape.
+            if not re.fullmatch(r"[A-Za-z0-9_]+", m):
+                raise ValueError(f"member name {m!r} of {name} is not a plain identifier")
             wl.append(f"            w.member(\"{m}\")")
             wl.extend(write_lines("value", spec["shape"], 12, 0))
             wl.append("        }")

@@ -14,21 +14,9 @@ enum Gzip {
         try compress([UInt8](data))
     }
 
-    /// Compresses in one call, straight from the caller's bytes into the result's.
+    /// Compresses in one call (a digest file; log files keep a `Reusable`).
     static func compress(_ input: [UInt8]) throws -> Data {
-        guard let compressor = libdeflate_alloc_compressor(1) else { throw Failure() }
-        defer { libdeflate_free_compressor(compressor) }
-        let bound = libdeflate_gzip_compress_bound(compressor, input.count)
-        var output = Data(count: bound)
-        let written = input.withUnsafeBytes { inBuf in
-            output.withUnsafeMutableBytes { outBuf in
-                libdeflate_gzip_compress(compressor, inBuf.baseAddress, inBuf.count, outBuf.baseAddress, outBuf.count)
-            }
-        }
-        // 0: the output did not fit (never, within the bound).
-        guard written > 0 else { throw Failure() }
-        output.count = written
-        return output
+        try input.withUnsafeBufferPointer { input in try Reusable().compress(input) { Data($0) } }
     }
 
     /// A compressor and its output's room, kept for the next file (used by one caller at a time):

@@ -59,8 +59,8 @@ public struct JSONOutput {
 
     /// An object member's name written in the source (`"KeyId"`, `"eventName"`): copied as it is,
     /// without looking for bytes to escape — member names are most of the strings a response, a
-    /// stored record and a CloudTrail record write. It must need no escape (checked in debug
-    /// builds and by the tests that write every shape).
+    /// stored record and a CloudTrail record write. It must need no escape: checked in debug
+    /// builds, and `generate-model.py` refuses a botocore member name that is not a plain identifier.
     public mutating func member(_ name: StaticString) {
         let bytes = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
         assert(Self.nextToEscape(bytes, from: 0) == bytes.count, "a member name that needs escaping: \(name)")

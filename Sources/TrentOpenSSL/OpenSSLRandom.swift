@@ -33,11 +33,9 @@ public enum OpenSSLRandom {
     public static func fill(_ buffer: UnsafeMutableRawBufferPointer) {
         let count = buffer.count
         guard count > 0, let target = buffer.baseAddress else { return }
-        guard count <= largestBuffered else {
-            let drawn = drawn(count)
-            drawn.withUnsafeBytes { target.copyMemory(from: $0.baseAddress!, byteCount: count) }
-            return
-        }
+        // Large requests (key material among them) go straight into the caller's buffer: no
+        // copy of them is left behind in freed memory.
+        guard count <= largestBuffered else { return draw(into: buffer) }
         let block = block
         block.lock.lock()
         defer { block.lock.unlock() }
@@ -55,16 +53,20 @@ public enum OpenSSLRandom {
 
     /// Straight from `RAND_bytes`; from the kernel's generator instead should OpenSSL's ever fail.
     private static func drawn(_ count: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        let ok = out.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32($0.count)) }
-        if ok != 1 {
-            var generator = SystemRandomNumberGenerator()
-            for start in stride(from: 0, to: count, by: 8) {
-                withUnsafeBytes(of: generator.next() as UInt64) { word in
-                    for i in 0..<min(8, count - start) { out[start + i] = word[i] }
-                }
+        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            draw(into: UnsafeMutableRawBufferPointer(buffer))
+            initialized = count
+        }
+    }
+
+    private static func draw(into buffer: UnsafeMutableRawBufferPointer) {
+        guard let target = buffer.baseAddress, !buffer.isEmpty else { return }
+        if RAND_bytes(target.assumingMemoryBound(to: UInt8.self), Int32(buffer.count)) == 1 { return }
+        var generator = SystemRandomNumberGenerator()
+        for start in stride(from: 0, to: buffer.count, by: 8) {
+            withUnsafeBytes(of: generator.next() as UInt64) { word in
+                for i in 0..<min(8, buffer.count - start) { buffer[start + i] = word[i] }
             }
         }
-        return out
     }
 }

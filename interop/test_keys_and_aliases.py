@@ -76,7 +76,9 @@ def test_deleted_at_the_end_of_the_waiting_period(own_server):
     kms.create_alias(AliasName="alias/doomed", TargetKeyId=key)
     kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
     own_server.set_clock(7 * 86400 + 60)
-    assert own_server.sweep()["deletedKeys"] == 1
+    # The server's own sweeper (every 0.2 s here) may delete it before this sweep does: what
+    # counts is that it is gone, with its alias, and deleted once (one DeleteKey event, below).
+    own_server.sweep()
     with pytest.raises(ClientError) as e:
         kms.describe_key(KeyId=key)
     assert code(e) == "NotFoundException"

@@ -228,6 +228,49 @@ def main():
         wl.append("")
     write(os.path.join(OUT, "Writers.swift"), "\n".join(wl).rstrip() + "\n")
 
+    # Readers for the shapes a request can hold, straight from the fast reader's parsed body
+    # (`RequestNode`): what the synthesized Decodable would read, or a mismatch (timestamps
+    # always), on which the server decodes the body with JSONDecoder instead.
+    input_shapes = reachable([ops[op]["input"]["shape"] for op in sorted(ops) if "input" in ops[op]])
+
+    def read_expr(node, shape_name, depth):
+        s = shapes[shape_name]
+        t = s["type"]
+        if t == "string":
+            return f"try {node}.string()"
+        if t == "blob":
+            return f"try {node}.data()"
+        if t in ("integer", "long"):
+            return f"try {node}.int()"
+        if t == "boolean":
+            return f"try {node}.bool()"
+        if t == "structure":
+            return f"try KMS.{shape_name}(node: {node}.object())"
+        element = f"e{depth}"
+        if t == "list":
+            return f"try {node}.list {{ {element} in {read_expr(element, s['member']['shape'], depth + 1)} }}"
+        if t == "map":
+            return f"try {node}.map {{ {element} in {read_expr(element, s['value']['shape'], depth + 1)} }}"
+        raise ValueError(t)
+
+    rl = [header, "import Foundation", ""]
+    for name in sorted(input_shapes):
+        members = shapes[name].get("members", {})
+        rl.append(f"extension KMS.{name}: NodeReadable {{")
+        rl.append("    public init(node members: RequestNode.Members) throws {")
+        rl.append("        self.init()")
+        for m, spec in members.items():
+            if not re.fullmatch(r"[A-Za-z0-9_]+", m):
+                raise ValueError(f"member name {m!r} of {name} is not a plain identifier")
+            if shapes[spec["shape"]]["type"] == "timestamp":
+                rl.append(f"        if members.present(\"{m}\") != nil {{ throw RequestNode.Mismatch() }}")
+            else:
+                rl.append(f"        if let n = members.present(\"{m}\") {{ self.{lower_camel(m)} = {read_expr('n', spec['shape'], 0)} }}")
+        rl.append("    }")
+        rl.append("}")
+        rl.append("")
+    write(os.path.join(OUT, "Readers.swift"), "\n".join(rl).rstrip() + "\n")
+
     enums = [n for n, s in shapes.items() if s["type"] == "string" and "enum" in s]
     e = [header, "extension KMS {", "    /// Allowed values of each enum shape, in the model's order.", "    public enum Enums {"]
     for n in sorted(enums):

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TrentCore
 import TrentModel
 
@@ -13,13 +14,14 @@ struct Operation: Sendable {
     let name: String
     let prepare: @Sendable (Data) throws -> PreparedCall
 
-    static func make<Request: KMSShape, Response: JSONWritable & Sendable>(
+    static func make<Request: KMSShape & NodeReadable, Response: JSONWritable & Sendable>(
         _ name: String,
         _ request: Request.Type,
         audit: @escaping @Sendable (Request) -> JSONValue?,
         _ handler: @escaping @Sendable (Request, CallContext, KeyService) async throws -> Response
     ) -> Operation {
-        Operation(name: name) { body in
+        let lastSize = ResponseSize()
+        return Operation(name: name) { body in
             let decoded: Request
             let json = body.isEmpty ? Data("{}".utf8) : body
             if let fast = FastRequestDecoder.decode(Request.self, from: json) {
@@ -34,11 +36,29 @@ struct Operation: Sendable {
             return PreparedCall(requestParameters: audit(decoded)) { call, service in
                 try decoded.checkModelConstraints()
                 let response = try await handler(decoded, call, service)
-                var output = JSONOutput(capacity: 512)
+                var output = JSONOutput(capacity: lastSize.room)
                 response.writeJSON(to: &output)
-                return output.finished()
+                let answer = output.finished()
+                lastSize.note(answer.count)
+                return answer
             }
         }
+    }
+}
+
+/// The size of an operation's last answer: the next one starts with room for it and a quarter
+/// more, rather than growing its storage (copying and zeroing it again) on the way. A
+/// DescribeKey's answer is about 800 bytes; growing from a fixed 512 was about 1 % of the call.
+final class ResponseSize: Sendable {
+    private let last = Atomic<Int>(0)
+
+    var room: Int {
+        let size = last.load(ordering: .relaxed)
+        return size == 0 ? 512 : min(size + size / 4, 64 * 1024)
+    }
+
+    func note(_ size: Int) {
+        last.store(size, ordering: .relaxed)
     }
 }
 

@@ -32,13 +32,13 @@ import TrentModel
         "{\"KeyId\":\"a\tb\"}", #"{"KeyId":"k""#, "\u{FEFF}{}",
     ]
 
-    static func both<T: KMSShape>(_ type: T.Type, _ body: String) -> (fast: T?, foundation: T?) {
+    static func both<T: KMSShape & NodeReadable>(_ type: T.Type, _ body: String) -> (fast: T?, foundation: T?) {
         let data = Data(body.utf8)
         return (FastRequestDecoder.decode(type, from: data), try? WireCoding.decoder.decode(type, from: data))
     }
 
     static func agrees(_ body: String) -> Bool {
-        func check<T: KMSShape>(_ type: T.Type) -> Bool {
+        func check<T: KMSShape & NodeReadable>(_ type: T.Type) -> Bool {
             let (fast, foundation) = both(type, body)
             return fast == nil || fast == foundation
         }
@@ -181,5 +181,19 @@ struct SplitMix {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// Each operation's answer starts with room for the last one and a quarter more, within bounds.
+@Suite struct ResponseSizeTests {
+    @Test func roomFollowsTheLastAnswer() {
+        let size = ResponseSize()
+        #expect(size.room == 512)
+        size.note(800)
+        #expect(size.room == 1000)
+        size.note(10_000_000)
+        #expect(size.room == 64 * 1024)
+        size.note(40)
+        #expect(size.room == 50)
     }
 }

@@ -207,3 +207,27 @@ import Testing
         #expect(String(decoding: byMember.bytes.prefix(38), as: UTF8.self) == #"{"KeyId":0,"__type":{"":null},"KeyId":"#)
     }
 }
+
+/// `finished()` hands over the storage it wrote into, without copying it.
+@Suite struct JSONOutputFinishedTests {
+    @Test func finishedKeepsTheStorage() {
+        var output = JSONOutput(capacity: 64)
+        output.beginObject()
+        output.member("KeyId")
+        output.string("k")
+        output.endObject()
+        let written = output.withBytes { UInt(bitPattern: $0.baseAddress) }
+        let bytes = output.finished()
+        #expect(String(decoding: bytes, as: UTF8.self) == #"{"KeyId":"k"}"#)
+        #expect(bytes.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == written)
+
+        var grown = JSONOutput(capacity: 16)
+        grown.beginArray()
+        for _ in 0..<100 { grown.string("a longer value than the room") }
+        grown.endArray()
+        let grownAt = grown.withBytes { UInt(bitPattern: $0.baseAddress) }
+        let grownBytes = grown.finished()
+        #expect(grownBytes.count == 2 + 100 * 30 + 99)
+        #expect(grownBytes.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == grownAt)
+    }
+}

@@ -38,6 +38,14 @@ def swift_member(name):
     return f"`{ident}`" if ident in SWIFT_KEYWORDS else ident
 
 
+def plain_name(member, shape):
+    """A member name as the generated code writes it between quotes, as it is (`JSONOutput.member`,
+    `RequestNode.Members.present`): it must need no JSON escape."""
+    if not re.fullmatch(r"[A-Za-z0-9_]+", member):
+        raise ValueError(f"member name {member!r} of {shape} is not a plain identifier")
+    return member
+
+
 def main():
     model = json.load(gzip.open(MODEL))
     shapes = model["shapes"]
@@ -218,10 +226,7 @@ def main():
         wl.append("        w.beginObject()")
         for m, spec in members.items():
             wl.append(f"        if let value = self.{lower_camel(m)} {{")
-            # Written as it is (`JSONOutput.member`): it must need no JSON escape.
-            if not re.fullmatch(r"[A-Za-z0-9_]+", m):
-                raise ValueError(f"member name {m!r} of {name} is not a plain identifier")
-            wl.append(f"            w.member(\"{m}\")")
+            wl.append(f"            w.member(\"{plain_name(m, name)}\")")
             wl.extend(write_lines("value", spec["shape"], 12, 0))
             wl.append("        }")
         wl.append("        w.endObject()")
@@ -256,8 +261,7 @@ def main():
         rl.append("    public init(node members: RequestNode.Members) throws {")
         rl.append("        self.init()")
         for m, spec in members.items():
-            if not re.fullmatch(r"[A-Za-z0-9_]+", m):
-                raise ValueError(f"member name {m!r} of {name} is not a plain identifier")
+            m = plain_name(m, name)
             if shapes[spec["shape"]]["type"] == "timestamp":
                 rl.append(f"        if members.present(\"{m}\") != nil {{ throw RequestNode.Mismatch() }}")
             else:

@@ -24,7 +24,7 @@ public indirect enum RequestNode: Sendable {
     /// nor the check for a repeated name grows with the square of a huge one).
     public struct Members: Sendable {
         public static let limit = 64
-        public private(set) var names: [String] = []
+        private var names: [String] = []
         private var nodes: [RequestNode] = []
 
         public init() {
@@ -32,16 +32,11 @@ public indirect enum RequestNode: Sendable {
             nodes.reserveCapacity(8)
         }
 
-        public subscript(name: String) -> RequestNode? {
-            guard let index = names.firstIndex(of: name) else { return nil }
-            return nodes[index]
-        }
-
         /// An optional member: nil when it is missing or null (as `decodeIfPresent` reads it).
         public func present(_ name: String) -> RequestNode? {
-            guard let node = self[name] else { return nil }
-            if case .null = node { return nil }
-            return node
+            guard let index = names.firstIndex(of: name) else { return nil }
+            if case .null = nodes[index] { return nil }
+            return nodes[index]
         }
 
         /// Adds a member; false when the name is already there or the object is too large.

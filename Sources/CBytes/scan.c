@@ -45,3 +45,24 @@ size_t trent_field_value_end(const uint8_t *bytes, size_t start, size_t end) {
     while (i < end && is_field_value(bytes[i])) i++;
     return i;
 }
+
+size_t trent_head_end(const uint8_t *bytes, size_t count) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    // Where bytes i, i+1, i+2 and i+3 are CR, LF, CR and LF, for 16 values of i at a time.
+    const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+    while (i + 19 <= count) {
+        __m128i a = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(bytes + i)), cr);
+        __m128i b = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(bytes + i + 1)), lf);
+        __m128i c = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(bytes + i + 2)), cr);
+        __m128i d = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(bytes + i + 3)), lf);
+        int mask = _mm_movemask_epi8(_mm_and_si128(_mm_and_si128(a, b), _mm_and_si128(c, d)));
+        if (mask) return i + first(mask) + 4;
+        i += 16;
+    }
+#endif
+    for (; i + 4 <= count; i++) {
+        if (bytes[i] == '\r' && bytes[i + 1] == '\n' && bytes[i + 2] == '\r' && bytes[i + 3] == '\n') return i + 4;
+    }
+    return 0;
+}

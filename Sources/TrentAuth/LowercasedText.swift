@@ -21,3 +21,12 @@ extension String {
         return ascii ?? lowercased()
     }
 }
+
+extension StringProtocol {
+    /// `String(prefix(maxLength))`, without walking the characters when the text has no more
+    /// UTF-8 bytes than that (then it has no more characters either): the usual case of a cap
+    /// on a length.
+    public func capped(_ maxLength: Int) -> String {
+        utf8.count <= maxLength ? String(self) : String(prefix(maxLength))
+    }
+}

@@ -31,6 +31,19 @@ public struct SignableRequest: Sendable {
         lowercasedNames = headers.map { Self.lowercased($0.name) }
     }
 
+    /// A request whose header names the caller has already put in lower case
+    /// (`lowercasedNames[i]` is `headers[i].name` in lower case), as a reader of the raw bytes
+    /// does while it scans them.
+    public init(method: String, path: String, query: String, headers: [(name: String, value: String)], lowercasedNames: [String], body: Data) {
+        assert(lowercasedNames == headers.map { Self.lowercased($0.name) })
+        self.method = method
+        self.path = path
+        self.query = query
+        self.body = body
+        fields = headers
+        self.lowercasedNames = lowercasedNames
+    }
+
     /// Every value of a header (case-insensitive name), in order.
     public func values(of name: String) -> [String] {
         let name = Self.lowercased(name)

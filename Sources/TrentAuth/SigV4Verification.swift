@@ -59,7 +59,7 @@ public enum SigV4Verifier {
         }
         guard let credential else { return (nil, nil) }
         let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
-        let accessKeyID = parts.first.map { String($0.prefix(128)) }
+        let accessKeyID = parts.first.map { $0.capped(128) }
         guard parts.count == 5, !parts[2].isEmpty, parts[2].count <= 32,
               parts[2].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
         else { return (accessKeyID, nil) }
@@ -171,7 +171,7 @@ public enum SigV4Verifier {
             guard known.signsDate, let text = request.firstValue(of: "date"), let time = parseHTTPDate(text) else { return nil }
             (requestTime, amzDate) = (time, SigV4.amzDate(time))
         }
-        guard SigV4.sameBytes(known.scopeDate, amzDate.prefix(8)), SigV4.allBytes(of: signature, Self.isHexByte) else { return nil }
+        guard SigV4.sameBytes(known.scopeDate, Substring(amzDate.utf8.prefix(8))), SigV4.allBytes(of: signature, Self.isHexByte) else { return nil }
         let hasUpperCase = !SigV4.allBytes(of: signature) { !(UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) }
         return SignatureClaim(
             accessKeyID: known.accessKeyID, scopeDate: known.scopeDate, region: known.region, service: known.service,

@@ -1,8 +1,6 @@
 public import Logging
 import NIOCore
-#if canImport(Glibc)
-import Glibc
-#endif
+import Synchronization
 public import TrentCore
 
 /// KMS calls answered from the bytes of their HTTP/1.1 requests, in-process: what
@@ -10,8 +8,10 @@ public import TrentCore
 /// request, SigV4, the operation, its audit record, the response's bytes), without a channel.
 /// For `trent-microbench call`, which counts a whole call's CPU without the kernel and the load
 /// generator in it.
-public struct InProcessCalls: Sendable {
+public final class InProcessCalls: Sendable {
     private let kms: KMSRequestHandler
+    /// The `Date` header's text, made once a second as a connection makes it.
+    private let date = Mutex(HTTPDate())
 
     public init(service: KeyService, configuration: ServerConfiguration, logger: Logger) {
         kms = KMSRequestHandler(service: service, configuration: configuration, logger: logger, cloudTrail: CloudTrailLookupHandler(lookup: nil))
@@ -23,7 +23,7 @@ public struct InProcessCalls: Sendable {
         let parsed = request.withUnsafeBytes { RawCall.parse($0, maximumBodySize: kms.configuration.maximumBodySize) }
         guard case .call(let call) = parsed, call.length == request.count else { return nil }
         let answer = await kms.answer(call.request, remoteAddress: nil)
-        var out = KMSRawCallHandler.response(answer, date: HTTPDate.format(Int(time(nil))), serverName: "Trent", allocator: ByteBufferAllocator())
+        var out = KMSRawCallHandler.response(answer, date: date.withLock { $0.now() }, serverName: "Trent", allocator: ByteBufferAllocator())
         return out.readBytes(length: out.readableBytes)
     }
 }

@@ -47,8 +47,8 @@ struct KMSRequestHandler: Sendable {
         var call = CallContext(
             account: caller.principal.account, region: caller.region ?? configuration.defaultRegion,
             requestID: requestID, sourceIPAddress: Self.ipAddress(remoteAddress) ?? "127.0.0.1",
-            userAgent: request.joinedValue(of: "user-agent") ?? "", accessKeyID: caller.accessKeyID.map { String($0.prefix(128)) },
-            eventName: operationName.isEmpty ? "Unknown" : String(operationName.prefix(64)), requestParameters: nil,
+            userAgent: request.joinedValue(of: "user-agent") ?? "", accessKeyID: caller.accessKeyID.map { $0.capped(128) },
+            eventName: operationName.isEmpty ? "Unknown" : operationName.capped(64), requestParameters: nil,
             principal: caller.principal, identityPolicies: caller.identityPolicies, temporaryCredentials: caller.temporary
         )
         call.secureTransport = configuration.tls != nil

@@ -37,24 +37,15 @@ enum RawCall {
             guard index < count else { return .incomplete }
             guard bytes[index] == byte else { return .other }
         }
-        // The end of the head: the first CR LF CR LF. Lines end in CR LF, nothing else.
+        // The end of the head: the first CR LF CR LF (`trent_head_end`). Lines end in CR LF,
+        // nothing else: a lone CR or LF before it is not in the grammar the lines are read by
+        // below (request line, token names, visible-ASCII values), so it makes the call `other`.
         let limit = min(count, maximumHeaderBytes)
-        var headEnd = -1
-        var index = start.count
-        while index < limit {
-            let byte = bytes[index]
-            if byte == lf {
-                guard bytes[index - 1] == cr else { return .other }
-                if bytes[index - 2] == lf, bytes[index - 3] == cr {
-                    headEnd = index + 1
-                    break
-                }
-            } else if bytes[index - 1] == cr {
-                return .other
-            }
-            index += 1
+        let head = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let headEnd = trent_head_end(head, limit)
+        guard headEnd > 0 else {
+            return incompleteHead(bytes, limit: limit) ? (count >= maximumHeaderBytes ? .other : .incomplete) : .other
         }
-        guard headEnd > 0 else { return count >= maximumHeaderBytes ? .other : .incomplete }
 
         // Request line: the target up to a space, visible ASCII; "/" alone or "/?query".
         var position = start.count - 1
@@ -70,15 +61,20 @@ enum RawCall {
             position += 1
         }
 
-        let head = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(12)
+        var lowercasedNames: [String] = []
+        lowercasedNames.reserveCapacity(12)
         var contentLength: Int?
         var close = false
         // Fields until the empty line that ends the head.
         while position < headEnd - 2 {
             let nameStart = position
-            while position < headEnd, isTokenByte(bytes[position]) { position += 1 }
+            var capitals = false
+            while position < headEnd, isTokenByte(bytes[position]) {
+                if bytes[position] &- UInt8(ascii: "A") < 26 { capitals = true }
+                position += 1
+            }
             guard position > nameStart, position < headEnd, bytes[position] == UInt8(ascii: ":") else { return .other }
             let nameEnd = position
             position += 1
@@ -105,7 +101,9 @@ enum RawCall {
             } else if equalsIgnoringCase(name, "transfer-encoding") || equalsIgnoringCase(name, "expect") || equalsIgnoringCase(name, "upgrade") {
                 return .other
             }
-            headers.append((name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
+            let nameText = String(decoding: name, as: UTF8.self)
+            headers.append((name: nameText, value: String(decoding: value, as: UTF8.self)))
+            lowercasedNames.append(capitals ? lowercased(name) : nameText)
         }
         guard position == headEnd - 2 else { return .other }
         let bodyLength = contentLength ?? 0
@@ -119,9 +117,37 @@ enum RawCall {
             path: String(decoding: UnsafeRawBufferPointer(rebasing: target[..<(question ?? target.count)]), as: UTF8.self),
             query: question.map { String(decoding: UnsafeRawBufferPointer(rebasing: target[($0 + 1)...]), as: UTF8.self) } ?? "",
             headers: headers,
+            lowercasedNames: lowercasedNames,
             body: Data(UnsafeRawBufferPointer(rebasing: bytes[headEnd..<(headEnd + bodyLength)]))
         )
         return .call(Parsed(request: request, length: headEnd + bodyLength, close: close))
+    }
+
+    /// A head without its end yet: no line so far ends in anything but CR LF (else it is
+    /// `other` at once, not kept waiting for more bytes).
+    static func incompleteHead(_ bytes: UnsafeRawBufferPointer, limit: Int) -> Bool {
+        var index = start.count
+        while index < limit {
+            let byte = bytes[index]
+            if byte == lf {
+                guard bytes[index - 1] == cr else { return false }
+            } else if bytes[index - 1] == cr {
+                return false
+            }
+            index += 1
+        }
+        return true
+    }
+
+    /// A header name (token bytes, ASCII) in lower case.
+    private static func lowercased(_ name: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: name.count) { out in
+            for index in 0..<name.count {
+                let byte = name[index]
+                out[index] = byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
+            }
+            return name.count
+        }
     }
 
     /// RFC 9110 `tchar`.

@@ -1,3 +1,4 @@
+import CBytes
 import Foundation
 import Testing
 import TrentAuth
@@ -128,6 +129,39 @@ import TrentAuth
         #expect(Self.kind(String(decoding: long.utf8.prefix(RawCall.maximumHeaderBytes - 1), as: UTF8.self)) == .incomplete)
     }
 
+    /// The head's end is found by looking for CR LF CR LF alone: a lone CR or LF anywhere before
+    /// it still makes the request `other` (left to NIO's decoder, which may take bare LFs), never
+    /// a call and never a head kept waiting for more bytes — with its end in the bytes or not.
+    @Test func aLoneCROrLFInTheHeadIsOther() {
+        let bytes = Array(Self.sdkRequest.utf8)
+        let headEnd = bytes.count - Array("{\"KeyId\": \"abc\"}\n".utf8).count
+        for position in Array("POST /".utf8).count..<headEnd {
+            for (byte, pairs) in [(UInt8(ascii: "\n"), position > 0 && bytes[position - 1] == 13), (UInt8(ascii: "\r"), bytes[position] == 10)] where !pairs {
+                var changed = bytes
+                changed.insert(byte, at: position)
+                #expect(changed.withUnsafeBytes { RawCall.parse($0, maximumBodySize: 1 << 20) }.isOther, "\(byte) inserted at \(position)")
+                // Cut before the end of the head, one byte after the lone one (a CR last of all
+                // might yet be followed by its LF): the bytes so far are already refused.
+                let cut = Array(changed[..<(position + 2)])
+                #expect(cut.withUnsafeBytes { RawCall.parse($0, maximumBodySize: 1 << 20) }.isOther, "\(byte) at \(position), cut after it")
+            }
+        }
+    }
+
+    /// The head's end, found 16 positions at a time, is the first CR LF CR LF: against a search
+    /// byte by byte, on buffers of every length up to 80 bytes, mostly CRs and LFs.
+    @Test func theHeadEndIsTheFirstEmptyLine() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("\r\n\r\nx".utf8)
+        for length in 0...80 {
+            for _ in 0..<200 {
+                let bytes = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }
+                let expected = (0..<max(0, length - 3)).first { bytes[$0...].starts(with: [13, 10, 13, 10]) }.map { $0 + 4 } ?? 0
+                #expect(bytes.withUnsafeBufferPointer { trent_head_end($0.baseAddress, $0.count) } == expected, "\(bytes)")
+            }
+        }
+    }
+
     /// `bytes` with `edits` random bytes replaced, removed or inserted (from `alphabet`).
     static func mangled(_ bytes: [UInt8], edits: Int, alphabet: [UInt8], using generator: inout some RandomNumberGenerator) -> [UInt8] {
         var bytes = bytes
@@ -158,5 +192,12 @@ import TrentAuth
                 #expect(head.allSatisfy { $0 != 0 && $0 < 0x80 })
             }
         }
+    }
+}
+
+extension RawCall.Outcome {
+    var isOther: Bool {
+        if case .other = self { return true }
+        return false
     }
 }

@@ -33,4 +33,8 @@ size_t trent_json_plain_run(const uint8_t *bytes, size_t start, size_t count);
 /// at `start` ends: the index of the first other byte in `bytes[start..<end]`, or `end`.
 size_t trent_field_value_end(const uint8_t *bytes, size_t start, size_t end);
 
+/// The end of an HTTP head in `bytes[0..<count]`: the index just past its first CR LF CR LF, or 0
+/// when there is none.
+size_t trent_head_end(const uint8_t *bytes, size_t count);
+
 #endif

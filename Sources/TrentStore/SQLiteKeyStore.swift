@@ -771,6 +771,7 @@ struct SQLiteTransaction: KeyStoreTransaction {
         // Sequence numbers first: an event just moved from the journal is still in memory
         // (`recentEvents`), and only the others' bodies are read and parsed.
         let waiting = try Int64.fetchAll(db.cachedStatement(sql: "SELECT seq FROM audit_undelivered ORDER BY seq LIMIT ?"), arguments: [limit])
+        if let oldest = waiting.first { recentEvents?.forget(below: oldest) }
         return try waiting.map { sequence in
             if let recent = recentEvents?.take(sequence) { return SequencedAuditEvent(sequence: sequence, event: recent) }
             guard let body = try String.fetchOne(db.cachedStatement(sql: "SELECT body FROM audit_events WHERE seq = ?"), arguments: [sequence]) else {

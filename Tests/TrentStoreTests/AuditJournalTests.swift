@@ -105,7 +105,7 @@ import TrentCore
     }
 
     /// Delivery reads undelivered events; those this process just moved in come from memory, in
-    /// order, the same events; what memory no longer holds is read from the rows.
+    /// order, the same events; what memory had no room for (the newest) is read from the rows.
     @Test func deliveryTakesJustMovedEventsFromMemory() async throws {
         let store = try SQLiteKeyStore(path: try Self.path(), journaled: true, recentAuditEvents: 3)
         let events = (0..<5).map { _ in Self.event() }
@@ -118,7 +118,7 @@ import TrentCore
         }
         let pending = try await store.read { try $0.undeliveredAuditEvents(limit: 10) }
         #expect(pending.map(\.event.eventID) == events.map(\.eventID))
-        #expect(pending.map(\.event.userAgent) == ["row", "row", "t", "t", "t"])
+        #expect(pending.map(\.event.userAgent) == ["t", "t", "t", "row", "row"])
         #expect(store.recentEvents.count == 0)
         // Once taken they are gone from memory: a second read (a delivery that failed) reads the rows.
         let again = try await store.read { try $0.undeliveredAuditEvents(limit: 10) }
@@ -144,7 +144,9 @@ import TrentCore
         }
     }
 
-    @Test func recentEventsAreBounded() {
+    /// Memory holds at most `capacity` events, the oldest (delivery takes those first): the
+    /// newest wait in the database, and there is room again as delivery takes events.
+    @Test func recentEventsAreBoundedAndKeepTheOldest() {
         let recent = RecentAuditEvents(capacity: 100)
         var sequences: [Int64] = []
         for batch in 0..<25 {
@@ -153,12 +155,47 @@ import TrentCore
             recent.remember(moved)
             #expect(recent.count <= 100)
         }
-        #expect(recent.take(sequences[0]) == nil)
-        #expect(recent.take(sequences.last!) != nil)
-        #expect(recent.take(sequences.last!) == nil)  // taken once
-        #expect(recent.take(sequences[sequences.count - 100]) != nil)
-        #expect(recent.take(sequences[sequences.count - 101]) == nil)
+        #expect(recent.take(sequences.last!) == nil)
+        #expect(recent.take(sequences[100]) == nil)
+        #expect(recent.take(sequences[0]) != nil)
+        #expect(recent.take(sequences[0]) == nil)  // taken once
+        #expect(recent.take(sequences[99]) != nil)
+        #expect(recent.count == 98)
+        let later = SequencedAuditEvent(sequence: 5_000, event: Self.event())
+        recent.remember([later])
+        #expect(recent.take(5_000) == later.event)
         #expect(RecentAuditEvents(capacity: 0).count == 0)
+    }
+
+    /// Under a backlog larger than memory holds, delivery still finds the oldest events there:
+    /// with the oldest pushed out instead, every event delivered was read back from its row.
+    @Test func aBacklogLargerThanMemoryIsDeliveredFromMemoryFirst() async throws {
+        let store = try SQLiteKeyStore(path: try Self.path(), journaled: true, journalFlushInterval: .seconds(3600), recentAuditEvents: 10)
+        let events = (0..<25).map { _ in Self.event() }
+        for chunk in stride(from: 0, to: 25, by: 5) {
+            try await store.appendAuditEvents(Array(events[chunk..<chunk + 5]))
+            try await store.flushJournal()
+        }
+        try await store.write { tx in
+            try (tx as! SQLiteTransaction).db.execute(sql: "UPDATE audit_events SET body = replace(body, '\"userAgent\":\"t\"', '\"userAgent\":\"row\"')")
+        }
+        let first = try await store.read { try $0.undeliveredAuditEvents(limit: 10) }
+        #expect(first.map(\.event.eventID) == events[..<10].map(\.eventID))
+        #expect(first.allSatisfy { $0.event.userAgent == "t" })
+    }
+
+    /// Events remembered but delivered without being taken (by another process) are forgotten
+    /// once delivery finds an older one no longer waiting, and their room is free again.
+    @Test func eventsDeliveredElsewhereAreForgotten() async throws {
+        let store = try SQLiteKeyStore(path: try Self.path(), journaled: true, journalFlushInterval: .seconds(3600), recentAuditEvents: 10)
+        try await store.appendAuditEvents((0..<6).map { _ in Self.event() })
+        try await store.flushJournal()
+        let rows = try await Self.all(store)
+        try await store.write { tx in try tx.markDelivered(auditSequences: rows.prefix(4).map(\.sequence)) }
+        #expect(store.recentEvents.count == 6)
+        let pending = try await store.read { try $0.undeliveredAuditEvents(limit: 1) }
+        #expect(pending.map(\.sequence) == [rows[4].sequence])
+        #expect(store.recentEvents.count == 1)
     }
 
     @Test func deliveryMarksGoInRunsOfConsecutiveNumbers() {

@@ -103,7 +103,7 @@ enum RawCall {
             }
             let nameText = String(decoding: name, as: UTF8.self)
             headers.append((name: nameText, value: String(decoding: value, as: UTF8.self)))
-            lowercasedNames.append(capitals ? lowercased(name) : nameText)
+            lowercasedNames.append(capitals ? nameText.lowercasedASCIIFirst : nameText)
         }
         guard position == headEnd - 2 else { return .other }
         let bodyLength = contentLength ?? 0
@@ -137,17 +137,6 @@ enum RawCall {
             index += 1
         }
         return true
-    }
-
-    /// A header name (token bytes, ASCII) in lower case.
-    private static func lowercased(_ name: UnsafeRawBufferPointer) -> String {
-        String(unsafeUninitializedCapacity: name.count) { out in
-            for index in 0..<name.count {
-                let byte = name[index]
-                out[index] = byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
-            }
-            return name.count
-        }
     }
 
     /// RFC 9110 `tchar`.

@@ -23,12 +23,7 @@ public struct SignableRequest: Sendable {
     private var lowercasedNames: [String]
 
     public init(method: String, path: String, query: String, headers: [(name: String, value: String)], body: Data) {
-        self.method = method
-        self.path = path
-        self.query = query
-        self.body = body
-        fields = headers
-        lowercasedNames = headers.map { Self.lowercased($0.name) }
+        self.init(method: method, path: path, query: query, headers: headers, lowercasedNames: headers.map { Self.lowercased($0.name) }, body: body)
     }
 
     /// A request whose header names the caller has already put in lower case

@@ -14,8 +14,6 @@ final class RecentAuditEvents: @unchecked Sendable {
     let capacity: Int
     private let lock = NSLock()
     private var events: [Int64: AuditEvent] = [:]
-    /// No event here has a smaller sequence number (a bound, not always the smallest).
-    private var lowest = Int64.max
 
     init(capacity: Int) {
         self.capacity = max(0, capacity)
@@ -29,7 +27,6 @@ final class RecentAuditEvents: @unchecked Sendable {
         for item in moved {
             guard events.count < capacity else { break }
             events[item.sequence] = item.event
-            lowest = min(lowest, item.sequence)
         }
     }
 
@@ -46,9 +43,8 @@ final class RecentAuditEvents: @unchecked Sendable {
     func forget(below sequence: Int64) {
         lock.lock()
         defer { lock.unlock() }
-        guard lowest < sequence else { return }
+        guard events.keys.contains(where: { $0 < sequence }) else { return }
         events = events.filter { $0.key >= sequence }
-        lowest = events.keys.min() ?? .max
     }
 
     var count: Int {

@@ -63,7 +63,7 @@ public final class SQLiteKeyStore: KeyStore {
         let taken = Taken()
         do {
             let result = try await pool.write { db in
-                taken.value = try journal.take()
+                taken.value = journal.take()
                 if let records = taken.value { taken.inserted = try Self.insertJournaled(records.records, db: db) }
                 return try body(SQLiteTransaction(db: db))
             }
@@ -126,7 +126,7 @@ public final class SQLiteKeyStore: KeyStore {
         let taken = Taken()
         do {
             try await writeUnsynced { db in
-                guard let records = try journal.take() else { return }
+                guard let records = journal.take() else { return }
                 taken.value = records
                 taken.inserted = try Self.insertJournaled(records.records, db: db)
             }

@@ -93,6 +93,82 @@ import TrentCore
         #expect(stored.count == Set(stored).count)
     }
 
+    static func journalFiles(_ path: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
+            .filter { $0.contains("-audit.journal") && !$0.hasSuffix(".lock") }.sorted()
+    }
+
+    static func ids(in file: String) -> [String] { AuditJournal.records(in: file).map(\.event.eventID) }
+
+    /// Batch after batch goes through one file: records moved stay in it (a restart would move
+    /// them again, kept once) until everything written there is in, and then it is emptied.
+    @Test func movedRecordsStayInTheLiveFileUntilAllOfItIsIn() throws {
+        let path = try Self.path() + "-audit.journal"
+        let journal = try #require(try AuditJournal(path: path))
+        let first = (0..<3).map { _ in Self.event() }, second = (0..<2).map { _ in Self.event() }
+        try journal.append(first)
+        let a = try #require(journal.take())
+        #expect(a.records.map(\.event) == first)
+        try journal.append(second)
+        journal.moved(a)
+        #expect(Self.ids(in: path) == (first + second).map(\.eventID))
+        let b = try #require(journal.take())
+        #expect(b.records.map(\.event) == second)
+        journal.moved(b)
+        #expect(FileManager.default.contents(atPath: path)?.isEmpty == true)
+        #expect(try Self.journalFiles(path) == ["trent.sqlite-audit.journal"])
+        try journal.append(first)
+        #expect(Self.ids(in: path) == first.map(\.eventID))  // appended at the start again
+    }
+
+    /// A live file past its size is renamed aside when records are taken; each rotated file is
+    /// deleted once all its records are in, whatever the order batches are committed or given back.
+    @Test func fullFilesAreRotatedAndDeletedOnceTheirRecordsAreIn() throws {
+        let path = try Self.path() + "-audit.journal"
+        let journal = try #require(try AuditJournal(path: path, rotationSize: 1))
+        let events = (0..<6).map { _ in Self.event() }
+        try journal.append(Array(events[0..<2]))
+        let a = try #require(journal.take())  // rotates: the two records are in the first rotated file
+        try journal.append([events[2]])
+        let b = try #require(journal.take())  // and the third in the second
+        let rotated = journal.files.dropLast()
+        #expect(rotated.count == 2)
+        #expect(rotated.map(Self.ids(in:)) == [events[0..<2].map(\.eventID), [events[2].eventID]])
+        #expect(Self.ids(in: path).isEmpty)
+        journal.moved(b)
+        #expect(journal.files.dropLast() == [rotated.first!])
+        #expect(!FileManager.default.fileExists(atPath: rotated.last!))
+        // A batch given back keeps its file; taken again with later records, both files go when it is in.
+        journal.notMoved(a)
+        try journal.append(Array(events[3..<6]))
+        let c = try #require(journal.take())
+        #expect(c.records.map(\.event) == [events[0], events[1], events[3], events[4], events[5]])
+        #expect(c.runs.map(\.count) == [2, 3])
+        #expect(journal.files.count == 3)
+        journal.moved(c)
+        #expect(journal.files == [path])
+        #expect(try Self.journalFiles(path) == ["trent.sqlite-audit.journal"])
+    }
+
+    /// Under steady calls the store's journal stays one file, the same one (no file is created),
+    /// however many batches it moves in.
+    @Test func aBusyStoreKeepsOneJournalFile() async throws {
+        let path = try Self.path()
+        let store = try SQLiteKeyStore(path: path, journaled: true, journalFlushInterval: .seconds(3600))
+        func inode() throws -> Int { try #require(FileManager.default.attributesOfItem(atPath: path + "-audit.journal")[.systemFileNumber] as? Int) }
+        let first = try inode()
+        for _ in 0..<20 {
+            try await store.appendAuditEvents((0..<5).map { _ in Self.event() })
+            try await store.flushJournal()
+            try await store.appendAuditEvents([Self.event("GenerateMac")])
+            #expect(try Self.journalFiles(path) == ["trent.sqlite-audit.journal"])
+            #expect(try inode() == first)
+        }
+        try await store.flushJournal()
+        #expect(try await Self.all(store).count == 120)
+        #expect(FileManager.default.contents(atPath: path + "-audit.journal")?.isEmpty == true)
+    }
+
     @Test func oneProcessOwnsTheJournal() async throws {
         let path = try Self.path()
         let owner = try SQLiteKeyStore(path: path, journaled: true)

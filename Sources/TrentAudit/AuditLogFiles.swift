@@ -149,9 +149,9 @@ public struct AuditLogFiles: Sendable {
         for item in items { CloudTrailRecord.write(item.event, to: &scratch.records) }
         scratch.records.endArray()
         scratch.records.endObject()
-        let day = Self.format(now, "yyyy/MM/dd")
+        let day = AuditDates.dayPath(now)
         let random = (0..<16).map { _ in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".randomElement()! }
-        let name = "AWSLogs/\(account)/CloudTrail/\(region)/\(day)/\(account)_CloudTrail_\(region)_\(Self.format(now, "yyyyMMdd'T'HHmm'Z'"))_\(String(random)).json.gz"
+        let name = "AWSLogs/\(account)/CloudTrail/\(region)/\(day)/\(account)_CloudTrail_\(region)_\(AuditDates.fileStamp(now, seconds: false))_\(String(random)).json.gz"
         // Written and hashed where it was compressed: the bytes are not copied out first.
         let sha256 = try scratch.records.withBytes { json in
             try scratch.gzip.compress(json) { gzip in
@@ -168,10 +168,10 @@ public struct AuditLogFiles: Sendable {
     private func writeDigest(
         log: AuditFile, events: [SequencedAuditEvent], previous: AuditFile?, account: String, region: String, now: Date
     ) throws -> AuditFile {
-        let name = "AWSLogs/\(account)/CloudTrail-Digest/\(region)/\(Self.format(now, "yyyy/MM/dd"))/"
-            + "\(account)_CloudTrail-Digest_\(region)_trent_\(region)_\(Self.format(now, "yyyyMMdd'T'HHmmss'Z'"))_\(log.lastSequence).json.gz"
+        let name = "AWSLogs/\(account)/CloudTrail-Digest/\(region)/\(AuditDates.dayPath(now))/"
+            + "\(account)_CloudTrail-Digest_\(region)_trent_\(region)_\(AuditDates.fileStamp(now, seconds: true))_\(log.lastSequence).json.gz"
         let times = events.map(\.event.eventTime)
-        var digest: [String: JSONValue] = [
+        let digest: [String: JSONValue] = [
             "awsAccountId": .string(account),
             "digestStartTime": .string(AuditDates.iso8601(previous?.createdAt ?? times.min()!)),
             "digestEndTime": .string(AuditDates.iso8601(now)),
@@ -251,14 +251,6 @@ public struct AuditLogFiles: Sendable {
     /// CloudTrail's data signing string.
     static func signingString(endTime: String, object: String, digestSHA256: String, previousSignature: String?) -> String {
         "\(endTime)\ntrent-audit/\(object)\n\(digestSHA256)\n\(previousSignature ?? "null")"
-    }
-
-    static func format(_ date: Date, _ pattern: String) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = pattern
-        return f.string(from: date)
     }
 
     /// Writes to a temporary file, syncs it, and renames it into place.

@@ -92,4 +92,16 @@ public enum AuditDates {
         let pad = UTCCalendar.pad
         return "\(pad(f.year, 4))-\(pad(f.month, 2))-\(pad(f.day, 2))T\(pad(f.hour, 2)):\(pad(f.minute, 2)):\(pad(f.second, 2))Z"
     }
+
+    /// The day's folder of CloudTrail's log files: 2026/11/29.
+    public static func dayPath(_ date: Date) -> String {
+        let f = UTCCalendar.fields(date), pad = UTCCalendar.pad
+        return "\(pad(f.year, 4))/\(pad(f.month, 2))/\(pad(f.day, 2))"
+    }
+
+    /// The time in CloudTrail's file names: 20261129T0000Z, with `seconds` 20261129T000000Z.
+    public static func fileStamp(_ date: Date, seconds: Bool) -> String {
+        let f = UTCCalendar.fields(date), pad = UTCCalendar.pad
+        return "\(pad(f.year, 4))\(pad(f.month, 2))\(pad(f.day, 2))T\(pad(f.hour, 2))\(pad(f.minute, 2))\(seconds ? pad(f.second, 2) : "")Z"
+    }
 }

@@ -18,6 +18,14 @@ import Testing
         return f.string(from: date)
     }
 
+    static func foundation(_ date: Date, _ pattern: String) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = pattern
+        return f.string(from: date)
+    }
+
     @Test func agreesWithFoundation() {
         var generator = SystemRandomNumberGenerator()
         let fixed: [Double] = [0, 59, 86399, 86400, 951_782_400 /* 2000-02-29 */, 1_709_164_800 /* 2024-02-29 */,
@@ -27,6 +35,9 @@ import Testing
             let date = Date(timeIntervalSince1970: seconds)
             #expect(AuditDates.iso8601(date) == Self.foundationISO(date), "\(seconds)")
             #expect(AuditDates.format(date) == Self.foundationCloudTrail(date), "\(seconds)")
+            #expect(AuditDates.dayPath(date) == Self.foundation(date, "yyyy/MM/dd"), "\(seconds)")
+            #expect(AuditDates.fileStamp(date, seconds: false) == Self.foundation(date, "yyyyMMdd'T'HHmm'Z'"), "\(seconds)")
+            #expect(AuditDates.fileStamp(date, seconds: true) == Self.foundation(date, "yyyyMMdd'T'HHmmss'Z'"), "\(seconds)")
         }
     }
 

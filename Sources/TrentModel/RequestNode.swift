@@ -7,6 +7,9 @@ public import Foundation
 /// give the value `JSONDecoder` would.
 public indirect enum RequestNode: Sendable {
     case string(String)
+    /// A long string as its bytes in the body (printable ASCII without escapes): a blob, mostly,
+    /// decoded from them without a `String` made on the way.
+    case text(Data)
     case integer(Int64)
     case bool(Bool)
     case null
@@ -57,13 +60,22 @@ public indirect enum RequestNode: Sendable {
     }
 
     public func string() throws -> String {
-        guard case .string(let text) = self else { throw Mismatch() }
-        return text
+        switch self {
+        case .string(let text): return text
+        case .text(let bytes): return String(decoding: bytes, as: UTF8.self)
+        default: throw Mismatch()
+        }
     }
 
     /// A blob: base64 read as `JSONDecoder`'s `.base64` strategy reads it (`Base64Blob`).
     public func data() throws -> Data {
-        guard case .string(let text) = self, let data = Base64Blob.decode(text) else { throw Mismatch() }
+        let data: Data?
+        switch self {
+        case .string(let text): data = Base64Blob.decode(text)
+        case .text(let bytes): data = Base64Blob.decode(utf8: bytes)
+        default: throw Mismatch()
+        }
+        guard let data else { throw Mismatch() }
         return data
     }
 

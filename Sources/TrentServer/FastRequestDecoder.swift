@@ -15,7 +15,7 @@ enum FastRequestDecoder {
     /// DescribeKey's CPU for a body of one member).
     static func decode<T: NodeReadable>(_ type: T.Type, from body: Data) -> T? {
         let root: RequestNode.Members? = body.withUnsafeBytes { bytes in
-            var parser = Parser(bytes: bytes)
+            var parser = Parser(bytes: bytes, body: body)
             guard let node = parser.document(), case .object(let members) = node else { return nil }
             return members
         }
@@ -29,11 +29,16 @@ enum FastRequestDecoder {
     /// Strict JSON over the body's bytes; nil for anything outside the plain subset.
     struct Parser {
         let bytes: UnsafeRawBufferPointer
+        /// What `bytes` are the bytes of, when the parser may keep long strings as slices of it.
+        let body: Data?
         var index = 0
         var depth = 0
+        /// From this length on a string value is kept as its bytes (`RequestNode.text`).
+        static let longString = 256
 
-        init(bytes: UnsafeRawBufferPointer) {
+        init(bytes: UnsafeRawBufferPointer, body: Data? = nil) {
             self.bytes = bytes
+            self.body = body
         }
 
         mutating func document() -> Node? {
@@ -55,7 +60,7 @@ enum FastRequestDecoder {
             skipSpace()
             guard index < bytes.count else { return nil }
             switch bytes[index] {
-            case UInt8(ascii: "\""): return string().map(Node.string)
+            case UInt8(ascii: "\""): return stringValue()
             case UInt8(ascii: "{"): return object()
             case UInt8(ascii: "["): return array()
             case UInt8(ascii: "t"): return literal("true", .bool(true))
@@ -89,6 +94,18 @@ enum FastRequestDecoder {
             guard digits > 0, bytes[start] != UInt8(ascii: "0") || digits == 1, !(negative && value == 0) else { return nil }
             if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) { return nil }
             return .integer(negative ? -value : value)
+        }
+
+        /// A string value; a long one in the body as its bytes, not copied.
+        private mutating func stringValue() -> Node? {
+            let start = index + 1
+            let end = Self.plainRun(bytes, from: start)
+            guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
+            index = end + 1
+            guard let body, end - start >= Self.longString else {
+                return .string(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+            }
+            return .text(body[(body.startIndex + start)..<(body.startIndex + end)])
         }
 
         /// Printable ASCII without escapes.

@@ -10,6 +10,7 @@ import TrentModel
 
     func expectFoundations(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(Base64Blob.decode(text) == Data(base64Encoded: text), "\(text.prefix(80))…", sourceLocation: sourceLocation)
+        #expect(Base64Blob.decode(utf8: Data(text.utf8)) == Data(base64Encoded: text), "\(text.prefix(80))…", sourceLocation: sourceLocation)
     }
 
     @Test func blobsOfEveryLengthRoundTrip() {
@@ -17,6 +18,7 @@ import TrentModel
             let data = Data((0..<count).map { _ in UInt8.random(in: 0...255) })
             let text = data.base64EncodedString()
             #expect(Base64Blob.decode(text) == data)
+            #expect(Base64Blob.decode(utf8: Data(text.utf8)) == data)
             expectFoundations(text)
         }
         // Every character of the alphabet in every position of a block.
@@ -54,6 +56,10 @@ import TrentModel
             expectFoundations(text.replacingOccurrences(of: "=", with: ""))
             expectFoundations(text + "=")
             expectFoundations(text + "==")
+            // Whole padded quanta after the text: Foundation's verdict depends on what precedes them.
+            for end in ["====", "A===", "AB==", "AB=C", "QR=="] {
+                expectFoundations(text.replacingOccurrences(of: "=", with: "") + end)
+            }
             expectFoundations("AAAA=" + text)
             expectFoundations(String(text.prefix(20)) + "=" + String(text.dropFirst(21)))
             for cut in 1...5 { expectFoundations(String(text.dropLast(cut))) }

@@ -64,6 +64,40 @@ import TrentModel
         #expect(Self.both(KMS.GenerateDataKeyRequest.self, #"{"NumberOfBytes":-2147483648}"#).fast?.numberOfBytes == -2_147_483_648)
     }
 
+    /// Long strings (a 4 KiB blob is 5,464 characters) are kept as their bytes in the body and
+    /// read from there: blobs decoded as `JSONDecoder` decodes them, whatever their end, and long
+    /// text members as the same strings.
+    @Test func longStringsAreReadWhereTheyLie() throws {
+        for count in [192, 193, 194, 195, 4096, 4097, 4098] {
+            let blob = Data((0..<count).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+            let body = #"{"KeyId":"k","Plaintext":"\#(blob)"}"#
+            var node: RequestNode?
+            Data(body.utf8).withUnsafeBytes { bytes in
+                var parser = FastRequestDecoder.Parser(bytes: bytes, body: Data(body.utf8))
+                if case .object(let members)? = parser.document() { node = members.present("Plaintext") }
+            }
+            guard case .text(let bytes)? = node else {
+                Issue.record("a blob of \(blob.utf8.count) characters was not kept as bytes: \(String(describing: node).prefix(60))")
+                continue
+            }
+            #expect(bytes.count == blob.utf8.count)
+            #expect(Self.both(KMS.EncryptRequest.self, body).fast?.plaintext == Data(base64Encoded: blob))
+            #expect(Self.agrees(body))
+            // Ends JSONDecoder judges for itself: no padding, padding doubled, cut short, an odd
+            // character in the last quantum, "====".
+            for end in ["", "=", "==", "A", "AB", "ABC", "A===", "====", "AB=C", "QR==", "QUJ=", "Zm9v", "Zg=="] {
+                let text = String(blob.prefix(300)).replacingOccurrences(of: "=", with: "") + end
+                #expect(Self.agrees(#"{"KeyId":"k","Plaintext":"\#(text)"}"#), "\(end)")
+                #expect(Self.both(KMS.EncryptRequest.self, #"{"Plaintext":"\#(text)"}"#).fast?.plaintext == Data(base64Encoded: text), "\(end)")
+            }
+        }
+        let description = String(repeating: "a long description ", count: 40)
+        let body = #"{"Description":"\#(description)","Policy":"\#(description)x"}"#
+        #expect(Self.both(KMS.CreateKeyRequest.self, body).fast?.description == description)
+        #expect(Self.both(KMS.CreateKeyRequest.self, body).fast?.policy == description + "x")
+        #expect(Self.agrees(body))
+    }
+
     @Test func leavesTheUnusualToJSONDecoder() {
         for body in Self.unusual {
             #expect(Self.both(KMS.CreateKeyRequest.self, body).fast == nil, "\(body)")

@@ -132,6 +132,9 @@ public struct Key: Sendable, Equatable {
         var rotationPeriodInDays: Int?
         var nextRotationDate: Date?
         var primaryRegion: String?
+        /// Made of the id, the account and the region, which never change: written once, not
+        /// on each of the several times a call reads it.
+        var arn: String
     }
 
     @SharedFields private var fields: Fields
@@ -202,7 +205,7 @@ public struct Key: Sendable, Equatable {
             id: id, account: account, region: region, createdAt: createdAt, description: description, keySpec: keySpec, keyUsage: keyUsage,
             origin: origin, state: state, deletionDate: deletionDate, pendingWindowInDays: pendingWindowInDays, policy: policy, tags: tags,
             currentMaterialID: currentMaterialID, rotationPeriodInDays: rotationPeriodInDays, nextRotationDate: nextRotationDate,
-            primaryRegion: primaryRegion
+            primaryRegion: primaryRegion, arn: ARN.key(region: region, account: account, keyID: id)
         )
     }
 
@@ -210,7 +213,7 @@ public struct Key: Sendable, Equatable {
         lhs.sharesFields(with: rhs) || lhs.fields == rhs.fields
     }
 
-    public var arn: String { ARN.key(region: region, account: account, keyID: id) }
+    public var arn: String { fields.arn }
 
     /// Multi-Region keys share their id across regions (`mrk-…`).
     public var isMultiRegion: Bool { id.hasPrefix("mrk-") }

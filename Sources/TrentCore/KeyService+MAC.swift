@@ -17,12 +17,20 @@ extension KeyService {
         return (key, try usableMaterial(of: key, now: now, in: tx), mac)
     }
 
+    /// The material's key made ready for `algorithm` (`PreparedMACKey`), kept in the key cache
+    /// with the material the way opened secrets are.
+    func preparedMACKey(_ material: KeyMaterial, algorithm: MACAlgorithm) throws -> PreparedMACKey {
+        guard let keyCache else { return PreparedMACKey(algorithm, key: try unsealMaterial(material)) }
+        let prepared = try keyCache.opened(material, as: PreparedMACKey.self) { PreparedMACKey(algorithm, key: try unsealMaterial(material)) }
+        return prepared.algorithm == algorithm ? prepared : PreparedMACKey(algorithm, key: try unsealMaterial(material))
+    }
+
     public func generateMac(_ keyID: String, message: Data, algorithm: String, dryRun: Bool, call: CallContext) async throws -> MACResult {
         let now = now()
         return try await readOnly { [self] tx in
             let (key, material, mac) = try macKey(keyID, algorithm: algorithm, call: call, now: now, in: tx)
             if dryRun { throw Self.dryRunError }
-            let code = mac.authenticationCode(for: message, using: try openMaterial(material))
+            let code = try preparedMACKey(material, algorithm: mac).authenticationCode(for: message)
             return (MACResult(key: key, algorithm: mac, mac: code), event(call, at: now, key: key))
         }
     }
@@ -33,7 +41,7 @@ extension KeyService {
         return try await readOnly { [self] tx in
             let (key, material, algorithm) = try macKey(keyID, algorithm: algorithm, call: call, now: now, in: tx)
             if dryRun { throw Self.dryRunError }
-            guard algorithm.isValid(mac, for: message, using: try openMaterial(material)) else {
+            guard try preparedMACKey(material, algorithm: algorithm).isValid(mac, for: message) else {
                 throw KMSError(.invalidMac, "")
             }
             return (MACResult(key: key, algorithm: algorithm, mac: mac), event(call, at: now, key: key))

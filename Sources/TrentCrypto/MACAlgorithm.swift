@@ -32,3 +32,45 @@ public enum MACAlgorithm: String, Sendable, CaseIterable {
         }
     }
 }
+
+/// An HMAC key made ready for many messages: for HMAC-SHA-256 (every `HMAC_256` key) the key's
+/// inner and outer blocks hashed once, on OpenSSL's SHA-256 (`HMACSHA256Key`); for the other
+/// digests the key as it is. swift-crypto's `HMAC<SHA256>` hashed both blocks again for every
+/// message, through generic code that looked its types up at run time: two thirds of its time
+/// went there rather than into the message's blocks (about 5 µs of a 4 KiB GenerateMac).
+///
+/// The hashed blocks stand for the key: they are overwritten when the last reference goes.
+public final class PreparedMACKey: @unchecked Sendable {
+    public let algorithm: MACAlgorithm
+    private let key: SymmetricKey?
+    /// Written only at init and in deinit, where nothing else reads it.
+    private var sha256: HMACSHA256Key?
+
+    public init(_ algorithm: MACAlgorithm, key: SymmetricKey) {
+        self.algorithm = algorithm
+        if algorithm == .hmacSHA256 {
+            sha256 = key.withUnsafeBytes { HMACSHA256Key(key: Array($0)) }
+            self.key = nil
+        } else {
+            self.key = key
+        }
+    }
+
+    deinit {
+        sha256?.erase()
+    }
+
+    public func authenticationCode(for message: Data) -> Data {
+        if let sha256 {
+            let digest = message.withUnsafeBytes { sha256.authenticationCode($0) }
+            return digest.withUnsafeBytes { Data($0) }
+        }
+        return algorithm.authenticationCode(for: message, using: key!)
+    }
+
+    /// Checks a MAC in constant time (for MACs of the algorithm's length).
+    public func isValid(_ mac: Data, for message: Data) -> Bool {
+        guard sha256 != nil else { return algorithm.isValid(mac, for: message, using: key!) }
+        return OpenSSLHMAC.constantTimeEqual(Array(authenticationCode(for: message)), Array(mac))
+    }
+}

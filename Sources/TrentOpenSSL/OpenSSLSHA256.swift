@@ -30,6 +30,11 @@ public struct SHA256State: Sendable {
         return digest
     }
 
+    /// Overwrites the state with zeros (a keyed state stands for its key).
+    public mutating func erase() {
+        withUnsafeMutableBytes(of: &context) { OPENSSL_cleanse($0.baseAddress, $0.count) }
+    }
+
     /// The digest of `bytes`.
     public static func hash(_ bytes: UnsafeRawBufferPointer) -> Digest {
         var state = SHA256State()
@@ -66,6 +71,12 @@ public struct HMACSHA256Key: Sendable {
         for index in block.indices { block[index] ^= 0x36 ^ 0x5C }
         outer.update(block)
         block.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) }
+    }
+
+    /// Overwrites both states with zeros.
+    public mutating func erase() {
+        inner.erase()
+        outer.erase()
     }
 
     /// The MAC of `message`.

@@ -68,4 +68,18 @@ import TrentOpenSSL
             }
         }
     }
+
+    /// Erasing overwrites the key's states: what is left computes no MAC of the key.
+    @Test func erasingOverwritesTheKeyedStates() {
+        var mac = HMACSHA256Key(key: Array("Jefe".utf8))
+        let message = Array("what do ya want for nothing?".utf8)
+        let before = message.withUnsafeBytes { mac.authenticationCode($0) }
+        #expect(Self.hex(before) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        mac.erase()
+        #expect(Self.hex(message.withUnsafeBytes { mac.authenticationCode($0) }) != Self.hex(before))
+        var state = SHA256State()
+        message.withUnsafeBytes { state.update($0) }
+        state.erase()
+        withUnsafeBytes(of: state) { #expect($0.allSatisfy { $0 == 0 }) }
+    }
 }

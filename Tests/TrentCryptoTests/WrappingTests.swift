@@ -166,6 +166,32 @@ import Testing
         bad[0] ^= 1
         #expect(!algorithm.isValid(bad, for: message, using: key))
         #expect(!algorithm.isValid(mac.prefix(10), for: message, using: key))
+        let prepared = PreparedMACKey(algorithm, key: key)
+        #expect(prepared.authenticationCode(for: message) == mac)
+        #expect(prepared.isValid(mac, for: message))
+        #expect(!prepared.isValid(bad, for: message))
+        #expect(!prepared.isValid(mac.prefix(10), for: message))
+        #expect(!prepared.isValid(mac + Data([0]), for: message))
+    }
+
+    /// A prepared key gives the MAC of each message alone (not of the messages before it), the
+    /// one swift-crypto and OpenSSL give, for every algorithm, key length and message length.
+    @Test func preparedKeysAgreeWithTheDigestsOwnHMAC() {
+        for algorithm in MACAlgorithm.allCases {
+            for keyLength in [1, 28, 32, 48, 64, 65, 129] {
+                let key = SymmetricKey(data: (0..<keyLength).map { _ in UInt8.random(in: 0...255) })
+                let prepared = PreparedMACKey(algorithm, key: key)
+                for length in [0, 1, 55, 64, 111, 128, 4096, 5000] {
+                    let message = Data((0..<length).map { _ in UInt8.random(in: 0...255) })
+                    let expected = algorithm.authenticationCode(for: message, using: key)
+                    #expect(prepared.authenticationCode(for: message) == expected, "\(algorithm) key \(keyLength) message \(length)")
+                    #expect(prepared.isValid(expected, for: message))
+                    // A slice of a larger buffer, as a request's blob is.
+                    let padded = Data([9, 9, 9]) + message + Data([9])
+                    #expect(prepared.authenticationCode(for: padded[3..<(3 + length)]) == expected)
+                }
+            }
+        }
     }
 }
 

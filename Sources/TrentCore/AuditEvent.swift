@@ -294,6 +294,14 @@ extension AuditEvent {
         return w.finished()
     }
 
+    /// `storageJSON` and a line break: a line of the audit journal.
+    public var storageLine: [UInt8] {
+        var w = JSONOutput(capacity: 1280)
+        writeStorage(to: &w)
+        w.newline()
+        return w.finished()
+    }
+
     /// Reads the stored form (`writeStorage`, or what `JSONEncoder` wrote before it).
     public init(storageValue value: JSONValue) throws {
         guard case .object(let o) = value else { throw StorageFormatError(field: "event") }

@@ -126,6 +126,15 @@ public struct JSONOutput {
         afterValue = true
     }
 
+    /// Ends a document with a line break (JSON lines): what follows starts a new one.
+    public mutating func newline() {
+        write(upTo: 1) { target in
+            target[0] = UInt8(ascii: "\n")
+            return 1
+        }
+        afterValue = false
+    }
+
     /// JSON text already written (a nested document).
     public mutating func raw(_ json: some Collection<UInt8>) {
         if json.withContiguousStorageIfAvailable({ copy($0, comma: afterValue) }) == nil {

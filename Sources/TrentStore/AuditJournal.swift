@@ -39,8 +39,9 @@ final class AuditJournal: @unchecked Sendable {
 
     struct Record {
         let event: AuditEvent
-        /// The stored form: UTF-8 JSON (`AuditEvent.storageJSON`), as written to the journal.
-        let body: [UInt8]
+        /// The journal's line: the stored form, UTF-8 JSON (`AuditEvent.storageJSON`), and a
+        /// line break (the one byte the store leaves out).
+        let line: [UInt8]
     }
     /// `count` consecutive records written to the file of `generation`.
     struct Run: Equatable {
@@ -97,21 +98,15 @@ final class AuditJournal: @unchecked Sendable {
     static func records(in file: String) -> [Record] {
         guard let data = FileManager.default.contents(atPath: file) else { return [] }
         return data.split(separator: UInt8(ascii: "\n")).compactMap { line in
-            (try? JSONValue.parse(line)).flatMap { try? AuditEvent(storageValue: $0) }.map { Record(event: $0, body: Array(String(decoding: line, as: UTF8.self).utf8)) }
+            (try? JSONValue.parse(line)).flatMap { try? AuditEvent(storageValue: $0) }.map { Record(event: $0, line: Array(String(decoding: line, as: UTF8.self).utf8) + [UInt8(ascii: "\n")]) }
         }
     }
 
     /// Appends records; returns once they are in the journal file.
     func append(_ events: [AuditEvent]) throws {
-        var bytes: [UInt8] = []
-        var records: [Record] = []
-        records.reserveCapacity(events.count)
-        for event in events {
-            let json = event.storageJSON
-            bytes.append(contentsOf: json)
-            bytes.append(UInt8(ascii: "\n"))
-            records.append(Record(event: event, body: json))
-        }
+        // A call's one record is written as it was rendered; several are joined first.
+        let records = events.map { Record(event: $0, line: $0.storageLine) }
+        let bytes = records.count == 1 ? records[0].line : records.flatMap(\.line)
         lock.lock()
         var wasEmpty = false
         defer {

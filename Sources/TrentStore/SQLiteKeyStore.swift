@@ -217,8 +217,9 @@ public final class SQLiteKeyStore: KeyStore {
             guard time == SQLITE_OK else { return time }
             return bindText(event.eventName, to: base + 3, of: handle) {
                 bindText(event.keyID, to: base + 4, of: handle) {
-                    record.body.withUnsafeBufferPointer { body in
-                        let code = sqlite3_bind_text(handle, base + 5, text(body), Int32(body.count), nil)
+                    record.line.withUnsafeBufferPointer { line in
+                        // The stored form: the line without its line break.
+                        let code = sqlite3_bind_text(handle, base + 5, text(line), Int32(line.count - 1), nil)
                         return code == SQLITE_OK ? bindAndStep(chunk, from: index + 1, handle: handle) : code
                     }
                 }

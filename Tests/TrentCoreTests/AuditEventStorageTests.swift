@@ -57,6 +57,7 @@ import TrentCore
             #expect(try AuditEvent(storageValue: JSONValue.parse(old)) == expected)
             #expect(try AuditEvent(storageValue: JSONValue.parse(direct)) == expected)
             #expect(try JSONValue.parse(direct) == JSONValue.parse(old))
+            #expect(event.storageLine == event.storageJSON + [UInt8(ascii: "\n")])  // the journal's line
         }
     }
 

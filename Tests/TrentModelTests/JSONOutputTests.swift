@@ -53,6 +53,20 @@ import Testing
         #expect(String(decoding: written(KMS.ListResourceTagsResponse(tags: [], truncated: false)), as: UTF8.self) == #"{"Tags":[],"Truncated":false}"#)
     }
 
+    /// Documents one per line (the audit journal's lines): a line break ends one, and the next
+    /// starts without a comma.
+    @Test func documentsOnLinesOfTheirOwn() {
+        var output = JSONOutput(capacity: 16)
+        for value in 1...3 {
+            output.beginObject()
+            output.member("a")
+            output.number(value)
+            output.endObject()
+            output.newline()
+        }
+        #expect(String(decoding: output.bytes, as: UTF8.self) == "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n")
+    }
+
     @Test func mapsAreWrittenInKeyOrder() {
         let constraints = KMS.GrantConstraints(encryptionContextEquals: ["b": "2", "a": "1"])
         #expect(String(decoding: written(constraints), as: UTF8.self) == #"{"EncryptionContextEquals":{"a":"1","b":"2"}}"#)

@@ -49,7 +49,7 @@ public final class PreparedMACKey: @unchecked Sendable {
     public init(_ algorithm: MACAlgorithm, key: SymmetricKey) {
         self.algorithm = algorithm
         if algorithm == .hmacSHA256 {
-            sha256 = key.withUnsafeBytes { HMACSHA256Key(key: Array($0)) }
+            sha256 = key.withUnsafeBytes { HMACSHA256Key(key: $0) }  // no copy of the key left behind
             self.key = nil
         } else {
             self.key = key

@@ -98,23 +98,28 @@ enum FastRequestDecoder {
 
         /// A string value; a long one in the body as its bytes, not copied.
         private mutating func stringValue() -> Node? {
-            let start = index + 1
-            let end = Self.plainRun(bytes, from: start)
-            guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
-            index = end + 1
-            guard let body, end - start >= Self.longString else {
-                return .string(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
-            }
-            return .text(body[(body.startIndex + start)..<(body.startIndex + end)])
+            guard let range = stringBytes() else { return nil }
+            guard let body, range.count >= Self.longString else { return .string(text(range)) }
+            return .text(body[(body.startIndex + range.lowerBound)..<(body.startIndex + range.upperBound)])
         }
 
         /// Printable ASCII without escapes.
         private mutating func string() -> String? {
+            stringBytes().map(text)
+        }
+
+        /// Where the characters of the string at `index` are (printable ASCII without escapes),
+        /// moving past its closing quote.
+        private mutating func stringBytes() -> Range<Int>? {
             let start = index + 1
             let end = Self.plainRun(bytes, from: start)
             guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
             index = end + 1
-            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+            return start..<end
+        }
+
+        private func text(_ range: Range<Int>) -> String {
+            String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
         }
 
         /// Where the run of printable ASCII other than `"` and `\` that starts at `start` ends

@@ -28,7 +28,7 @@ final class AuditJournal: @unchecked Sendable {
     /// The live file's generation; a rotated file keeps the generation it had while live.
     private var generation = 0
     private var liveBytes = 0
-    /// Records not yet taken, with their stored form (the journal line without its newline).
+    /// Records not yet taken, with their journal lines.
     private var pending: [Record] = []
     /// The generations of `pending`'s records, in runs (records are written in generation order).
     private var pendingRuns: [Run] = []

@@ -193,8 +193,14 @@ public final class KeyService: Sendable {
 
     /// The material's secret, from the key cache when it is there.
     func openMaterial(_ material: KeyMaterial) throws -> SymmetricKey {
-        guard let keyCache else { return try unsealMaterial(material) }
-        return try keyCache.opened(material, as: SymmetricKey.self) { try unsealMaterial(material) }
+        try openedMaterial(material).secret
+    }
+
+    /// The material's secret with the envelope's bytes for it and its key, from the key cache
+    /// when it is there.
+    func openedMaterial(_ material: KeyMaterial) throws -> OpenedMaterial {
+        guard let keyCache else { return OpenedMaterial(material, secret: try unsealMaterial(material)) }
+        return try keyCache.opened(material, as: OpenedMaterial.self) { OpenedMaterial(material, secret: try unsealMaterial(material)) }
     }
 
     func unsealMaterial(_ material: KeyMaterial) throws -> SymmetricKey {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import TrentCore
+import TrentCrypto
+import Crypto
 
 @Suite struct KeyServiceCryptoTests {
     @Test func dataKeysDecryptToTheirPlaintext() async throws {
@@ -12,6 +14,23 @@ import Testing
         #expect(opened.plaintext == dataKey.plaintext)
         let hidden = try await h.service.generateDataKey(key.id, byteCount: 16, encryptionContext: [:], includePlaintext: false, dryRun: false, call: h.call("GenerateDataKeyWithoutPlaintext"))
         #expect(hidden.plaintext == nil)
+    }
+
+    /// The envelope's bytes kept with an opened material are those of its key's id (a multi-Region
+    /// key's too, stored under `region/mrk-…`) and of its material id.
+    @Test func openedMaterialsCarryTheEnvelopesIDs() {
+        let secret = SymmetricKey(size: .bits256)
+        let materialID = String(repeating: "0f", count: 32)
+        for (storageID, keyID) in [("1234abcd-12ab-34cd-56ef-1234567890ab", "1234abcd-12ab-34cd-56ef-1234567890ab"),
+                                   ("eu-west-1/mrk-1234abcd12ab34cd56ef1234567890ab", "mrk-1234abcd12ab34cd56ef1234567890ab")] {
+            let material = KeyMaterial(keyID: storageID, id: materialID, origin: .generated, sealedMaterial: Data([1]),
+                                       expirationModel: nil, validTo: nil, importedAt: nil)
+            let opened = KeyService.OpenedMaterial(material, secret: secret)
+            #expect(opened.keyID == keyID)
+            #expect(opened.keyIDBytes != nil)
+            #expect(opened.keyIDBytes == KeyService.envelopeKeyIDBytes(keyID))
+            #expect(opened.materialIDBytes == KeyMaterialID.bytes(fromHex: materialID))
+        }
     }
 
     /// Key ids are found whatever the case of their hex digits, as an id or in an ARN.

@@ -288,17 +288,15 @@ extension AuditEvent {
     }
 
     /// `writeStorage` on its own.
-    public var storageJSON: [UInt8] {
-        var w = JSONOutput(capacity: 1280)
-        writeStorage(to: &w)
-        return w.finished()
-    }
+    public var storageJSON: [UInt8] { stored(asLine: false) }
 
     /// `storageJSON` and a line break: a line of the audit journal.
-    public var storageLine: [UInt8] {
+    public var storageLine: [UInt8] { stored(asLine: true) }
+
+    private func stored(asLine: Bool) -> [UInt8] {
         var w = JSONOutput(capacity: 1280)
         writeStorage(to: &w)
-        w.newline()
+        if asLine { w.newline() }
         return w.finished()
     }
 

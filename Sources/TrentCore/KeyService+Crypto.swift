@@ -196,7 +196,6 @@ extension KeyService {
         }
     }
 
-    /// The 16 id bytes an envelope carries: the UUID, or the hex digits after `mrk-`.
     /// A material's secret opened under the root key (once, kept in the key cache), with the bytes
     /// the ciphertext envelope names it and its key by: converting the two ids from text on every
     /// Encrypt was about 2.8k instructions.
@@ -215,6 +214,7 @@ extension KeyService {
         }
     }
 
+    /// The 16 id bytes an envelope carries: the UUID, or the hex digits after `mrk-`.
     static func envelopeKeyIDBytes(_ id: String) -> [UInt8]? {
         if id.hasPrefix("mrk-") { return KeyMaterialID.bytes(fromHex: String(id.dropFirst(4))) }
         return UUIDText.bytes(id)

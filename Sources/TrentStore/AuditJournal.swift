@@ -94,6 +94,18 @@ final class AuditJournal: @unchecked Sendable {
         return rotated + [path]
     }
 
+    /// Whether the journal files at `path` hold nothing that is not in the database yet, as far as
+    /// another process can tell: the owner empties the live file and deletes a rotated one once
+    /// all their records are in.
+    static func isDrained(path: String) -> Bool {
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let rotated = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .contains { $0.hasPrefix(name + ".") && $0 != name + ".lock" }
+        var status = stat()
+        return !rotated && (stat(path, &status) != 0 || status.st_size == 0)
+    }
+
     /// The records of a journal file; a torn last line (a crash mid-write) is left out.
     static func records(in file: String) -> [Record] {
         guard let data = FileManager.default.contents(atPath: file) else { return [] }

@@ -53,6 +53,22 @@ public final class SQLiteKeyStore: KeyStore {
         }
     }
 
+    /// Waits, at most `timeout`, until the audit journal of the store at `path` has gone into the
+    /// database: for another process reading a running server's audit records (`trent audit
+    /// lookup`), which would otherwise miss the calls of the last few milliseconds (the server moves
+    /// its journal in 20 ms after a record arrives; a server's own reads move it in first).
+    /// Returns false when records were still waiting (under steady load the live file seldom
+    /// empties; a stopped server's leftovers wait for its next start).
+    public static func waitForJournal(ofStoreAt path: String, timeout: Duration = .milliseconds(500)) async -> Bool {
+        let journal = path + "-audit.journal"
+        let deadline = ContinuousClock.now + timeout
+        while !AuditJournal.isDrained(path: journal) {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+
     /// How often the journal's flusher has woken (tests).
     let flusherWakes = Atomic<Int>(0)
 

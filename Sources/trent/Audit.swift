@@ -73,6 +73,9 @@ struct Audit: AsyncParsableCommand {
             guard attributes.count <= 1 else { throw ValidationError("give one filter at a time, as LookupEvents takes one attribute") }
             guard maxResults > 0 else { throw ValidationError("--max-results must be positive") }
 
+            if case .sqlite(let path) = location, !(await SQLiteKeyStore.waitForJournal(ofStoreAt: path)) {
+                FileHandle.standardError.write(Data("note: the audit journal still holds records not yet in the store (a running server moves them in within milliseconds, a stopped one when it starts)\n".utf8))
+            }
             let lookup = AuditLookup(store: try await location.open(connections: 2))
             var events: [AuditEvent] = []
             var token = nextToken

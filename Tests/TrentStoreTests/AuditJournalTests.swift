@@ -169,6 +169,32 @@ import TrentCore
         #expect(FileManager.default.contents(atPath: path + "-audit.journal")?.isEmpty == true)
     }
 
+    /// Another process reading the store (`trent audit lookup`) waits for what the owner's journal
+    /// holds to go in, or tells it could not: without the wait it missed the last calls' records.
+    @Test func readersOfAnotherProcessWaitForTheJournal() async throws {
+        let path = try Self.path()
+        let owner = try SQLiteKeyStore(path: path, journaled: true, journalFlushInterval: .seconds(3600))
+        #expect(await SQLiteKeyStore.waitForJournal(ofStoreAt: path, timeout: .zero))
+        let event = Self.event()
+        try await owner.appendAuditEvents([event])
+        #expect(!(await SQLiteKeyStore.waitForJournal(ofStoreAt: path, timeout: .milliseconds(30))))
+        let flushed = Task {
+            try await Task.sleep(for: .milliseconds(20))
+            try await owner.flushJournal()
+        }
+        #expect(await SQLiteKeyStore.waitForJournal(ofStoreAt: path, timeout: .seconds(10)))
+        #expect(try await Self.all(try SQLiteKeyStore(path: path)).map(\.event.eventID) == [event.eventID])
+        try await flushed.value
+        // A rotated file still waiting counts too.
+        let rotating = try #require(try AuditJournal(path: try Self.path() + "-audit.journal", rotationSize: 1))
+        try rotating.append([Self.event()])
+        let taken = try #require(rotating.take())
+        #expect(rotating.files.count == 2)
+        #expect(!AuditJournal.isDrained(path: rotating.files.last!))
+        rotating.moved(taken)
+        #expect(AuditJournal.isDrained(path: rotating.files.last!))
+    }
+
     @Test func oneProcessOwnsTheJournal() async throws {
         let path = try Self.path()
         let owner = try SQLiteKeyStore(path: path, journaled: true)

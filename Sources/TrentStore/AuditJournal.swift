@@ -84,7 +84,10 @@ final class AuditJournal: @unchecked Sendable {
 
     /// Journal files left by an earlier run of this process's store (the live one and rotated
     /// ones), oldest first.
-    func leftovers() -> [String] {
+    func leftovers() -> [String] { Self.files(at: path) }
+
+    /// The journal files at `path`: the rotated ones in the order they were rotated, then the live one.
+    static func files(at path: String) -> [String] {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let rotated = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
@@ -98,12 +101,10 @@ final class AuditJournal: @unchecked Sendable {
     /// another process can tell: the owner empties the live file and deletes a rotated one once
     /// all their records are in.
     static func isDrained(path: String) -> Bool {
-        let directory = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
-        let rotated = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-            .contains { $0.hasPrefix(name + ".") && $0 != name + ".lock" }
-        var status = stat()
-        return !rotated && (stat(path, &status) != 0 || status.st_size == 0)
+        files(at: path).allSatisfy { file in
+            var status = stat()
+            return stat(file, &status) != 0 || status.st_size == 0
+        }
     }
 
     /// The records of a journal file; a torn last line (a crash mid-write) is left out.

@@ -28,7 +28,7 @@ public final class SQLiteKeyStore: KeyStore {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
-        journal = journaled ? try AuditJournal(path: path + "-audit.journal") : nil
+        journal = journaled ? try AuditJournal(path: Self.journalPath(ofStoreAt: path)) : nil
         if let journal {
             let files = journal.leftovers()
             let records = files.flatMap(AuditJournal.records(in:))
@@ -60,7 +60,7 @@ public final class SQLiteKeyStore: KeyStore {
     /// Returns false when records were still waiting (under steady load the live file seldom
     /// empties; a stopped server's leftovers wait for its next start).
     public static func waitForJournal(ofStoreAt path: String, timeout: Duration = .milliseconds(500)) async -> Bool {
-        let journal = path + "-audit.journal"
+        let journal = journalPath(ofStoreAt: path)
         let deadline = ContinuousClock.now + timeout
         while !AuditJournal.isDrained(path: journal) {
             guard ContinuousClock.now < deadline else { return false }
@@ -68,6 +68,9 @@ public final class SQLiteKeyStore: KeyStore {
         }
         return true
     }
+
+    /// The audit journal beside the database at `path`.
+    static func journalPath(ofStoreAt path: String) -> String { path + "-audit.journal" }
 
     /// How often the journal's flusher has woken (tests).
     let flusherWakes = Atomic<Int>(0)

@@ -93,6 +93,10 @@ def test_lookup_cli_filters_pages_and_formats(own_server):
     assert [json.loads(line)["eventName"] for line in lines] == ["DescribeKey", "Encrypt", "CreateKey"]
     table = run("--output", "table")
     assert table.splitlines()[0].startswith("TIME") and "Encrypt" in table and key["KeyId"] in table
+    # The USER column is LookupEvents' Username: the caller's IAM user name, not "root".
+    users = {row.split()[1]: row.split()[4] for row in table.splitlines()[1:]}
+    caller = json.loads(lines[0])["userIdentity"]
+    assert caller["type"] == "IAMUser" and users == {name: caller["userName"] for name in ("DescribeKey", "Encrypt", "CreateKey")}
     first = json.loads(run("--max-results", "1"))
     assert len(first["Records"]) == 1 and first["NextToken"]
     second = json.loads(run("--max-results", "1", "--next-token", first["NextToken"]))

@@ -66,8 +66,9 @@ public struct AuditLookup: Sendable {
         return Page(events: found, nextToken: more ? found.last.map { Data($0.eventID.utf8).base64EncodedString() } : nil)
     }
 
-    /// CloudTrail's `Username`: "root", the IAM user's name, or the role session's name.
-    static func username(_ event: AuditEvent) -> String? {
+    /// CloudTrail's `Username`: "root", the IAM user's name, or the role session's name (nil for
+    /// a service event).
+    public static func username(_ event: AuditEvent) -> String? {
         guard event.eventType == .apiCall else { return nil }
         let principal = event.principal ?? .root(event.account)
         return switch principal.kind {

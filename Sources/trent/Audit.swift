@@ -108,7 +108,7 @@ struct Audit: AsyncParsableCommand {
                     print(Self.row([
                         AuditDates.iso8601(event.eventTime), event.eventName, event.region,
                         event.resourceARNs.first.map { String($0.split(separator: "/").last ?? "") } ?? "-",
-                        event.eventType == .apiCall ? "root" : "kms.amazonaws.com", event.errorCode ?? "-",
+                        AuditLookup.username(event) ?? "kms.amazonaws.com", event.errorCode ?? "-",
                     ]))
                 }
                 if let token { print("NextToken: \(token)") }

@@ -18,7 +18,7 @@ public struct ServerConfiguration: Sendable {
     /// How often audit records are rolled into CloudTrail log and digest files.
     public var auditRollInterval: Duration = .seconds(300)
     /// Roll sooner when this many audit records are waiting.
-    public var auditRollRecords: Int = 1000
+    public var auditRollRecords: Int = 4000
     /// Enables `POST /_trent/unsafe/clock` to move time (tests only; loopback only).
     public var unsafeTestClock: Bool = false
     /// Why this node must not rotate the root key (several nodes share the store, each holding

@@ -77,8 +77,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("audit-roll-seconds"), help: "Seconds between deliveries of audit log files (default 300).")
     var auditRollSeconds: Double = 300
 
-    @Option(name: .customLong("audit-roll-records"), help: "Deliver audit log files as soon as this many records wait (default 1000).")
-    var auditRollRecords: Int = 1000
+    @Option(name: .customLong("audit-roll-records"), help: "Deliver audit log files as soon as this many records wait (default 4000).")
+    var auditRollRecords: Int = 4000
 
     @Option(help: "The credentials file: accounts, users, roles, access keys (TRENT_CREDENTIALS; default <data-dir>/credentials.json, created on first start).")
     var credentials: String?

@@ -38,7 +38,9 @@ let package = Package(
         .target(name: "TrentModel", dependencies: ["CBytes"], swiftSettings: sources),
         // Debian's OpenSSL 3 (libssl-dev) for SHA-224; apart from swift-crypto's BoringSSL headers.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "TrentOpenSSL", dependencies: ["COpenSSL"], swiftSettings: sources),
+        .target(name: "TrentOpenSSL", dependencies: ["COpenSSL", "TrentSync"], swiftSettings: sources),
+        // Locks the event loops share (glibc's adaptive mutex).
+        .target(name: "TrentSync", swiftSettings: sources),
         // Debian's libsodium (libsodium-dev) for Ed25519ph.
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(name: "TrentSodium", dependencies: ["CSodium"], swiftSettings: sources),
@@ -58,12 +60,12 @@ let package = Package(
         // SigV4 signing and verification, credentials, identities.
         .target(
             name: "TrentAuth",
-            dependencies: ["TrentOpenSSL", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["TrentOpenSSL", "TrentSync", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: sources
         ),
         .target(
             name: "TrentCore",
-            dependencies: ["TrentModel", "TrentCrypto", "TrentAuth"],
+            dependencies: ["TrentModel", "TrentCrypto", "TrentAuth", "TrentSync"],
             swiftSettings: sources
         ),
         // zlib (zlib1g-dev) reads gzip'd audit log files; libdeflate (libdeflate-dev) writes them.
@@ -77,7 +79,7 @@ let package = Package(
         .target(
             name: "TrentStore",
             dependencies: [
-                "TrentCore",
+                "TrentCore", "TrentSync",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -132,7 +134,7 @@ let package = Package(
         .testTarget(name: "TrentCryptoTests", dependencies: ["TrentCrypto", "TrentOpenSSL", "TrentSodium", "CSodium", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(
             name: "TrentCoreTests",
-            dependencies: ["TrentCore", "TrentStore", "TrentCrypto", "TrentAudit", "TrentAuth"],
+            dependencies: ["TrentCore", "TrentStore", "TrentCrypto", "TrentAudit", "TrentAuth", "TrentSync"],
             swiftSettings: strict
         ),
         .testTarget(name: "TrentAuditTests", dependencies: ["TrentAudit"], swiftSettings: strict),

@@ -1,5 +1,6 @@
 public import Foundation
 import Crypto
+import TrentSync
 
 /// Who signed a request, as CloudTrail's `userIdentity` and key policies name it.
 ///
@@ -132,7 +133,7 @@ final class PrincipalNames: @unchecked Sendable {
 
     static let shared = PrincipalNames()
     static let limit = 4096
-    private let lock = NSLock()
+    private let lock = AdaptiveLock()
     private var known: [Principal.Fields: Names] = [:]
 
     fileprivate func names(of principal: Principal.Fields) -> Names {

@@ -1,4 +1,5 @@
 import Foundation
+import TrentSync
 
 extension PolicyDocument {
     /// `parse`, remembered: every request is authorized against the key's policy and the caller's
@@ -31,7 +32,7 @@ extension PolicyDocument {
     }
 
     private final class Cache: @unchecked Sendable {
-        let lock = NSLock()
+        let lock = AdaptiveLock()
         var entries: [CacheKey: Result<PolicyDocument, PolicyError>] = [:]
         /// The last texts found or parsed, newest replacing the oldest (`recentLimit` at most).
         var recentEntries: [(key: CacheKey, result: Result<PolicyDocument, PolicyError>)] = []

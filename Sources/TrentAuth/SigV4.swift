@@ -1,6 +1,7 @@
 public import Foundation
 public import Crypto
 import TrentOpenSSL
+import TrentSync
 
 /// An HTTP request as AWS Signature Version 4 sees it.
 public struct SignableRequest: Sendable {
@@ -395,7 +396,7 @@ final class SigningKeyCache: @unchecked Sendable {
 
     static let shared = SigningKeyCache()
     static let limit = 1024
-    private let lock = NSLock()
+    private let lock = AdaptiveLock()
     private var entries: [Name: Entry] = [:]
 
     func entry(_ name: Name) -> Entry? {

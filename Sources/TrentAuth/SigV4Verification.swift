@@ -1,4 +1,5 @@
 public import Foundation
+import TrentSync
 
 /// Why a request was not authenticated: AWS's error type (`__type`) and message.
 public struct AuthError: Error, Sendable, Equatable {
@@ -387,7 +388,7 @@ final class ClaimCache: @unchecked Sendable {
 
     static let shared = ClaimCache()
     static let limit = 1024
-    private let lock = NSLock()
+    private let lock = AdaptiveLock()
     private var entries: [String: Entry] = [:]
 
     /// How many of the header's UTF-8 bytes come before the 64 characters of its signature (the

@@ -1,4 +1,5 @@
 import Foundation
+import TrentSync
 
 /// Group commit of the audit events of calls that change nothing (Encrypt, DescribeKey, failed
 /// calls, …): each caller hands its event over and waits until it is committed, and the events
@@ -20,7 +21,7 @@ public final class AuditBatcher: Sendable {
     private let store: any KeyStore
     /// The most events one transaction takes.
     let maximumBatch: Int
-    private let lock = NSLock()
+    private let lock = AdaptiveLock()
     nonisolated(unsafe) private var state = State()
 
     public init(store: any KeyStore, maximumBatch: Int = 512) {

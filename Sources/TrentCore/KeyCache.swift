@@ -1,4 +1,5 @@
 import Foundation
+import TrentSync
 
 /// What the hot calls (Encrypt, Decrypt, GenerateDataKey, GenerateMac, Sign, DescribeKey, …) read
 /// about a key, kept in memory: the key, its material versions, the aliases that point at it and
@@ -66,7 +67,7 @@ public final class KeyCache: Sendable {
     struct Miss: Error {}
 
     public let capacity: Int
-    private let lock = NSLock()
+    private let lock = AdaptiveLock()
     nonisolated(unsafe) private var state = State()
 
     public init(capacity: Int) {

@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import TrentSync
 
 /// Random bytes from OpenSSL's DRBG (`RAND_bytes`: seeded from the kernel, then in user space).
 /// Swift's `SystemRandomNumberGenerator` makes one `getrandom` system call per 8 bytes (and
@@ -13,7 +14,7 @@ public enum OpenSSLRandom {
     static let largestBuffered = 256
 
     private final class Block: @unchecked Sendable {
-        let lock = NSLock()
+        let lock = AdaptiveLock()
         var bytes = [UInt8](repeating: 0, count: OpenSSLRandom.blockSize)
         var next = OpenSSLRandom.blockSize  // all used: the first request draws a block
     }

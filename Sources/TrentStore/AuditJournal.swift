@@ -1,5 +1,6 @@
 import Foundation
 import TrentCore
+import TrentSync
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,11 +24,13 @@ final class AuditJournal: @unchecked Sendable {
     private let path: String
     private let rotationSize: Int
     private let lockFD: Int32
-    private let lock = NSLock()
+    private let lock = AdaptiveLock()
     private var fd: Int32
     /// The live file's generation; a rotated file keeps the generation it had while live.
     private var generation = 0
     private var liveBytes = 0
+    /// Appends writing to the file now (outside the lock).
+    private var writing = 0
     /// Records not yet taken, with their journal lines.
     private var pending: [Record] = []
     /// The generations of `pending`'s records, in runs (records are written in generation order).
@@ -115,33 +118,64 @@ final class AuditJournal: @unchecked Sendable {
         }
     }
 
-    /// Appends records; returns once they are in the journal file.
+    /// Appends records; returns once they are in the journal file. The file is written outside
+    /// the lock (the event loops append side by side; holding it across `write(2)` made one loop
+    /// wait for the other's system call, a futex sleep and a wake-up each time): `writing`
+    /// counts the writes under way, and the file is neither emptied nor rotated while one is.
+    /// The records join `pending` once written, so a file is never emptied under a record the
+    /// database does not have yet.
     func append(_ events: [AuditEvent]) throws {
         // A call's one record is written as it was rendered; several are joined first.
         let records = events.map { Record(event: $0, line: $0.storageLine) }
         let bytes = records.count == 1 ? records[0].line : records.flatMap(\.line)
-        lock.lock()
-        var wasEmpty = false
-        defer {
-            lock.unlock()
-            if wasEmpty { arrived.yield() }
+        let fd = startWriting()
+        let failure = Self.write(bytes, to: fd)
+        finishWriting(records, bytes: bytes.count, failure: failure)
+        if failure != 0 {
+            throw StoreError(description: "cannot write the audit journal \(path): \(String(cString: strerror(failure)))")
         }
-        try bytes.withUnsafeBytes { buffer in
+    }
+
+    /// Counts a write under way; returns the file to write to (it stays open and live until the
+    /// write is finished).
+    func startWriting() -> Int32 {
+        lock.lock()
+        defer { lock.unlock() }
+        writing += 1
+        return fd
+    }
+
+    /// The write is done: its records wait for the database unless it failed (`failure`, an errno).
+    func finishWriting(_ records: [Record], bytes: Int, failure: Int32) {
+        lock.lock()
+        writing -= 1
+        var wasEmpty = false
+        if failure == 0 {
+            wasEmpty = pending.isEmpty
+            pending.append(contentsOf: records)
+            Self.add(Run(generation: generation, count: records.count), to: &pendingRuns)
+            uncommitted[generation, default: 0] += records.count
+        }
+        // What a failed write was to add counts too (part of it may be in the file).
+        liveBytes += bytes
+        lock.unlock()
+        if wasEmpty { arrived.yield() }
+    }
+
+    /// Writes all of `bytes`; 0, or the errno of the failure.
+    private static func write(_ bytes: [UInt8], to fd: Int32) -> Int32 {
+        bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    throw StoreError(description: "cannot write the audit journal \(path): \(String(cString: strerror(errno)))")
+                    return errno
                 }
                 offset += written
             }
+            return 0
         }
-        wasEmpty = pending.isEmpty
-        pending.append(contentsOf: records)
-        Self.add(Run(generation: generation, count: records.count), to: &pendingRuns)
-        uncommitted[generation, default: 0] += records.count
-        liveBytes += bytes.count
     }
 
     private static func add(_ run: Run, to runs: inout [Run]) {
@@ -172,7 +206,7 @@ final class AuditJournal: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !pending.isEmpty else { return nil }
-        if liveBytes >= rotationSize { rotate() }
+        if liveBytes >= rotationSize, writing == 0 { rotate() }
         let taken = Taken(records: pending, runs: pendingRuns)
         pending = []
         pendingRuns = []
@@ -215,7 +249,7 @@ final class AuditJournal: @unchecked Sendable {
             uncommitted[run.generation] = nil
             if let file = rotatedFiles.removeValue(forKey: run.generation) {
                 unlink(file)
-            } else if run.generation == generation, liveBytes > 0 {
+            } else if run.generation == generation, liveBytes > 0, writing == 0 {
                 ftruncate(fd, 0)
                 liveBytes = 0
             }

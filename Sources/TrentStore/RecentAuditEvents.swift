@@ -1,5 +1,6 @@
 import Foundation
 import TrentCore
+import TrentSync
 
 /// Audit events this process has just moved from its journal into the database, by their
 /// sequence number there, kept until the audit roll delivers them (at most `capacity`): delivery
@@ -12,7 +13,7 @@ import TrentCore
 /// read back and parsed (under load, most of the audit roll's work), which made the backlog grow.
 final class RecentAuditEvents: @unchecked Sendable {
     let capacity: Int
-    private let lock = NSLock()
+    private let lock = AdaptiveLock()
     private var events: [Int64: AuditEvent] = [:]
 
     init(capacity: Int) {

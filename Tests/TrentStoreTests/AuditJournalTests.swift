@@ -150,6 +150,60 @@ import TrentCore
         #expect(try Self.journalFiles(path) == ["trent.sqlite-audit.journal"])
     }
 
+    /// The file is written outside the journal's lock (the event loops write side by side): while
+    /// a write is under way the live file is neither emptied nor rotated, even when everything
+    /// taken from it is in the database, and the written records wait for the database only once
+    /// the write is finished.
+    @Test func aWriteUnderWayKeepsTheLiveFile() throws {
+        let path = try Self.path() + "-audit.journal"
+        let journal = try #require(try AuditJournal(path: path, rotationSize: 1))
+        let first = Self.event(), second = Self.event()
+        try journal.append([first])
+        let fd = journal.startWriting()
+        let a = try #require(journal.take())  // past its size, but a write is under way: not rotated
+        #expect(journal.files == [path])
+        let line = second.storageLine
+        #expect(line.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) } == line.count)
+        journal.moved(a)  // all taken is in, but the second record is being written: not emptied
+        #expect(Self.ids(in: path) == [first, second].map(\.eventID))
+        #expect(journal.take() == nil)  // not waiting for the database until the write is finished
+        journal.finishWriting([AuditJournal.Record(event: second, line: line)], bytes: line.count, failure: 0)
+        let b = try #require(journal.take())  // rotated now
+        #expect(b.records.map(\.event) == [second])
+        let rotated = try #require(journal.files.first)
+        #expect(rotated != path)
+        #expect(Self.ids(in: rotated) == [first, second].map(\.eventID))
+        journal.moved(b)
+        #expect(journal.files == [path])
+        #expect(!FileManager.default.fileExists(atPath: rotated))
+    }
+
+    /// Event loops appending side by side while batches are taken and moved: every record is
+    /// taken once, and when all are in, the journal's file is empty.
+    @Test func concurrentAppendsAreEachTakenOnce() async throws {
+        let path = try Self.path() + "-audit.journal"
+        let journal = try #require(try AuditJournal(path: path, rotationSize: 16 << 10))
+        let events = (0..<2_000).map { _ in Self.event() }
+        var taken: [String] = []
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for part in 0..<4 {
+                group.addTask { for event in events[(part * 500)..<(part * 500 + 500)] { try journal.append([event]) } }
+            }
+            while taken.count < events.count {
+                if let batch = journal.take() {
+                    taken += batch.records.map(\.event.eventID)
+                    journal.moved(batch)
+                } else {
+                    await Task.yield()
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(taken.sorted() == events.map(\.eventID).sorted())
+        #expect(journal.files == [path])
+        #expect(FileManager.default.contents(atPath: path)?.isEmpty == true)
+    }
+
     /// Under steady calls the store's journal stays one file, the same one (no file is created),
     /// however many batches it moves in.
     @Test func aBusyStoreKeepsOneJournalFile() async throws {

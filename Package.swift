@@ -11,6 +11,12 @@ let strict: [SwiftSetting] = [
 /// 6.3.1 compiler crashes emitting TrentStoreTests with it.
 let sources = strict + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
 
+// The executables allocate through jemalloc (Debian's libjemalloc-dev) rather than glibc's malloc:
+// the server's audit records are made on the event loops and freed on the threads that store and
+// deliver them, and glibc's arenas made those frees wait on the loops' arena locks (most of the
+// futex calls left at concurrency 8). Measured in alternating 5 s runs, 7–10 % less CPU a call.
+let allocator: [LinkerSetting] = [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
+
 let package = Package(
     name: "trent",
     platforms: [.macOS(.v14)],
@@ -116,10 +122,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            swiftSettings: sources
+            swiftSettings: sources,
+            linkerSettings: allocator
         ),
         // The bare Hummingbird endpoint that `make bench` measures Trent against.
-        .executableTarget(name: "trent-yardstick", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
+        .executableTarget(name: "trent-yardstick", dependencies: [.product(name: "Hummingbird", package: "hummingbird")], linkerSettings: allocator),
         // Pieces of a call's CPU measured alone (`make microbench`).
         .executableTarget(
             name: "trent-microbench",
@@ -127,7 +134,8 @@ let package = Package(
                 "TrentAudit", "TrentAuth", "TrentCore", "TrentCrypto", "TrentModel", "TrentServer", "TrentStore",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            linkerSettings: allocator
         ),
         .testTarget(name: "TrentModelTests", dependencies: ["TrentModel", "CBytes"], swiftSettings: strict),
         .testTarget(name: "TrentAuthTests", dependencies: ["TrentAuth"], swiftSettings: strict),

@@ -160,3 +160,11 @@ def test_wrapping_key_pool_sizes_per_spec(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def test_the_server_allocates_through_jemalloc(server):
+    """`trent` is linked with jemalloc (Package.swift's `allocator`), whose malloc and free stand in
+    for glibc's in the whole process: audit records made on the event loops and freed on the
+    threads that store and deliver them no longer wait on the loops' arena locks."""
+    maps = open(f"/proc/{server.proc.pid}/maps").read()
+    assert "libjemalloc.so" in maps

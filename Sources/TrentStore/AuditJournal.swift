@@ -129,7 +129,7 @@ final class AuditJournal: @unchecked Sendable {
         let records = events.map { Record(event: $0, line: $0.storageLine) }
         let bytes = records.count == 1 ? records[0].line : records.flatMap(\.line)
         let fd = startWriting()
-        let failure = Self.write(bytes, to: fd)
+        let failure = Self.writeAll(bytes, to: fd)
         finishWriting(records, bytes: bytes.count, failure: failure)
         if failure != 0 {
             throw StoreError(description: "cannot write the audit journal \(path): \(String(cString: strerror(failure)))")
@@ -163,11 +163,11 @@ final class AuditJournal: @unchecked Sendable {
     }
 
     /// Writes all of `bytes`; 0, or the errno of the failure.
-    private static func write(_ bytes: [UInt8], to fd: Int32) -> Int32 {
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Int32 {
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     return errno
